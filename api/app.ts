@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import express, { type RequestHandler } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { ApiKeyVerifier } from '../db/api-keys.ts';
+import type { ApiDeps } from './context.ts';
+import { idempotency } from './idempotency.ts';
+import { errorHandler, HttpProblem, notFoundRoute, problems, sendProblem, zodErrors } from './problem.ts';
+import { ROUTES, type RouteDef } from './routes.ts';
+import { createServices } from './services/index.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+export function createApp(deps: ApiDeps) {
+  const { config, db, logger, metrics } = deps;
+  const services = createServices(deps);
+  const verifier = new ApiKeyVerifier(db);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use((req, res, next) => {
+    const incoming = req.get('X-Request-Id');
+    res.locals.requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', res.locals.requestId);
+    next();
+  });
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (_req, res) => String(res.getHeader('X-Request-Id')),
+      customProps: (_req, res) => ({ partnerId: res.locals.caller?.partnerId ?? undefined, agentId: res.locals.caller?.agentId }),
+      // Download URLs carry their token in the path: log the route, never the token.
+      serializers: {
+        req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/\/v1\/downloads\/[^/?]+/, '/v1/downloads/[token]') }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(helmet());
+  app.use((req, res, next) => {
+    const stop = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = (req.route?.path as string | undefined) ?? 'unmatched';
+      const labels = { method: req.method, route, status: String(res.statusCode) };
+      metrics.httpRequests.inc(labels);
+      stop(labels);
+    });
+    next();
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  const authenticate: RequestHandler = async (req, res, next) => {
+    const header = req.get('Authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const caller = match ? await verifier.verify(match[1]!) : null;
+    if (!caller) return next(problems.unauthorized());
+    res.locals.caller = caller;
+    next();
+  };
+
+  const limiter = rateLimit({
+    windowMs: 60_000,
+    limit: config.rateLimitPerMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: (req, res) => res.locals.caller?.keyPrefix ?? `ip:${ipKeyGenerator(req.ip ?? '')}`,
+    handler: (_req, res, _next, options) => {
+      const retryAfter = Math.ceil(options.windowMs / 1000);
+      sendProblem(
+        res,
+        new HttpProblem(429, 'Too Many Requests', `Rate limit of ${options.limit} requests per minute exceeded.`, {
+          headers: { 'Retry-After': String(retryAfter) },
+        }),
+      );
+    },
+  });
+
+  const jsonBody = express.json({ limit: '256kb', strict: true });
+  const rawBody = express.raw({ type: () => true, limit: '64kb' });
+
+  for (const def of ROUTES) app[def.method](def.path, ...pipeline(def));
+
+  function pipeline(def: RouteDef): RequestHandler[] {
+    const steps: RequestHandler[] = [];
+    if (def.access !== 'public') {
+      steps.push(authenticate, limiter);
+      const allowed = def.access;
+      steps.push((_req, res, next) => {
+        const role = res.locals.caller!.role;
+        next(allowed.includes(role) ? undefined : problems.forbidden(`The ${role} role may not ${def.summary.charAt(0).toLowerCase()}${def.summary.slice(1)}.`));
+      });
+    } else {
+      steps.push(limiter);
+    }
+    if (def.method === 'post') steps.push(def.rawBody ? rawBody : jsonBody);
+    if (def.idempotent) steps.push(idempotency(db));
+    steps.push(async (req, res) => {
+      const params = def.params ? def.params.safeParse(req.params) : { success: true as const, data: req.params };
+      // A malformed id cannot name anything: answer as for an unknown one.
+      if (!params.success) throw problems.notFound(Object.keys(req.params).join('/') || 'resource');
+      const query = def.query ? def.query.safeParse(req.query) : { success: true as const, data: req.query };
+      if (!query.success) throw problems.unprocessable('The query string is invalid.', zodErrors(query.error, 'query'));
+      let body: unknown = req.body;
+      if (def.body) {
+        const parsed = def.body.safeParse(req.body ?? {});
+        if (!parsed.success) throw problems.unprocessable('The request body is invalid.', zodErrors(parsed.error));
+        body = parsed.data;
+      }
+      const reply = await def.handler({
+        caller: res.locals.caller!,
+        params: params.data,
+        query: query.data,
+        body,
+        idempotencyKey: res.locals.idempotencyKey,
+        req,
+        res,
+        services,
+      });
+      if (!reply) return;
+      for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+      res.status(reply.status).json(reply.body ?? null);
+    });
+    return steps;
+  }
+
+  app.use(notFoundRoute);
+  app.use(errorHandler((err, req) => req.log.error({ err }, 'unhandled error')));
+  return app;
+}

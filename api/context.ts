@@ -1,0 +1,27 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../common/config.ts';
+import type { Logger } from '../common/logger.ts';
+import type { Db } from '../db/client.ts';
+import type { Caller } from '../db/api-keys.ts';
+import type { ApiMetrics } from './metrics.ts';
+
+export interface Secrets {
+  paymentWebhook: string;
+  linkToken: string;
+}
+
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  logger: Logger;
+  secrets: Secrets;
+  metrics: ApiMetrics;
+}
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    caller?: Caller;
+    requestId?: string;
+  }
+}

@@ -1,0 +1,52 @@
+import client from 'prom-client';
+import type { Db } from '../db/client.ts';
+
+/** Prometheus metrics of the API; read-model gauges are computed from the database at scrape time. */
+export function createApiMetrics(db: Db) {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'csp_api_' });
+  const httpRequests = new client.Counter({
+    name: 'csp_http_requests_total',
+    help: 'HTTP requests by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const httpDuration = new client.Histogram({
+    name: 'csp_http_request_duration_seconds',
+    help: 'HTTP request latency by method and route',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const downloads = new client.Counter({
+    name: 'csp_downloads_total',
+    help: 'Download requests by result (served, refused_expired, refused_revoked, unknown)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  new client.Gauge({
+    name: 'csp_orders',
+    help: 'Orders by status (read model)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db.order.groupBy({ by: ['status'], _count: { _all: true } });
+      for (const r of rows) this.set({ status: r.status }, r._count._all);
+    },
+  });
+  new client.Gauge({
+    name: 'csp_refund_cases',
+    help: 'Refund cases by status and whether they are overdue (read model)',
+    labelNames: ['status', 'overdue'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db.refundCase.groupBy({ by: ['status', 'overdue'], _count: { _all: true } });
+      for (const r of rows) this.set({ status: r.status, overdue: String(r.overdue) }, r._count._all);
+    },
+  });
+  return { registry, httpRequests, httpDuration, downloads };
+}
+
+export type ApiMetrics = ReturnType<typeof createApiMetrics>;

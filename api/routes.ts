@@ -1,0 +1,223 @@
+// The one table of the API: path, who may call it, what it takes and answers. The router, the
+// role checks and the OpenAPI document are all built from it.
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import type { Role } from '../common/domain.ts';
+import {
+  createCustomerBody,
+  createOrderBody,
+  customerSchema,
+  keysAndDownloadsBody,
+  keysAndDownloadsSchema,
+  orderAcceptedSchema,
+  orderSchema,
+  productSchema,
+  softwareItemSchema,
+  softwareListItemSchema,
+  uuidSchema,
+} from '../common/schemas.ts';
+import type { Caller } from '../db/api-keys.ts';
+import type { Services } from './services/index.ts';
+
+export type Access = readonly Role[] | 'public';
+
+export interface HandlerContext<P, Q, B> {
+  caller: Caller;
+  params: P;
+  query: Q;
+  body: B;
+  idempotencyKey: string | undefined;
+  req: Request;
+  res: Response;
+  services: Services;
+}
+
+/** What a handler answers; `undefined` when it wrote the response itself (file streaming). */
+export type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | undefined;
+
+export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
+  method: 'get' | 'post';
+  path: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** Takes an Idempotency-Key (every POST that creates or starts something). */
+  idempotent?: boolean;
+  /** The handler needs the exact bytes of the body (signature checks); `body` is then a Buffer. */
+  rawBody?: boolean;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  handler: (ctx: HandlerContext<P, Q, B>) => Promise<Reply>;
+}
+
+function route<P, Q, B>(def: RouteDef<P, Q, B>): RouteDef {
+  return def as unknown as RouteDef;
+}
+
+const PARTNER_STAFF = ['admin_agent', 'sales_agent'] as const;
+const ANY_AGENT = ['admin_agent', 'sales_agent', 'support_engineer', 'operations'] as const;
+
+const customerParams = z.object({ customerId: uuidSchema });
+const subscriptionParams = z.object({ customerId: uuidSchema, subscriptionId: uuidSchema });
+
+export const ROUTES: RouteDef[] = [
+  route({
+    method: 'get',
+    path: '/v1/products',
+    summary: 'The catalog, with each product’s variants and unit price',
+    tag: 'Catalog',
+    access: ANY_AGENT,
+    responses: { 200: { description: 'The catalog', schema: z.array(productSchema) } },
+    handler: async ({ services }) => ({ status: 200, body: await services.catalog.list() }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/customers',
+    summary: 'Create a customer of the caller’s partner',
+    tag: 'Customers',
+    access: PARTNER_STAFF,
+    body: createCustomerBody,
+    idempotent: true,
+    responses: { 201: { description: 'Created', schema: customerSchema }, 409: { description: 'The partner already has a customer with this domain' } },
+    handler: async ({ caller, body, services }) => {
+      const customer = await services.customers.create(caller, body);
+      return { status: 201, body: customer, headers: { Location: `/v1/customers/${customer.id}` } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/customers/:customerId',
+    summary: 'One customer',
+    tag: 'Customers',
+    access: PARTNER_STAFF,
+    params: customerParams,
+    responses: { 200: { description: 'The customer', schema: customerSchema } },
+    handler: async ({ caller, params, services }) => ({
+      status: 200,
+      body: services.customers.view(await services.customers.get(caller, params.customerId)),
+    }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/customers/:customerId/orders',
+    summary: 'Buy products for a customer: starts the purchase workflow',
+    tag: 'Orders',
+    access: PARTNER_STAFF,
+    params: customerParams,
+    body: createOrderBody,
+    idempotent: true,
+    responses: { 202: { description: 'Accepted; poll the Location', schema: orderAcceptedSchema } },
+    handler: async ({ caller, params, body, idempotencyKey, services }) => {
+      const accepted = await services.orders.create(caller, params.customerId, body, idempotencyKey);
+      return { status: 202, body: accepted, headers: { Location: `/v1/orders/${accepted.orderId}` } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/orders/:orderId',
+    summary: 'An order with its line items, subscriptions and timeline',
+    tag: 'Orders',
+    access: ['admin_agent', 'sales_agent', 'operations'],
+    params: z.object({ orderId: uuidSchema }),
+    responses: { 200: { description: 'The order', schema: orderSchema } },
+    handler: async ({ caller, params, services }) => ({ status: 200, body: await services.orders.get(caller, params.orderId) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/customers/:customerId/software',
+    summary: 'The customer’s Software list: everything bought for it',
+    tag: 'Software',
+    access: PARTNER_STAFF,
+    params: customerParams,
+    responses: { 200: { description: 'The software list', schema: z.array(softwareListItemSchema) } },
+    handler: async ({ caller, params, services }) => ({ status: 200, body: await services.software.list(caller, params.customerId) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/customers/:customerId/software/:subscriptionId',
+    summary: 'One piece of software with its options and open download links (key for admin agents only)',
+    tag: 'Software',
+    access: PARTNER_STAFF,
+    params: subscriptionParams,
+    responses: { 200: { description: 'The software', schema: softwareItemSchema } },
+    handler: async ({ caller, params, services }) => ({
+      status: 200,
+      body: await services.software.get(caller, params.customerId, params.subscriptionId),
+    }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/customers/:customerId/software/:subscriptionId/keys-and-downloads',
+    summary: 'Get keys and downloads: the product key and a download link for one variant',
+    tag: 'Software',
+    access: ['admin_agent'],
+    params: subscriptionParams,
+    body: keysAndDownloadsBody,
+    responses: {
+      200: { description: 'The key and the open download window', schema: keysAndDownloadsSchema },
+      409: { description: 'The software is cancelled or being cancelled' },
+      422: { description: 'The variant is not offered; the allowed values are listed' },
+    },
+    handler: async ({ caller, params, body, services }) => ({
+      status: 200,
+      body: await services.software.keysAndDownloads(caller, params.customerId, params.subscriptionId, body),
+    }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/downloads/:token',
+    summary: 'Download the file behind a link (counts one download)',
+    tag: 'Downloads',
+    access: 'public',
+    params: z.object({ token: z.string().max(200) }),
+    responses: {
+      200: { description: 'The file' },
+      302: { description: 'Redirect to the file in object storage' },
+      404: { description: 'Unknown link' },
+      410: { description: 'The link expired (time or downloads) or was revoked' },
+    },
+    handler: async ({ params, req, res, services }) => {
+      await services.downloads.download(params.token, { address: req.ip, userAgent: req.get('user-agent') }, res);
+      return undefined;
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/payments/webhook',
+    summary: 'Payment provider events (signed: Payment-Signature is the hex HMAC-SHA256 of the raw body)',
+    tag: 'Payments',
+    access: 'public',
+    rawBody: true,
+    responses: {
+      200: { description: 'Received (also for a duplicate eventId, which changes nothing)' },
+      401: { description: 'Missing or wrong signature' },
+    },
+    handler: async ({ req, services }) => ({
+      status: 200,
+      body: await services.webhooks.paymentEvent(req.body as Buffer, req.get('Payment-Signature')),
+    }),
+  }),
+  route({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness',
+    tag: 'Health',
+    access: 'public',
+    responses: { 200: { description: 'The process is up' } },
+    handler: async () => ({ status: 200, body: { status: 'ok' } }),
+  }),
+  route({
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: the database and Temporal answer',
+    tag: 'Health',
+    access: 'public',
+    responses: { 200: { description: 'Ready' }, 503: { description: 'A dependency is down' } },
+    handler: async ({ services }) => {
+      const report = await services.health.readiness();
+      return { status: report.status === 'ready' ? 200 : 503, body: report };
+    },
+  }),
+];

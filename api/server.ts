@@ -1,0 +1,34 @@
+import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../common/config.ts';
+import type { Logger } from '../common/logger.ts';
+import type { Db } from '../db/client.ts';
+import type { ResolvedSecrets } from '../infra/secrets.ts';
+import { createApp } from './app.ts';
+import { createApiMetrics } from './metrics.ts';
+
+export interface RunningApi {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApi(deps: { config: Config; db: Db; temporal: Client; logger: Logger; secrets: ResolvedSecrets }): Promise<RunningApi> {
+  const app = createApp({ ...deps, metrics: createApiMetrics(deps.db) });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(deps.config.port, deps.config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : deps.config.port;
+  return {
+    server,
+    url: `http://localhost:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,26 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../../db/client.ts';
+
+async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<'up' | 'down'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)))]);
+    return 'up';
+  } catch {
+    return 'down';
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createHealthService(deps: { db: Db; temporal: Client }) {
+  return {
+    async readiness() {
+      const [database, temporal] = await Promise.all([
+        probe(() => deps.db.$queryRaw`SELECT 1`, 2000),
+        probe(() => deps.temporal.connection.workflowService.getSystemInfo({}), 2000),
+      ]);
+      return { status: database === 'up' && temporal === 'up' ? 'ready' : 'not_ready', checks: { database, temporal } };
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import type { ApiDeps } from '../context.ts';
+import { createCatalogService } from './catalog.ts';
+import { createCustomerService } from './customers.ts';
+import { createDownloadService } from './downloads.ts';
+import { createHealthService } from './health.ts';
+import { createOrderService } from './orders.ts';
+import { createSoftwareService } from './software.ts';
+import { createWebhookService } from './webhooks.ts';
+
+export function createServices(deps: ApiDeps) {
+  const customers = createCustomerService(deps.db);
+  return {
+    catalog: createCatalogService(deps.db),
+    customers,
+    orders: createOrderService({ ...deps, customers }),
+    software: createSoftwareService({ ...deps, customers }),
+    downloads: createDownloadService(deps),
+    webhooks: createWebhookService({ ...deps, secret: deps.secrets.paymentWebhook }),
+    health: createHealthService(deps),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { v5 as uuidv5 } from 'uuid';
+import type { z } from 'zod';
+import type { Config } from '../../common/config.ts';
+import type { PurchaseInput } from '../../common/domain.ts';
+import { searchAttributes, workflowIds } from '../../common/messages.ts';
+import type { createOrderBody } from '../../common/schemas.ts';
+import type { Caller } from '../../db/api-keys.ts';
+import { ID_NAMESPACE } from '../../db/catalog.ts';
+import { Prisma, type Db } from '../../db/client.ts';
+import { persistOrder } from '../../db/orders.ts';
+import type { purchaseWorkflow } from '../../workflows/purchase.ts';
+import { problems, type FieldError } from '../problem.ts';
+import { audit } from './audit.ts';
+import type { CustomerService } from './customers.ts';
+import { partnerScope } from './scope.ts';
+
+const money = (amount: Prisma.Decimal, currency: string) => ({ amount: amount.toFixed(2), currency });
+
+export function createOrderService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService }) {
+  const { db, temporal, config, customers } = deps;
+
+  return {
+    /**
+     * Validates the order, records it and starts its purchase workflow. The order id is derived from
+     * the caller and the Idempotency-Key, and the workflow id from the order id, so a retry finds the
+     * same order and the same workflow: it can never start a second one or charge twice.
+     */
+    async create(caller: Caller, customerId: string, body: z.infer<typeof createOrderBody>, idempotencyKey: string | undefined) {
+      const customer = await customers.get(caller, customerId);
+      const productIds = [...new Set(body.lineItems.map((l) => l.productId))];
+      const products = new Map((await db.product.findMany({ where: { id: { in: productIds } } })).map((p) => [p.id, p]));
+      const errors: FieldError[] = [];
+      body.lineItems.forEach((line, i) => {
+        const product = products.get(line.productId);
+        if (!product) errors.push({ path: `lineItems.${i}.productId`, message: `unknown product "${line.productId}"` });
+        else if (!product.sellable) errors.push({ path: `lineItems.${i}.productId`, message: `product "${line.productId}" is not sellable` });
+      });
+      const currencies = new Set([...products.values()].map((p) => p.currency));
+      if (currencies.size > 1) errors.push({ path: 'lineItems', message: 'all products of one order must be priced in the same currency' });
+      if (errors.length) throw problems.unprocessable('Some line items cannot be ordered.', errors);
+
+      const orderId = idempotencyKey ? uuidv5(`order:${caller.agentId}:${idempotencyKey}`, ID_NAMESPACE) : randomUUID();
+      let total = new Prisma.Decimal(0);
+      const lineItems = body.lineItems.map((line, i) => {
+        const product = products.get(line.productId)!;
+        total = total.plus(product.unitPrice.times(line.quantity));
+        return {
+          lineItemId: uuidv5(`line:${orderId}:${i + 1}`, ID_NAMESPACE),
+          position: i + 1,
+          productId: product.id,
+          quantity: line.quantity,
+          unitPrice: product.unitPrice.toFixed(2),
+        };
+      });
+      const input: PurchaseInput = {
+        orderId,
+        partnerId: customer.partnerId,
+        customerId: customer.id,
+        createdByAgentId: caller.agentId,
+        paymentMethod: body.paymentMethod,
+        total: money(total, [...currencies][0] ?? 'USD'),
+        lineItems,
+        paymentConfirmationDeadlineMs: config.paymentConfirmationDeadlineMs,
+      };
+      await persistOrder(db, input);
+      await temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
+        temporal.workflow.start<typeof purchaseWorkflow>('purchaseWorkflow', {
+          taskQueue: config.temporal.taskQueue,
+          workflowId: workflowIds.order(orderId),
+          args: [input],
+          // One workflow per order, ever: a retry joins the running one, a finished one is never rerun.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          typedSearchAttributes: [
+            { key: searchAttributes.orderStatus, value: 'awaiting_payment' },
+            { key: searchAttributes.partnerId, value: input.partnerId },
+            { key: searchAttributes.customerId, value: input.customerId },
+          ],
+        }),
+      ).catch((err: unknown) => {
+        if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return undefined;
+        throw err;
+      });
+      await audit(db, caller, 'order.create', { type: 'order', id: orderId }, { customerId, total: { ...input.total }, lines: lineItems.length });
+      const order = await db.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true } });
+      return { orderId, status: order.status };
+    },
+
+    async get(caller: Caller, orderId: string) {
+      const order = await db.order.findFirst({
+        where: { id: orderId, ...partnerScope(caller) },
+        include: {
+          lineItems: { include: { product: true }, orderBy: { position: 'asc' } },
+          events: { orderBy: { id: 'asc' } },
+          subscriptions: { select: { id: true }, orderBy: { purchasedAt: 'asc' } },
+        },
+      });
+      if (!order) throw problems.notFound('order');
+      return {
+        orderId: order.id,
+        customerId: order.customerId,
+        status: order.status,
+        paymentMethod: order.paymentMethod,
+        lineItems: order.lineItems.map((l) => ({
+          productId: l.productId,
+          productName: l.product.name,
+          quantity: l.quantity,
+          unitPrice: money(l.unitPrice, order.currency),
+          lineTotal: money(l.unitPrice.times(l.quantity), order.currency),
+        })),
+        total: money(order.totalAmount, order.currency),
+        subscriptions: order.subscriptions.map((s) => s.id),
+        failureReason: order.failureReason,
+        workflowId: order.workflowId,
+        createdAt: order.createdAt.toISOString(),
+        updatedAt: order.updatedAt.toISOString(),
+        timeline: order.events.map((e) => ({ at: e.at.toISOString(), status: e.status, detail: e.detail })),
+      };
+    },
+  };
+}

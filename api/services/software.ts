@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
+import type { z } from 'zod';
+import type { Config } from '../../common/config.ts';
+import type { LinkInput } from '../../common/domain.ts';
+import { workflowIds } from '../../common/messages.ts';
+import type { keysAndDownloadsBody } from '../../common/schemas.ts';
+import type { Caller } from '../../db/api-keys.ts';
+import { isUniqueViolation, type Db } from '../../db/client.ts';
+import type { DownloadLink, ProductVariant } from '../../generated/prisma/client.ts';
+import type { linkWorkflow } from '../../workflows/link.ts';
+import type { Secrets } from '../context.ts';
+import { problems } from '../problem.ts';
+import { audit } from './audit.ts';
+import type { CustomerService } from './customers.ts';
+import { linkToken, tokenHash } from './link-tokens.ts';
+
+const distinct = (values: string[]) => [...new Set(values)];
+
+export function createSoftwareService(deps: { db: Db; temporal: Client; config: Config; secrets: Secrets; customers: CustomerService }) {
+  const { db, temporal, config, secrets, customers } = deps;
+
+  const downloadUrl = (linkId: string) => `${config.publicBaseUrl}/v1/downloads/${linkToken(secrets.linkToken, linkId)}`;
+
+  function linkView(link: DownloadLink & { variant?: ProductVariant }, withUrl: boolean) {
+    return {
+      linkId: link.id,
+      ...(withUrl && link.status === 'active' ? { url: downloadUrl(link.id) } : {}),
+      ...(link.variant ? { version: link.variant.version, language: link.variant.language, fileType: link.variant.fileType } : {}),
+      expiresAt: link.expiresAt.toISOString(),
+      downloadsUsed: link.downloadsUsed,
+      maxDownloads: link.maxDownloads,
+      status: link.status,
+      endReason: link.endReason,
+    };
+  }
+
+  async function subscriptionFor(caller: Caller, customerId: string, subscriptionId: string) {
+    const customer = await customers.get(caller, customerId);
+    const sub = await db.softwareSubscription.findFirst({
+      where: { id: subscriptionId, customerId: customer.id, partnerId: customer.partnerId },
+      include: { product: { include: { variants: { orderBy: [{ version: 'asc' }, { language: 'asc' }, { fileType: 'asc' }] } } } },
+    });
+    if (!sub) throw problems.notFound('software subscription');
+    return sub;
+  }
+
+  /** Ends windows whose deadline has passed in the read model, so they never block a new one. */
+  async function closeLapsedWindows(subscriptionId: string) {
+    await db.downloadLink.updateMany({
+      where: { subscriptionId, status: 'active', expiresAt: { lte: new Date() } },
+      data: { status: 'expired', endReason: 'time', endedAt: new Date() },
+    });
+  }
+
+  return {
+    async list(caller: Caller, customerId: string) {
+      const customer = await customers.get(caller, customerId);
+      const subs = await db.softwareSubscription.findMany({
+        where: { customerId: customer.id, partnerId: customer.partnerId },
+        include: { product: { select: { name: true } } },
+        orderBy: [{ purchasedAt: 'asc' }, { id: 'asc' }],
+      });
+      return subs.map((s) => ({
+        subscriptionId: s.id,
+        orderId: s.orderId,
+        productId: s.productId,
+        productName: s.product.name,
+        quantity: s.quantity,
+        status: s.status,
+        purchasedAt: s.purchasedAt.toISOString(),
+      }));
+    },
+
+    async get(caller: Caller, customerId: string, subscriptionId: string) {
+      const sub = await subscriptionFor(caller, customerId, subscriptionId);
+      await closeLapsedWindows(sub.id);
+      const isAdmin = caller.role === 'admin_agent';
+      const [key, links] = await Promise.all([
+        isAdmin ? db.productKey.findUnique({ where: { subscriptionId: sub.id } }) : null,
+        db.downloadLink.findMany({ where: { subscriptionId: sub.id, status: 'active' }, include: { variant: true }, orderBy: { createdAt: 'asc' } }),
+      ]);
+      const variants = sub.product.variants;
+      return {
+        subscriptionId: sub.id,
+        orderId: sub.orderId,
+        productId: sub.productId,
+        productName: sub.product.name,
+        quantity: sub.quantity,
+        status: sub.status,
+        purchasedAt: sub.purchasedAt.toISOString(),
+        options: {
+          versions: distinct(variants.map((v) => v.version)),
+          languages: distinct(variants.map((v) => v.language)),
+          fileTypes: distinct(variants.map((v) => v.fileType)),
+        },
+        variants: variants.map((v) => ({ version: v.version, language: v.language, fileType: v.fileType })),
+        ...(isAdmin && key && key.status === 'active' ? { productKey: key.value } : {}),
+        downloadLinks: links.map((l) => linkView(l, isAdmin)),
+      };
+    },
+
+    /**
+     * "Get keys and downloads": the product key and the variant's open window, or a new window of
+     * TTL / max downloads once the previous one has ended — as often as needed.
+     */
+    async keysAndDownloads(caller: Caller, customerId: string, subscriptionId: string, body: z.infer<typeof keysAndDownloadsBody>) {
+      const sub = await subscriptionFor(caller, customerId, subscriptionId);
+      const variant = sub.product.variants.find((v) => v.version === body.version && v.language === body.language && v.fileType === body.fileType);
+      if (!variant) {
+        const vs = sub.product.variants;
+        const list = (xs: string[]) => distinct(xs).map((x) => `"${x}"`).join(', ');
+        const errors = [];
+        if (!vs.some((v) => v.version === body.version)) errors.push({ path: 'version', message: `must be one of ${list(vs.map((v) => v.version))}` });
+        if (!vs.some((v) => v.language === body.language)) errors.push({ path: 'language', message: `must be one of ${list(vs.map((v) => v.language))}` });
+        if (!vs.some((v) => v.fileType === body.fileType)) errors.push({ path: 'fileType', message: `must be one of ${list(vs.map((v) => v.fileType))}` });
+        if (errors.length === 0) {
+          errors.push({ path: '(body)', message: `this combination is not offered; offered: ${vs.map((v) => `${v.version} / ${v.language} / ${v.fileType}`).join('; ')}` });
+        }
+        throw problems.unprocessable(`${sub.product.name} is not offered in that version, language and file type.`, errors);
+      }
+      if (sub.status !== 'active') throw problems.conflict(`This software is ${sub.status.replace('_', ' ')}; no keys or downloads are available.`);
+      const key = await db.productKey.findUnique({ where: { subscriptionId: sub.id } });
+      if (!key || key.status !== 'active') throw problems.conflict('This software has no active product key.');
+
+      await closeLapsedWindows(sub.id);
+      let link = await db.downloadLink.findFirst({ where: { subscriptionId: sub.id, variantId: variant.id, status: 'active' } });
+      if (!link) {
+        const linkId = randomUUID();
+        const expiresAt = new Date(Date.now() + config.downloads.ttlMs);
+        try {
+          link = await db.downloadLink.create({
+            data: {
+              id: linkId,
+              subscriptionId: sub.id,
+              variantId: variant.id,
+              tokenHash: tokenHash(linkToken(secrets.linkToken, linkId)),
+              workflowId: workflowIds.link(linkId),
+              status: 'active',
+              maxDownloads: config.downloads.maxDownloads,
+              expiresAt,
+            },
+          });
+        } catch (err) {
+          // A concurrent request opened the window first: share it.
+          if (!isUniqueViolation(err)) throw err;
+          link = await db.downloadLink.findFirstOrThrow({ where: { subscriptionId: sub.id, variantId: variant.id, status: 'active' } });
+        }
+        if (link.id === linkId) {
+          const input: LinkInput = { linkId, subscriptionId: sub.id, variantId: variant.id, maxDownloads: link.maxDownloads, expiresAt: expiresAt.toISOString() };
+          try {
+            await temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
+              temporal.workflow.start<typeof linkWorkflow>('linkWorkflow', {
+                taskQueue: config.temporal.taskQueue,
+                workflowId: link!.workflowId,
+                args: [input],
+                workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+              }),
+            );
+          } catch (err) {
+            // Without its workflow the window could never count a download: take it back.
+            await db.downloadLink.delete({ where: { id: linkId } });
+            throw err;
+          }
+          await audit(db, caller, 'download_link.open', { type: 'download_link', id: linkId }, { subscriptionId: sub.id, variantId: variant.id });
+        }
+      }
+      await audit(db, caller, 'keys_and_downloads.get', { type: 'software_subscription', id: sub.id }, { linkId: link.id });
+      return { productKey: key.value, download: linkView({ ...link, variant }, true) };
+    },
+  };
+}

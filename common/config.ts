@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { durationSchema } from './durations.ts';
+import { TASK_QUEUE } from './messages.ts';
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  PUBLIC_BASE_URL: optionalText.pipe(z.url().optional()),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: optionalText.pipe(z.url().optional()),
+  TEMPORAL_ADDRESS: optionalText,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
+  TEMPORAL_API_KEY: optionalText,
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CERT_PATH: optionalText,
+  TEMPORAL_TLS_KEY_PATH: optionalText,
+  TEMPORAL_TLS_CA_PATH: optionalText,
+  TEMPORAL_TLS_SERVER_NAME: optionalText,
+  TEMPORAL_UI_URL: optionalText.pipe(z.url().optional()),
+  TEMPORAL_CLI_PATH: optionalText,
+  TEMPORAL_TEST_SERVER_PATH: optionalText,
+  PAYMENT_WEBHOOK_SECRET: optionalText.pipe(z.string().min(16).optional()),
+  LINK_TOKEN_SECRET: optionalText.pipe(z.string().min(32).optional()),
+  DOWNLOAD_LINK_TTL: durationSchema.default(14 * 24 * 3600 * 1000),
+  DOWNLOAD_LINK_MAX_DOWNLOADS: z.coerce.number().int().min(1).max(100000).default(50),
+  PAYMENT_CONFIRMATION_DEADLINE: durationSchema.default(72 * 3600 * 1000),
+  REFUND_CASE_SLA: durationSchema.default(48 * 3600 * 1000),
+  DOWNLOAD_STORAGE_URL: optionalText.pipe(z.url().optional()),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  TEMPORAL_RPC_TIMEOUT: durationSchema.default(10_000),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface TlsFiles {
+  cert?: Buffer;
+  key?: Buffer;
+  ca?: Buffer;
+  serverName?: string;
+}
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  port: number;
+  host: string;
+  publicBaseUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  temporal: {
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    apiKey: string | undefined;
+    tls: TlsFiles | undefined;
+    uiUrl: string | undefined;
+    rpcTimeoutMs: number;
+  };
+  binaries: { cliPath: string | undefined; testServerPath: string | undefined };
+  secrets: { paymentWebhook: string | undefined; linkToken: string | undefined };
+  downloads: { ttlMs: number; maxDownloads: number; storageUrl: string | undefined; filesDir: string };
+  paymentConfirmationDeadlineMs: number;
+  refundCaseSlaMs: number;
+  rateLimitPerMinute: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once; every problem is reported together so a bad deploy fails with one clear message. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  - ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const wantsTls = e.TEMPORAL_TLS === 'true' || Boolean(e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_CA_PATH);
+  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
+    throw new ConfigError('Invalid configuration:\n  - TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be given together (mTLS)');
+  }
+  const read = (p: string | undefined) => (p ? readFileSync(p) : undefined);
+  const dataDir = path.resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    port: e.PORT,
+    host: e.HOST,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      apiKey: e.TEMPORAL_API_KEY,
+      tls: wantsTls
+        ? {
+            cert: read(e.TEMPORAL_TLS_CERT_PATH),
+            key: read(e.TEMPORAL_TLS_KEY_PATH),
+            ca: read(e.TEMPORAL_TLS_CA_PATH),
+            serverName: e.TEMPORAL_TLS_SERVER_NAME,
+          }
+        : undefined,
+      uiUrl: e.TEMPORAL_UI_URL,
+      rpcTimeoutMs: e.TEMPORAL_RPC_TIMEOUT,
+    },
+    binaries: { cliPath: e.TEMPORAL_CLI_PATH, testServerPath: e.TEMPORAL_TEST_SERVER_PATH },
+    secrets: { paymentWebhook: e.PAYMENT_WEBHOOK_SECRET, linkToken: e.LINK_TOKEN_SECRET },
+    downloads: {
+      ttlMs: e.DOWNLOAD_LINK_TTL,
+      maxDownloads: e.DOWNLOAD_LINK_MAX_DOWNLOADS,
+      storageUrl: e.DOWNLOAD_STORAGE_URL,
+      filesDir: path.join(dataDir, 'files'),
+    },
+    paymentConfirmationDeadlineMs: e.PAYMENT_CONFIRMATION_DEADLINE,
+    refundCaseSlaMs: e.REFUND_CASE_SLA,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+  };
+}

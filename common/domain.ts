@@ -1,0 +1,98 @@
+// Domain vocabulary shared by workflows, activities and the API. Plain types and constants only:
+// workflow code imports this, so it must stay free of Node modules and I/O.
+
+export const ROLES = ['admin_agent', 'sales_agent', 'support_engineer', 'operations'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ORDER_STATUSES = [
+  'awaiting_payment',
+  'provisioning',
+  'active',
+  'payment_failed',
+  'expired',
+  'failed',
+  'cancelled',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+export const IN_FLIGHT_ORDER_STATUSES: readonly OrderStatus[] = ['awaiting_payment', 'provisioning'];
+
+export const SUBSCRIPTION_STATUSES = ['active', 'cancellation_requested', 'cancelled'] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+
+export const LINK_STATUSES = ['active', 'expired', 'revoked'] as const;
+export type LinkStatus = (typeof LINK_STATUSES)[number];
+export type LinkEndReason = 'time' | 'downloads';
+
+export const REFUND_CASE_STATUSES = ['submitted', 'in_review', 'info_requested', 'approved', 'completed', 'rejected'] as const;
+export type RefundCaseStatus = (typeof REFUND_CASE_STATUSES)[number];
+export const OPEN_REFUND_CASE_STATUSES: readonly RefundCaseStatus[] = ['submitted', 'in_review', 'info_requested', 'approved'];
+
+export const IMPACTS = ['low', 'medium', 'high', 'critical'] as const;
+export type Impact = (typeof IMPACTS)[number];
+
+export const PAYMENT_METHODS = ['pm_card_ok', 'pm_card_declined', 'pm_async', 'pm_flaky'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+/** Money crosses every boundary as a decimal string, never a float. */
+export interface Money {
+  amount: string;
+  currency: string;
+}
+
+export interface OrderLineInput {
+  lineItemId: string;
+  position: number;
+  productId: string;
+  quantity: number;
+  unitPrice: string;
+}
+
+export interface PurchaseInput {
+  orderId: string;
+  partnerId: string;
+  customerId: string;
+  createdByAgentId?: string;
+  paymentMethod: string;
+  total: Money;
+  lineItems: OrderLineInput[];
+  /** How long an asynchronous payment may stay unconfirmed before the order expires. */
+  paymentConfirmationDeadlineMs: number;
+}
+
+export interface TimelineEntry {
+  at: string;
+  status: OrderStatus;
+  detail: string;
+}
+
+export interface OrderState {
+  orderId: string;
+  status: OrderStatus;
+  paymentId?: string;
+  subscriptionIds: string[];
+  failureReason?: string;
+}
+
+export interface LinkInput {
+  linkId: string;
+  subscriptionId: string;
+  variantId: string;
+  maxDownloads: number;
+  /** Absolute end of the window (ISO time), so continue-as-new never extends it. */
+  expiresAt: string;
+  downloadsUsed?: number;
+}
+
+export interface LinkState {
+  linkId: string;
+  status: LinkStatus;
+  endReason?: LinkEndReason;
+  downloadsUsed: number;
+  maxDownloads: number;
+  expiresAt: string;
+}
+
+export interface DownloadGrant {
+  sequence: number;
+  remaining: number;
+}

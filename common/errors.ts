@@ -1,0 +1,15 @@
+/**
+ * The one list of business failure types. Activities throw non-retryable ApplicationFailures with
+ * these types; workflows and the API branch on them.
+ */
+export const ErrorType = {
+  PaymentDeclined: 'PaymentDeclined',
+  PaymentNotFound: 'PaymentNotFound',
+  RefundExceedsPayment: 'RefundExceedsPayment',
+  KeyAuthorityRefused: 'KeyAuthorityRefused',
+  ProductNotSellable: 'ProductNotSellable',
+  OrderNotFound: 'OrderNotFound',
+  InvalidInput: 'InvalidInput',
+  LinkEnded: 'LinkEnded',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];

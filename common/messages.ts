@@ -1,0 +1,37 @@
+// Everything the API and the workflows must agree on: task queue, workflow ids, signals, updates,
+// queries and search attributes. Imported by workflow code, so no Node modules here.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DownloadGrant, LinkState, OrderState } from './domain.ts';
+
+export const TASK_QUEUE = 'csp-onprem';
+
+export const workflowIds = {
+  order: (orderId: string) => `order-${orderId}`,
+  link: (linkId: string) => `link-${linkId}`,
+  refundCase: (caseId: string) => `refund-case-${caseId}`,
+};
+
+export const searchAttributes = {
+  orderStatus: defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD),
+  partnerId: defineSearchAttributeKey('PartnerId', SearchAttributeType.KEYWORD),
+  customerId: defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD),
+};
+export const ALL_SEARCH_ATTRIBUTES = Object.values(searchAttributes);
+
+export interface PaymentEvent {
+  eventId: string;
+  type: 'payment.succeeded' | 'payment.failed';
+}
+
+// Purchase workflow
+export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
+export const orderStateQuery = defineQuery<OrderState>('orderState');
+
+// Link lifecycle workflow
+export interface DownloadRequest {
+  at?: string;
+}
+export const countDownloadUpdate = defineUpdate<DownloadGrant, [DownloadRequest]>('countDownload');
+export const revokeLinkSignal = defineSignal<[{ reason: string }]>('revokeLink');
+export const linkStateQuery = defineQuery<LinkState>('linkState');

@@ -1,0 +1,107 @@
+// Request and response shapes of the HTTP API, defined once with zod: the routes validate with
+// them and the OpenAPI document is generated from them.
+import { z } from 'zod';
+import { IMPACTS, LINK_STATUSES, ORDER_STATUSES, PAYMENT_METHODS, SUBSCRIPTION_STATUSES } from './domain.ts';
+
+export const uuidSchema = z.uuid();
+export const moneySchema = z.object({
+  amount: z.string().regex(/^\d{1,10}\.\d{2}$/, 'a decimal string with two decimals, e.g. "123.45"'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code, e.g. "USD"'),
+});
+
+const domainName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a domain name such as contoso.com');
+
+export const idempotencyKeySchema = z.string().min(1).max(255);
+
+export const createCustomerBody = z.strictObject({
+  domain: domainName,
+  companyName: z.string().trim().min(1).max(200),
+});
+
+export const customerSchema = z.object({ id: z.uuid(), domain: z.string(), companyName: z.string(), createdAt: z.string() });
+
+export const createOrderBody = z.strictObject({
+  lineItems: z
+    .array(z.strictObject({ productId: z.string().trim().min(1).max(100), quantity: z.number().int().min(1).max(10_000) }))
+    .min(1)
+    .max(50),
+  paymentMethod: z.enum(PAYMENT_METHODS),
+});
+
+export const orderAcceptedSchema = z.object({ orderId: z.uuid(), status: z.enum(ORDER_STATUSES) });
+
+export const orderSchema = z.object({
+  orderId: z.uuid(),
+  customerId: z.uuid(),
+  status: z.enum(ORDER_STATUSES),
+  paymentMethod: z.string(),
+  lineItems: z.array(
+    z.object({ productId: z.string(), productName: z.string(), quantity: z.number(), unitPrice: moneySchema, lineTotal: moneySchema }),
+  ),
+  total: moneySchema,
+  subscriptions: z.array(z.uuid()),
+  failureReason: z.string().nullable(),
+  workflowId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  timeline: z.array(z.object({ at: z.string(), status: z.enum(ORDER_STATUSES), detail: z.string() })),
+});
+
+export const paymentWebhookBody = z.strictObject({
+  eventId: z.string().min(1).max(200),
+  orderId: z.uuid(),
+  type: z.enum(['payment.succeeded', 'payment.failed']),
+});
+
+export const productSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  unitPrice: moneySchema,
+  variants: z.array(z.object({ version: z.string(), language: z.string(), fileType: z.string() })),
+});
+
+export const softwareListItemSchema = z.object({
+  subscriptionId: z.uuid(),
+  orderId: z.uuid(),
+  productId: z.string(),
+  productName: z.string(),
+  quantity: z.number(),
+  status: z.enum(SUBSCRIPTION_STATUSES),
+  purchasedAt: z.string(),
+});
+
+export const downloadLinkSchema = z.object({
+  linkId: z.uuid(),
+  url: z.string().optional(),
+  version: z.string().optional(),
+  language: z.string().optional(),
+  fileType: z.string().optional(),
+  expiresAt: z.string(),
+  downloadsUsed: z.number(),
+  maxDownloads: z.number(),
+  status: z.enum(LINK_STATUSES),
+  endReason: z.enum(['time', 'downloads']).nullable().optional(),
+});
+
+export const softwareItemSchema = softwareListItemSchema.extend({
+  options: z.object({ versions: z.array(z.string()), languages: z.array(z.string()), fileTypes: z.array(z.string()) }),
+  variants: z.array(z.object({ version: z.string(), language: z.string(), fileType: z.string() })),
+  productKey: z.string().optional(),
+  downloadLinks: z.array(downloadLinkSchema),
+});
+
+export const keysAndDownloadsBody = z.strictObject({
+  version: z.string().trim().min(1).max(100),
+  language: z.string().trim().min(1).max(100),
+  fileType: z.string().trim().min(1).max(100),
+});
+
+export const keysAndDownloadsSchema = z.object({ productKey: z.string(), download: downloadLinkSchema });
+
+export const impactSchema = z.enum(IMPACTS);

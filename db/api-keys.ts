@@ -1,0 +1,81 @@
+import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import type { Role } from '../common/domain.ts';
+import type { Db } from './client.ts';
+
+const scrypt = promisify(scryptCb) as (password: string, salt: string, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
+const SCRYPT = { N: 16384, r: 8, p: 1 };
+const KEY_PATTERN = /^csp_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
+
+export interface Caller {
+  agentId: string;
+  partnerId: string | null;
+  role: Role;
+  keyPrefix: string;
+}
+
+/** `csp_<prefix>_<secret>`: the prefix finds the row, the 256-bit secret is checked against its scrypt hash. */
+export function formatApiKey(prefix: string, secret: string): string {
+  return `csp_${prefix}_${secret}`;
+}
+
+export async function hashSecret(prefix: string, secret: string): Promise<string> {
+  const derived = await scrypt(secret, `csp-api-key:${prefix}`, 32, SCRYPT);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${derived.toString('base64')}`;
+}
+
+export async function verifySecret(prefix: string, secret: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, expected] = stored.split('$');
+  if (scheme !== 'scrypt' || !expected) return false;
+  const derived = await scrypt(secret, `csp-api-key:${prefix}`, 32, { N: Number(n), r: Number(r), p: Number(p) });
+  const want = Buffer.from(expected, 'base64');
+  return want.length === derived.length && timingSafeEqual(want, derived);
+}
+
+/** Creates a key for an agent; the plain key is returned once and never stored. */
+export async function createApiKey(db: Db, agentId: string, options: { label?: string; secret?: Buffer; prefix?: string } = {}): Promise<string> {
+  const prefix = options.prefix ?? randomBytes(8).toString('hex');
+  const secret = (options.secret ?? randomBytes(32)).toString('base64url');
+  await db.apiKey.create({
+    data: { id: randomUUID(), agentId, prefix, secretHash: await hashSecret(prefix, secret), label: options.label ?? null },
+  });
+  return formatApiKey(prefix, secret);
+}
+
+export async function revokeApiKey(db: Db, prefix: string): Promise<boolean> {
+  const { count } = await db.apiKey.updateMany({ where: { prefix, revokedAt: null }, data: { revokedAt: new Date() } });
+  return count > 0;
+}
+
+/**
+ * Resolves a presented key to its caller, or null for anything unknown, revoked or malformed.
+ * Successful checks are cached briefly (by a hash of the key) so scrypt is not paid on every
+ * request; a revocation therefore takes effect within `cacheMs`.
+ */
+export class ApiKeyVerifier {
+  private readonly cache = new Map<string, { caller: Caller; until: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly cacheMs = 30_000,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  async verify(presented: string): Promise<Caller | null> {
+    const match = KEY_PATTERN.exec(presented);
+    if (!match) return null;
+    const [, prefix, secret] = match as unknown as [string, string, string];
+    const cacheKey = createHash('sha256').update(presented).digest('base64');
+    const hit = this.cache.get(cacheKey);
+    if (hit && hit.until > Date.now()) return hit.caller;
+    const row = await this.db.apiKey.findUnique({ where: { prefix }, include: { agent: true } });
+    if (!row || row.revokedAt || !(await verifySecret(prefix, secret, row.secretHash))) {
+      this.cache.delete(cacheKey);
+      return null;
+    }
+    const caller: Caller = { agentId: row.agentId, partnerId: row.agent.partnerId, role: row.agent.role, keyPrefix: prefix };
+    if (this.cache.size >= this.maxEntries) this.cache.clear();
+    this.cache.set(cacheKey, { caller, until: Date.now() + this.cacheMs });
+    return caller;
+  }
+}

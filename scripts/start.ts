@@ -1,0 +1,129 @@
+// `npm start`: the whole service on one machine. With no DATABASE_URL it runs an embedded
+// PostgreSQL, with no TEMPORAL_ADDRESS the Temporal dev server (SQLite file, Web UI), both keeping
+// their data under DATA_DIR; then migrations, demo data, the worker and the API. Ctrl-C stops all.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { startApi } from '../api/server.ts';
+import { ConfigError, loadConfig } from '../common/config.ts';
+import { createLogger } from '../common/logger.ts';
+import { ALL_SEARCH_ATTRIBUTES } from '../common/messages.ts';
+import { createDb } from '../db/client.ts';
+import { seedDemo } from '../db/demo.ts';
+import { migrate } from '../db/migrate.ts';
+import { startEmbeddedPostgres } from '../infra/embedded-postgres.ts';
+import { resolveSecrets } from '../infra/secrets.ts';
+import { resolveTemporalBinary, withBinaryHint } from '../infra/temporal-binaries.ts';
+import { buildWorker } from '../worker/run.ts';
+
+const EMBEDDED_PG_PORT = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
+const EMBEDDED_TEMPORAL_PORT = Number(process.env.EMBEDDED_TEMPORAL_PORT ?? 7233);
+const EMBEDDED_TEMPORAL_UI_PORT = Number(process.env.EMBEDDED_TEMPORAL_UI_PORT ?? 8233);
+
+const started = Date.now();
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+}
+const logger = createLogger({ level: config.logLevel, name: 'start' });
+Runtime.install({
+  logger: new DefaultLogger('WARN'),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  shutdownSignals: [],
+});
+const cleanups: (() => Promise<unknown>)[] = [];
+
+async function stopAll() {
+  for (const cleanup of cleanups.reverse()) {
+    await cleanup().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'cleanup step failed'));
+  }
+}
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    void stopAll().then(() => process.exit(0));
+  });
+}
+
+try {
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    const pg = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: EMBEDDED_PG_PORT });
+    cleanups.push(() => pg.stop());
+    databaseUrl = pg.url;
+    logger.info({ port: EMBEDDED_PG_PORT, dir: path.join(config.dataDir, 'postgres') }, 'embedded PostgreSQL running');
+  }
+  await migrate(databaseUrl);
+
+  let temporalAddress = config.temporal.address;
+  let uiUrl = config.temporal.uiUrl;
+  if (!temporalAddress) {
+    const executable = resolveTemporalBinary('cli');
+    const env = await withBinaryHint('cli', executable, () =>
+      TestWorkflowEnvironment.createLocal({
+        server: {
+          executable: executable.type === 'existing-path' ? { type: 'existing-path', path: executable.path } : { type: 'cached-download' },
+          dbFilename: path.join(config.dataDir, 'temporal.sqlite'),
+          namespace: config.temporal.namespace,
+          ip: '127.0.0.1',
+          port: EMBEDDED_TEMPORAL_PORT,
+          ui: true,
+          uiPort: EMBEDDED_TEMPORAL_UI_PORT,
+          searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        },
+      }),
+    );
+    cleanups.push(() => env.teardown());
+    temporalAddress = env.address;
+    uiUrl ??= `http://localhost:${EMBEDDED_TEMPORAL_UI_PORT}`;
+  }
+  const runtimeConfig = { ...config, databaseUrl, temporal: { ...config.temporal, address: temporalAddress, uiUrl } };
+
+  const db = createDb(databaseUrl);
+  cleanups.push(() => db.$disconnect());
+  const secrets = resolveSecrets(runtimeConfig);
+  const demo = await seedDemo(db, secrets.demoSeed);
+  const keysFile = path.join(config.dataDir, 'demo-keys.json');
+  writeFileSync(keysFile, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
+
+  const worker = await buildWorker(runtimeConfig, temporalAddress, db, logger);
+  const running = worker.run();
+  cleanups.push(async () => {
+    worker.shutdown();
+    await running;
+  });
+
+  const { connectClient } = await import('../infra/temporal-connection.ts');
+  const temporal = await connectClient(runtimeConfig, temporalAddress);
+  cleanups.push(() => temporal.connection.close());
+  const api = await startApi({ config: runtimeConfig, db, temporal, logger: createLogger({ level: config.logLevel, name: 'api' }), secrets });
+  cleanups.push(() => api.close());
+
+  console.log(
+    [
+      '',
+      `  CSP on-premises orchestrator is up (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+      `  API:             ${api.url}   (readiness: ${api.url}/readyz)`,
+      `  Temporal Web UI: ${uiUrl ?? '(external cluster)'}`,
+      `  Demo API keys:   ${keysFile}   (or: npm run --silent seed:demo)`,
+      `  Data:            ${config.dataDir}`,
+      '  Ctrl-C stops everything; the data stays for the next start.',
+      '',
+    ].join('\n'),
+  );
+  running.catch((err: unknown) => {
+    logger.error({ err }, 'worker stopped unexpectedly');
+    process.kill(process.pid, 'SIGTERM');
+  });
+} catch (err) {
+  logger.error({ err }, 'start failed');
+  await stopAll();
+  process.exit(1);
+}

@@ -1,0 +1,56 @@
+// Runs every test tier with node's test runner, after providing what the tiers share:
+// a PostgreSQL server (DATABASE_URL's server, or an embedded one) on which each test file creates
+// its own database, and one Temporal dev server for the end-to-end files. Time-skipping servers
+// are started per file by the files themselves, since skipped time is global to a server.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { PROJECT_ROOT } from '../infra/paths.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../infra/embedded-postgres.ts';
+import { devServerEnvironment } from '../test/helpers/temporal.ts';
+import { freePort } from '../infra/ports.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return name === 'helpers' ? [] : testFiles(full);
+    return name.endsWith('.test.ts') ? [full] : [];
+  });
+}
+
+const filters = process.argv.slice(2);
+const files = testFiles(path.join(PROJECT_ROOT, 'test'))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
+  .sort();
+
+let embedded: EmbeddedDatabase | undefined;
+let scratch: string | undefined;
+let adminUrl = process.env.DATABASE_URL;
+if (!adminUrl) {
+  scratch = mkdtempSync(path.join(tmpdir(), 'csp-test-pg-'));
+  chmodSync(scratch, 0o755); // PostgreSQL runs as the postgres user when we are root
+  embedded = await startEmbeddedPostgres({ dir: path.join(scratch, 'pg'), port: await freePort() });
+  adminUrl = embedded.url.replace(/\/csp$/, '/postgres');
+}
+const temporal = await devServerEnvironment();
+const temporalAddress = temporal.address;
+
+const started = Date.now();
+const code = await new Promise<number>((resolve) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+    cwd: PROJECT_ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, TEST_PG_ADMIN_URL: adminUrl, TEMPORAL_TEST_ADDRESS: temporalAddress, NODE_ENV: 'test' },
+  });
+  child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+});
+console.log(`\ntest files: ${files.length}, wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+await temporal.teardown();
+await embedded?.stop();
+if (scratch) rmSync(scratch, { recursive: true, force: true });
+process.exit(code);

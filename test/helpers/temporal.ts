@@ -1,0 +1,47 @@
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ALL_SEARCH_ATTRIBUTES } from '../../common/messages.ts';
+import { resolveTemporalBinary, withBinaryHint } from '../../infra/temporal-binaries.ts';
+import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
+import { WORKFLOWS_PATH } from '../../worker/worker.ts';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** Bundles the workflow code once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundle;
+}
+
+const noop = () => undefined;
+const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: console.error, log: noop };
+
+export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  const executable = resolveTemporalBinary('test-server');
+  const env = await withBinaryHint('test-server', executable, () =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: executable.type === 'existing-path' ? { type: 'existing-path', path: executable.path } : { type: 'cached-download' } },
+    }),
+  );
+  await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}
+
+/**
+ * The dev server for end-to-end tests: the one the test runner started (TEMPORAL_TEST_ADDRESS),
+ * or a fresh one when a file is run on its own.
+ */
+export async function devServerEnvironment(): Promise<TestWorkflowEnvironment> {
+  const address = process.env.TEMPORAL_TEST_ADDRESS;
+  if (address) return TestWorkflowEnvironment.createFromExistingServer({ address });
+  const executable = resolveTemporalBinary('cli');
+  return withBinaryHint('cli', executable, () =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: executable.type === 'existing-path' ? { type: 'existing-path', path: executable.path } : { type: 'cached-download' },
+        searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        ui: false,
+      },
+    }),
+  );
+}

@@ -1,0 +1,29 @@
+// `npm run worker`: a Temporal worker alone, against an external cluster and PostgreSQL. Start as
+// many as the load needs; they share the task queue. SIGTERM drains in-flight tasks, then exits.
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { ConfigError, loadConfig } from '../common/config.ts';
+import { createLogger } from '../common/logger.ts';
+import { createDb } from '../db/client.ts';
+import { buildWorker } from './run.ts';
+
+try {
+  const config = loadConfig();
+  if (!config.databaseUrl || !config.temporal.address) {
+    throw new ConfigError('`npm run worker` needs DATABASE_URL and TEMPORAL_ADDRESS; for everything embedded on one machine use `npm start`.');
+  }
+  const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  Runtime.install({
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    // The worker's own signal handling drains it on SIGINT/SIGTERM.
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+  });
+  const db = createDb(config.databaseUrl);
+  const worker = await buildWorker(config, config.temporal.address, db, logger);
+  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker running');
+  await worker.run();
+  await db.$disconnect();
+  logger.info('worker stopped');
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+}

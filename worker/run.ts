@@ -1,0 +1,29 @@
+import type { Worker } from '@temporalio/worker';
+import type { Config } from '../common/config.ts';
+import type { Logger } from '../common/logger.ts';
+import type { Db } from '../db/client.ts';
+import { createProviders } from '../providers/index.ts';
+import { connectClient, connectWorkerConnection } from '../infra/temporal-connection.ts';
+import { ensureSearchAttributes } from '../infra/search-attributes.ts';
+import { createWorker } from './worker.ts';
+
+/** Connects, makes sure the namespace knows our search attributes, and builds the worker. */
+export async function buildWorker(config: Config, address: string, db: Db, logger: Logger): Promise<Worker> {
+  const client = await connectClient(config, address);
+  try {
+    const added = await ensureSearchAttributes(client.connection, config.temporal.namespace);
+    if (added.length) logger.info({ added }, 'registered search attributes');
+  } catch (err) {
+    // Temporal Cloud and locked-down clusters manage search attributes outside the app.
+    logger.warn({ err: (err as Error).message }, 'could not check search attributes; register OrderStatus, PartnerId, CustomerId (Keyword) on the namespace');
+  } finally {
+    await client.connection.close();
+  }
+  const connection = await connectWorkerConnection(config, address);
+  return createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    deps: { db, ...createProviders(db) },
+  });
+}

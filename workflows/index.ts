@@ -1,0 +1,2 @@
+export { purchaseWorkflow } from './purchase.ts';
+export { linkWorkflow } from './link.ts';

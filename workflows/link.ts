@@ -1,0 +1,87 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import type { LinkInput, LinkState } from '../common/domain.ts';
+import { ErrorType } from '../common/errors.ts';
+import { countDownloadUpdate, linkStateQuery, revokeLinkSignal } from '../common/messages.ts';
+import { defaultActivityOptions } from './activity-options.ts';
+
+const acts = proxyActivities<Activities>(defaultActivityOptions);
+
+/**
+ * One download window: it ends when its deadline passes, when the last allowed download is
+ * counted, or when it is revoked. Downloads are counted by an update whose validator refuses them
+ * once the window has ended, so each is counted once and none past the cap, however concurrent.
+ */
+export async function linkWorkflow(input: LinkInput): Promise<LinkState> {
+  const deadline = Date.parse(input.expiresAt);
+  const state: LinkState = {
+    linkId: input.linkId,
+    status: 'active',
+    downloadsUsed: input.downloadsUsed ?? 0,
+    maxDownloads: input.maxDownloads,
+    expiresAt: input.expiresAt,
+  };
+
+  const endIfDue = () => {
+    if (state.status === 'active' && Date.now() >= deadline) {
+      state.status = 'expired';
+      state.endReason = 'time';
+    }
+  };
+
+  setHandler(linkStateQuery, () => state);
+  setHandler(revokeLinkSignal, () => {
+    if (state.status === 'active') state.status = 'revoked';
+  });
+  setHandler(
+    countDownloadUpdate,
+    (_request) => {
+      state.downloadsUsed += 1;
+      if (state.downloadsUsed >= state.maxDownloads) {
+        state.status = 'expired';
+        state.endReason = 'downloads';
+      }
+      return { sequence: state.downloadsUsed, remaining: state.maxDownloads - state.downloadsUsed };
+    },
+    {
+      validator: (_request) => {
+        endIfDue();
+        if (state.status !== 'active') {
+          throw ApplicationFailure.create({
+            type: ErrorType.LinkEnded,
+            message: state.status === 'revoked' ? 'link revoked' : `link expired (${state.endReason ?? 'time'})`,
+            details: [{ status: state.status, endReason: state.endReason }],
+          });
+        }
+      },
+    },
+  );
+
+  const ended = await condition(
+    () => state.status !== 'active' || workflowInfo().continueAsNewSuggested,
+    Math.max(deadline - Date.now(), 1),
+  );
+  if (!ended) endIfDue();
+  if (state.status === 'active') {
+    // History grew large: carry the count and the same absolute deadline into a fresh run.
+    await condition(allHandlersFinished);
+    return continueAsNew<typeof linkWorkflow>({ ...input, downloadsUsed: state.downloadsUsed });
+  }
+
+  await acts.markLinkEnded({
+    linkId: input.linkId,
+    status: state.status,
+    endReason: state.endReason,
+    downloadsUsed: state.downloadsUsed,
+  });
+  await condition(allHandlersFinished);
+  return state;
+}
