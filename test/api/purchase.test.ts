@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import request from 'supertest';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { signPaymentWebhook } from '../../api/services/webhooks.ts';
+import { workflowIds } from '../../common/messages.ts';
+import { PRODUCT_KEY_PATTERN } from '../../providers/keys.ts';
+import { LocalPaymentProvider } from '../../providers/payments.ts';
+import { bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+describe('purchase through the API (dev server, PostgreSQL)', () => {
+  let stack: Stack;
+  let admin: string;
+  let sales: string;
+  let otherSales: string;
+  let ops: string;
+
+  before(async () => {
+    stack = await startStack('api_purchase');
+    admin = stack.demo.partners[0]!.apiKeys.admin_agent;
+    sales = stack.demo.partners[0]!.apiKeys.sales_agent;
+    otherSales = stack.demo.partners[1]!.apiKeys.sales_agent;
+    ops = stack.demo.apiKeys.operations;
+  });
+  after(async () => stack?.close());
+
+  const orderBody = {
+    lineItems: [
+      { productId: 'windows-server-2022-standard', quantity: 2 },
+      { productId: 'sql-server-2022-standard', quantity: 1 },
+    ],
+    paymentMethod: 'pm_card_ok',
+  };
+
+  async function newCustomer(key: string, domain: string) {
+    const res = await request(stack.app).post('/v1/customers').set(bearer(key)).send({ domain, companyName: 'Woodgrove Bank' });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body.id as string;
+  }
+
+  test('takes an order from customer creation to active software with keys', async () => {
+    const customerId = await newCustomer(sales, 'woodgrove-bank.com');
+    const created = await request(stack.app)
+      .post(`/v1/customers/${customerId}/orders`)
+      .set(bearer(sales))
+      .set('Idempotency-Key', 'order-1')
+      .send(orderBody);
+    assert.equal(created.status, 202, JSON.stringify(created.body));
+    assert.equal(created.headers.location, `/v1/orders/${created.body.orderId}`);
+    assert.equal(created.body.status, 'awaiting_payment');
+
+    const order = await eventually(
+      async () => (await request(stack.app).get(created.headers.location!).set(bearer(sales))).body,
+      (o) => o.status === 'active',
+    );
+    assert.equal(order.total.amount, '6083.00');
+    assert.deepEqual(order.timeline.map((t: { status: string }) => t.status), ['awaiting_payment', 'provisioning', 'active']);
+    assert.equal(order.subscriptions.length, 2);
+
+    const software = await request(stack.app).get(`/v1/customers/${customerId}/software`).set(bearer(sales));
+    assert.equal(software.status, 200);
+    assert.deepEqual(software.body.map((s: { subscriptionId: string }) => s.subscriptionId).sort(), [...order.subscriptions].sort());
+    assert.deepEqual(software.body.map((s: { productName: string }) => s.productName).sort(), ['SQL Server 2022 Standard', 'Windows Server 2022 Standard']);
+
+    const item = await request(stack.app).get(`/v1/customers/${customerId}/software/${order.subscriptions[0]}`).set(bearer(admin));
+    assert.equal(item.status, 200);
+    assert.match(item.body.productKey, PRODUCT_KEY_PATTERN);
+    assert.ok(item.body.options.versions.length > 0 && item.body.options.languages.length > 0 && item.body.options.fileTypes.length > 0);
+    const forSales = await request(stack.app).get(`/v1/customers/${customerId}/software/${order.subscriptions[0]}`).set(bearer(sales));
+    assert.equal(forSales.body.productKey, undefined, 'sales agents never see keys');
+
+    const asOps = await request(stack.app).get(created.headers.location!).set(bearer(ops));
+    assert.equal(asOps.status, 200, 'operations read every partner’s orders');
+  });
+
+  test('replays the same Idempotency-Key: one workflow, one payment, the identical response', async () => {
+    const customerId = await newCustomer(admin, 'contoso-pharma.com');
+    const send = () =>
+      request(stack.app).post(`/v1/customers/${customerId}/orders`).set(bearer(admin)).set('Idempotency-Key', 'retry-me').send(orderBody);
+    const [first, concurrent] = await Promise.all([send(), send()]);
+    const again = await send();
+    assert.equal(first.status, 202);
+    assert.deepEqual(concurrent.body, first.body);
+    assert.deepEqual(again.body, first.body);
+    assert.equal(again.headers.location, first.headers.location);
+    const orderId = first.body.orderId as string;
+    await eventually(
+      async () => (await request(stack.app).get(`/v1/orders/${orderId}`).set(bearer(admin))).body.status,
+      (s) => s === 'active',
+    );
+    const runs = [];
+    for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${workflowIds.order(orderId)}'` })) runs.push(wf);
+    assert.equal(runs.length, 1, 'exactly one workflow run');
+    assert.equal(await stack.database.db.order.count({ where: { customerId } }), 1);
+    assert.equal(await stack.database.db.providerPayment.count({ where: { reference: orderId } }), 1);
+
+    const changed = await request(stack.app)
+      .post(`/v1/customers/${customerId}/orders`)
+      .set(bearer(admin))
+      .set('Idempotency-Key', 'retry-me')
+      .send({ ...orderBody, paymentMethod: 'pm_async' });
+    assert.equal(changed.status, 422);
+    assert.equal(changed.headers['content-type'], 'application/problem+json; charset=utf-8');
+  });
+
+  test('answers 404 to another partner’s agent, for the customer and for the order', async () => {
+    const customerId = await newCustomer(sales, 'fourth-coffee.com');
+    const created = await request(stack.app).post(`/v1/customers/${customerId}/orders`).set(bearer(sales)).send(orderBody);
+    assert.equal(created.status, 202);
+    const theirs = await request(stack.app).post(`/v1/customers/${customerId}/orders`).set(bearer(otherSales)).send(orderBody);
+    assert.equal(theirs.status, 404);
+    assert.equal((await request(stack.app).get(`/v1/orders/${created.body.orderId}`).set(bearer(otherSales))).status, 404);
+    assert.equal((await request(stack.app).get(`/v1/customers/${customerId}/software`).set(bearer(otherSales))).status, 404);
+    assert.equal((await request(stack.app).get(`/v1/customers/${customerId}`).set(bearer(otherSales))).status, 404);
+  });
+
+  test('rejects unknown products with a 422 naming each bad line, and orders nothing', async () => {
+    const customerId = stack.demo.partners[0]!.customers[0]!.id;
+    const before = await stack.database.db.order.count();
+    const res = await request(stack.app)
+      .post(`/v1/customers/${customerId}/orders`)
+      .set(bearer(admin))
+      .send({ lineItems: [{ productId: 'windows-server-2022-standard', quantity: 1 }, { productId: 'no-such-thing', quantity: 1 }], paymentMethod: 'pm_card_ok' });
+    assert.equal(res.status, 422);
+    assert.deepEqual(res.body.errors, [{ path: 'lineItems.1.productId', message: 'unknown product "no-such-thing"' }]);
+    assert.equal(await stack.database.db.order.count(), before);
+  });
+
+  test('activates a pm_async order when the signed webhook arrives, and ignores its duplicate', async () => {
+    const customerId = stack.demo.partners[0]!.customers[1]!.id;
+    const created = await request(stack.app)
+      .post(`/v1/customers/${customerId}/orders`)
+      .set(bearer(admin))
+      .send({ ...orderBody, paymentMethod: 'pm_async' });
+    const orderId = created.body.orderId as string;
+    const order = await eventually(
+      () => stack.database.db.order.findUniqueOrThrow({ where: { id: orderId } }),
+      (o) => o.paymentId !== null,
+    );
+    // The provider settles the payment on its side, then sends the signed event.
+    const event = await new LocalPaymentProvider(stack.database.db).settle(order.paymentId!, 'payment.succeeded');
+    const body = JSON.stringify({ eventId: event.eventId, orderId, type: event.type });
+    const unsigned = await request(stack.app).post('/v1/payments/webhook').set('Content-Type', 'application/json').send(body);
+    assert.equal(unsigned.status, 401);
+    const post = () =>
+      request(stack.app)
+        .post('/v1/payments/webhook')
+        .set('Content-Type', 'application/json')
+        .set('Payment-Signature', signPaymentWebhook(stack.secrets.paymentWebhook, body))
+        .send(body);
+    const first = await post();
+    assert.equal(first.status, 200);
+    assert.equal(first.body.duplicate, false);
+    const second = await post();
+    assert.equal(second.body.duplicate, true);
+    await eventually(
+      async () => (await request(stack.app).get(`/v1/orders/${orderId}`).set(bearer(admin))).body.status,
+      (s) => s === 'active',
+    );
+    assert.equal(await stack.database.db.processedWebhookEvent.count({ where: { orderId } }), 1);
+  });
+});

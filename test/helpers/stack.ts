@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import type { Express } from 'express';
+import { createApp } from '../../api/app.ts';
+import { createApiMetrics } from '../../api/metrics.ts';
+import { loadConfig, type Config } from '../../common/config.ts';
+import { createLogger } from '../../common/logger.ts';
+import { seedDemo } from '../../db/demo.ts';
+import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
+import { createProviders } from '../../providers/index.ts';
+import { createWorker } from '../../worker/worker.ts';
+import type { ActivityDeps } from '../../activities/index.ts';
+import { createTestDatabase, type TestDatabase } from './database.ts';
+import { devServerEnvironment, workflowBundle } from './temporal.ts';
+
+export type Demo = Awaited<ReturnType<typeof seedDemo>>;
+
+export interface Stack {
+  app: Express;
+  config: Config;
+  database: TestDatabase;
+  env: TestWorkflowEnvironment;
+  client: Client;
+  demo: Demo;
+  secrets: { paymentWebhook: string; linkToken: string; demoSeed: string };
+  logLines: string[];
+  startWorker(deps?: Partial<ActivityDeps>): Promise<Worker>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real thing for end-to-end tests: the API app, a worker on the Temporal dev server, and a
+ * freshly migrated PostgreSQL database with the demo data. Each file gets its own task queue.
+ */
+export async function startStack(label: string, env: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<Stack> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), `csp-${label}-`));
+  const secrets = { paymentWebhook: randomBytes(24).toString('hex'), linkToken: randomBytes(32).toString('hex'), demoSeed: randomBytes(16).toString('hex') };
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    PAYMENT_WEBHOOK_SECRET: secrets.paymentWebhook,
+    LINK_TOKEN_SECRET: secrets.linkToken,
+    TEMPORAL_TASK_QUEUE: `${label}-${randomBytes(4).toString('hex')}`,
+    RATE_LIMIT_PER_MINUTE: '100000',
+    PUBLIC_BASE_URL: 'http://csp.test',
+    ...env,
+  });
+  const [database, temporalEnv] = await Promise.all([createTestDatabase(label), devServerEnvironment()]);
+  await ensureSearchAttributes(temporalEnv.connection, temporalEnv.namespace ?? 'default');
+  const demo = await seedDemo(database.db, secrets.demoSeed);
+  const logLines: string[] = [];
+  const logger = createLogger({
+    level: 'info',
+    destination: { write: (line: string) => (logLines.push(line), true) } as unknown as NodeJS.WritableStream,
+  });
+  const app = createApp({ config, db: database.db, temporal: temporalEnv.client, logger, secrets, metrics: createApiMetrics(database.db) });
+
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  const stack: Stack = {
+    app,
+    config,
+    database,
+    env: temporalEnv,
+    client: temporalEnv.client,
+    demo,
+    secrets,
+    logLines,
+    async startWorker(deps = {}) {
+      worker = await createWorker({
+        connection: temporalEnv.nativeConnection,
+        namespace: temporalEnv.namespace ?? 'default',
+        taskQueue: config.temporal.taskQueue,
+        deps: { db: database.db, ...createProviders(database.db), ...deps },
+        workflowBundle: await workflowBundle(),
+      });
+      running = worker.run();
+      return worker;
+    },
+    async stopWorker() {
+      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      worker = undefined;
+    },
+    async close() {
+      await stack.stopWorker();
+      await temporalEnv.teardown();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  if (options.worker !== false) await stack.startWorker();
+  return stack;
+}
+
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+/** Polls `fn` until `until` holds (end-to-end tests wait for real workflows, never a fixed sleep). */
+export async function eventually<T>(fn: () => Promise<T>, until: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (until(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
