@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -14,7 +14,20 @@ export interface MediaFile {
  * The embedded default's stand-in for object storage: installation media generated once per
  * variant on local disk (deterministic bytes of the catalog's size), with its SHA-256 beside it.
  */
-export async function ensureMediaFile(dir: string, variant: { id: string; fileName: string; sizeBytes: number }): Promise<MediaFile> {
+const pending = new Map<string, Promise<MediaFile>>();
+
+export function ensureMediaFile(dir: string, variant: { id: string; fileName: string; sizeBytes: number }): Promise<MediaFile> {
+  const key = path.join(dir, variant.id, variant.fileName);
+  let job = pending.get(key);
+  if (!job) {
+    // Concurrent first downloads of a variant share one generation.
+    job = generate(dir, variant).finally(() => pending.delete(key));
+    pending.set(key, job);
+  }
+  return job;
+}
+
+async function generate(dir: string, variant: { id: string; fileName: string; sizeBytes: number }): Promise<MediaFile> {
   const folder = path.join(dir, variant.id);
   const file = path.join(folder, variant.fileName);
   const sumFile = `${file}.sha256`;
@@ -35,7 +48,7 @@ export async function ensureMediaFile(dir: string, variant: { id: string; fileNa
       yield piece;
     }
   }
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${randomUUID()}.tmp`;
   await pipeline(Readable.from(chunks()), createWriteStream(tmp));
   const sha256Hex = hash.digest('hex');
   renameSync(tmp, file);

@@ -5,6 +5,7 @@ import {
   continueAsNew,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
@@ -14,6 +15,7 @@ import { countDownloadUpdate, linkStateQuery, revokeLinkSignal } from '../common
 import { defaultActivityOptions } from './activity-options.ts';
 
 const acts = proxyActivities<Activities>(defaultActivityOptions);
+const LINGER_AFTER_END = '30 seconds';
 
 /**
  * One download window: it ends when its deadline passes, when the last allowed download is
@@ -82,6 +84,9 @@ export async function linkWorkflow(input: LinkInput): Promise<LinkState> {
     endReason: state.endReason,
     downloadsUsed: state.downloadsUsed,
   });
+  // Linger briefly so downloads already on their way get a clear refusal from the validator
+  // instead of the server aborting them when the workflow closes.
+  await sleep(LINGER_AFTER_END);
   await condition(allHandlersFinished);
   return state;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -27,17 +28,31 @@ function goneProblem(status: string, endReason: string | null | undefined): Http
 export function createDownloadService(deps: { db: Db; temporal: Client; config: Config; metrics: ApiMetrics }) {
   const { db, temporal, config, metrics } = deps;
 
-  /** Asks the link's workflow to count one download; its update validator refuses once the window has ended. */
+  /**
+   * Asks the link's workflow to count one download; its update validator refuses once the window
+   * has ended. The update id stays the same across retries, so a download is counted at most once
+   * even when an answer is lost on the way back.
+   */
   async function countDownload(workflowId: string): Promise<DownloadGrant | 'ended'> {
-    try {
-      return await temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
-        temporal.workflow.getHandle(workflowId).executeUpdate(countDownloadUpdate, { args: [{}] }),
-      );
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.LinkEnded) return 'ended';
-      // The workflow has finished (the window ended) and no longer takes updates.
-      if (err instanceof WorkflowNotFoundError) return 'ended';
-      throw err;
+    const handle = temporal.workflow.getHandle(workflowId);
+    const updateId = randomUUID();
+    const giveUpAt = Date.now() + 3 * config.temporal.rpcTimeoutMs;
+    for (;;) {
+      try {
+        return await temporal.withDeadline(Math.min(Date.now() + config.temporal.rpcTimeoutMs, giveUpAt), () =>
+          handle.executeUpdate(countDownloadUpdate, { args: [{}], updateId }),
+        );
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.LinkEnded) return 'ended';
+        if (err instanceof WorkflowNotFoundError) return 'ended';
+        // The workflow may have closed with this update still queued ("aborted"): a closed window counts nothing more.
+        const closed = await handle.describe().then(
+          (d) => d.status.name !== 'RUNNING',
+          () => false,
+        );
+        if (closed) return 'ended';
+        if (Date.now() >= giveUpAt) throw problems.unavailable('The download counter did not answer in time; try again.');
+      }
     }
   }
 
@@ -59,6 +74,8 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
       if (link.status !== 'active') throw refuse(link.status, link.endReason);
       if (link.expiresAt.getTime() <= Date.now()) throw refuse('expired', 'time');
 
+      // Have the file ready before counting, so a counted download is always a served one.
+      const media = config.downloads.storageUrl ? undefined : await ensureMediaFile(config.downloads.filesDir, link.variant);
       const grant = await countDownload(link.workflowId);
       if (grant === 'ended') {
         const now = await db.downloadLink.findUniqueOrThrow({ where: { id: link.id } });
@@ -79,11 +96,10 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
 
       res.setHeader('X-Downloads-Remaining', String(grant.remaining));
       res.setHeader('Cache-Control', 'no-store');
-      if (config.downloads.storageUrl) {
-        res.redirect(302, `${config.downloads.storageUrl.replace(/\/$/, '')}/${link.variant.productId}/${encodeURIComponent(link.variant.fileName)}`);
+      if (!media) {
+        res.redirect(302, `${config.downloads.storageUrl!.replace(/\/$/, '')}/${link.variant.productId}/${encodeURIComponent(link.variant.fileName)}`);
         return;
       }
-      const media = await ensureMediaFile(config.downloads.filesDir, link.variant);
       res.status(200);
       res.setHeader('Content-Type', 'application/octet-stream');
       res.setHeader('Content-Length', String(media.size));

@@ -1,6 +1,6 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ALL_SEARCH_ATTRIBUTES } from '../../common/messages.ts';
+import { ALL_SEARCH_ATTRIBUTES, DEV_SERVER_DYNAMIC_CONFIG } from '../../common/messages.ts';
 import { resolveTemporalBinary, withBinaryHint } from '../../infra/temporal-binaries.ts';
 import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
 import { WORKFLOWS_PATH } from '../../worker/worker.ts';
@@ -41,6 +41,7 @@ export async function devServerEnvironment(): Promise<TestWorkflowEnvironment> {
         executable: executable.type === 'existing-path' ? { type: 'existing-path', path: executable.path } : { type: 'cached-download' },
         searchAttributes: ALL_SEARCH_ATTRIBUTES,
         ui: false,
+        extraArgs: DEV_SERVER_DYNAMIC_CONFIG,
       },
     }),
   );

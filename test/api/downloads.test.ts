@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import request from 'supertest';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { workflowIds } from '../../common/messages.ts';
+import { PRODUCT_KEY_PATTERN } from '../../providers/keys.ts';
+import { bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+const VARIANT = { version: '2022 (21H2)', language: 'English', fileType: 'ISO (x64)' };
+
+describe('keys and downloads through the API (dev server, PostgreSQL)', () => {
+  let stack: Stack;
+  let admin: string;
+  let customerId: string;
+  let subscriptionId: string;
+
+  before(async () => {
+    stack = await startStack('api_downloads');
+    admin = stack.demo.partners[0]!.apiKeys.admin_agent;
+    customerId = stack.demo.partners[0]!.customers[0]!.id;
+    const created = await request(stack.app)
+      .post(`/v1/customers/${customerId}/orders`)
+      .set(bearer(admin))
+      .send({ lineItems: [{ productId: 'windows-server-2022-standard', quantity: 1 }], paymentMethod: 'pm_card_ok' });
+    const order = await eventually(
+      async () => (await request(stack.app).get(`/v1/orders/${created.body.orderId}`).set(bearer(admin))).body,
+      (o) => o.status === 'active',
+    );
+    subscriptionId = order.subscriptions[0];
+  });
+  after(async () => stack?.close());
+
+  const keysAndDownloads = (key: string, body: object = VARIANT, customer = customerId) =>
+    request(stack.app).post(`/v1/customers/${customer}/software/${subscriptionId}/keys-and-downloads`).set(bearer(key)).send(body);
+  const tokenOf = (url: string) => new URL(url).pathname.split('/').pop()!;
+
+  test('gives the admin agent the key and a link, the same link while it is open, and serves the file', async () => {
+    const first = await keysAndDownloads(admin);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.match(first.body.productKey, PRODUCT_KEY_PATTERN);
+    assert.equal(first.body.download.maxDownloads, 50);
+    assert.equal(first.body.download.downloadsUsed, 0);
+    assert.equal(first.body.download.status, 'active');
+    const ttl = Date.parse(first.body.download.expiresAt) - Date.now();
+    assert.ok(ttl > 14 * 24 * 3600 * 1000 - 60_000 && ttl <= 14 * 24 * 3600 * 1000);
+    const token = tokenOf(first.body.download.url);
+    assert.ok(token.length >= 43);
+    const again = await keysAndDownloads(admin);
+    assert.equal(again.body.download.linkId, first.body.download.linkId);
+    assert.equal(again.body.download.url, first.body.download.url);
+
+    const row = await stack.database.db.downloadLink.findUniqueOrThrow({ where: { id: first.body.download.linkId } });
+    assert.notEqual(row.tokenHash, token, 'only the hash is stored');
+    assert.equal(row.tokenHash, createHash('sha256').update(token).digest('hex'));
+
+    const file = await request(stack.app).get(`/v1/downloads/${token}`).set('User-Agent', 'test-agent/1.0').buffer(true).parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    assert.equal(file.status, 200);
+    assert.match(file.headers['content-disposition']!, /^attachment; filename=".+\.iso"$/);
+    assert.equal(Number(file.headers['content-length']), (file.body as Buffer).length);
+    assert.equal(file.headers['x-checksum-sha256'], createHash('sha256').update(file.body as Buffer).digest('hex'));
+    const events = await stack.database.db.downloadEvent.findMany({ where: { linkId: first.body.download.linkId } });
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.userAgent, 'test-agent/1.0');
+    assert.ok(events[0]!.clientAddress);
+  });
+
+  test('answers 120 concurrent downloads with exactly 50 files and 70 × 410, recording 50 events', async () => {
+    const link = (await keysAndDownloads(admin, { ...VARIANT, language: 'French' })).body.download;
+    const token = tokenOf(link.url);
+    const responses = await Promise.all(Array.from({ length: 120 }, () => request(stack.app).get(`/v1/downloads/${token}`)));
+    const statuses = responses.map((r) => r.status);
+    if (statuses.includes(500)) console.log(stack.logLines.filter((l) => l.includes('"level":50')).slice(0, 3).join('\n'));
+    assert.equal(statuses.filter((s) => s === 200).length, 50, `statuses: ${JSON.stringify(statuses)}`);
+    assert.equal(statuses.filter((s) => s === 410).length, 70);
+    const gone = responses.find((r) => r.status === 410)!;
+    assert.equal(gone.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.match(gone.body.detail, /maximum number of downloads.*admin agent/);
+    assert.equal(await stack.database.db.downloadEvent.count({ where: { linkId: link.linkId } }), 50);
+    const row = await eventually(
+      () => stack.database.db.downloadLink.findUniqueOrThrow({ where: { id: link.linkId } }),
+      (r) => r.status === 'expired',
+    );
+    assert.deepEqual([row.endReason, row.downloadsUsed], ['downloads', 50]);
+
+    // "Get keys and downloads" again opens a new window; the old token stays dead.
+    const renewed = (await keysAndDownloads(admin, { ...VARIANT, language: 'French' })).body.download;
+    assert.notEqual(renewed.linkId, link.linkId);
+    assert.deepEqual([renewed.downloadsUsed, renewed.maxDownloads, renewed.status], [0, 50, 'active']);
+    assert.equal((await request(stack.app).get(`/v1/downloads/${token}`)).status, 410);
+    assert.equal((await request(stack.app).get(`/v1/downloads/${tokenOf(renewed.url)}`)).status, 200);
+  });
+
+  test('answers 404 to an unknown token', async () => {
+    assert.equal((await request(stack.app).get(`/v1/downloads/${'x'.repeat(43)}`)).status, 404);
+    assert.equal((await request(stack.app).get('/v1/downloads/short')).status, 404);
+  });
+
+  test('refuses keys and downloads to a sales agent (403) and to another partner’s admin (404)', async () => {
+    const sales = await keysAndDownloads(stack.demo.partners[0]!.apiKeys.sales_agent);
+    assert.equal(sales.status, 403);
+    const other = await keysAndDownloads(stack.demo.partners[1]!.apiKeys.admin_agent);
+    assert.equal(other.status, 404);
+    const otherOwnCustomer = await keysAndDownloads(stack.demo.partners[1]!.apiKeys.admin_agent, VARIANT, stack.demo.partners[1]!.customers[0]!.id);
+    assert.equal(otherOwnCustomer.status, 404, 'the subscription is not that customer’s');
+  });
+
+  test('answers an unknown variant with 422 listing the allowed values, and opens no link', async () => {
+    const before = await stack.database.db.downloadLink.count();
+    const res = await keysAndDownloads(admin, { ...VARIANT, language: 'Klingon' });
+    assert.equal(res.status, 422);
+    assert.deepEqual(res.body.errors, [{ path: 'language', message: 'must be one of "English", "French", "German", "Japanese"' }]);
+    assert.equal(await stack.database.db.downloadLink.count(), before);
+  });
+
+  test('keeps the product key out of the link’s and the order’s workflow history', async () => {
+    const res = await keysAndDownloads(admin, { ...VARIANT, language: 'German' });
+    const key = res.body.productKey as string;
+    const sub = await stack.database.db.softwareSubscription.findUniqueOrThrow({ where: { id: subscriptionId } });
+    for (const workflowId of [workflowIds.link(res.body.download.linkId), workflowIds.order(sub.orderId)]) {
+      const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+      const text = JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
+      assert.ok(text.length > 1000, 'the history was read');
+      assert.ok(!text.includes(key), `${workflowId} history contains the product key`);
+      assert.ok(!text.includes(key.replace(/-/g, '')), `${workflowId} history contains the product key without dashes`);
+    }
+  });
+});

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { LinkInput } from '../../common/domain.ts';
+import { countDownloadUpdate, linkStateQuery, revokeLinkSignal, workflowIds } from '../../common/messages.ts';
+import { variantId } from '../../db/catalog.ts';
+import { LocalKeyAuthority } from '../../providers/keys.ts';
+import { LocalPaymentProvider } from '../../providers/payments.ts';
+import { createWorker } from '../../worker/worker.ts';
+import { linkWorkflow } from '../../workflows/link.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenant, type Tenant } from '../helpers/fixtures.ts';
+import { timeSkippingEnvironment, workflowBundle } from '../helpers/temporal.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+const taskQueue = 'link-test';
+const DAY = 24 * 3600 * 1000;
+const VARIANT = variantId('windows-server-2022-standard', '2022 (21H2)', 'English', 'ISO (x64)');
+
+describe('link lifecycle workflow (time skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  let database: TestDatabase;
+  let tenant: Tenant;
+  let worker: Worker;
+  let running: Promise<void>;
+
+  before(async () => {
+    [env, database] = await Promise.all([timeSkippingEnvironment(), createTestDatabase('link_wf')]);
+    tenant = await createTenant(database.db);
+    worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      deps: { db: database.db, payments: new LocalPaymentProvider(database.db), keys: new LocalKeyAuthority(database.db) },
+      workflowBundle: await workflowBundle(),
+    });
+    running = worker.run();
+  });
+  after(async () => {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+    await database?.drop();
+  });
+
+  /** A purchased subscription to hang links on (the read model the activities update). */
+  async function newSubscription(): Promise<string> {
+    const orderId = randomUUID();
+    await database.db.order.create({
+      data: { id: orderId, partnerId: tenant.partnerId, customerId: tenant.customerId, status: 'active', paymentMethod: 'pm_card_ok', totalAmount: '1069.00', currency: 'USD', workflowId: `order-${orderId}` },
+    });
+    const line = await database.db.orderLineItem.create({ data: { id: randomUUID(), orderId, position: 1, productId: 'windows-server-2022-standard', quantity: 1, unitPrice: '1069.00' } });
+    const id = randomUUID();
+    await database.db.softwareSubscription.create({
+      data: { id, orderId, lineItemId: line.id, partnerId: tenant.partnerId, customerId: tenant.customerId, productId: 'windows-server-2022-standard', quantity: 1, status: 'active' },
+    });
+    return id;
+  }
+
+  /** Opens a window the way the API does: a read-model row, then its workflow. */
+  async function openLink(overrides: Partial<LinkInput> = {}) {
+    const linkId = randomUUID();
+    const subscriptionId = overrides.subscriptionId ?? (await newSubscription());
+    const input: LinkInput = {
+      linkId,
+      subscriptionId,
+      variantId: VARIANT,
+      maxDownloads: 50,
+      expiresAt: new Date((await env.currentTimeMs()) + 14 * DAY).toISOString(),
+      ...overrides,
+    };
+    await database.db.downloadLink.create({
+      data: { id: linkId, subscriptionId, variantId: VARIANT, tokenHash: randomUUID(), workflowId: workflowIds.link(linkId), status: 'active', maxDownloads: input.maxDownloads, expiresAt: new Date(input.expiresAt) },
+    });
+    const handle = await env.client.workflow.start(linkWorkflow, { taskQueue, workflowId: workflowIds.link(linkId), args: [input] });
+    return { linkId, handle };
+  }
+
+  const download = (handle: Awaited<ReturnType<typeof openLink>>['handle']) => handle.executeUpdate(countDownloadUpdate, { args: [{}] });
+
+  async function refused(promise: Promise<unknown>): Promise<string> {
+    try {
+      await promise;
+    } catch (err) {
+      assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+      return (err.cause as Error).message;
+    }
+    assert.fail('the download was counted but should have been refused');
+  }
+
+  test('expires the link exactly at 14 days, not a second before', async () => {
+    const { linkId, handle } = await openLink();
+    await env.sleep(14 * DAY - 1000);
+    assert.equal((await download(handle)).sequence, 1, 'a second before the deadline it still serves');
+    await env.sleep(1000);
+    assert.match(await refused(download(handle)), /expired \(time\)/);
+    const final = await handle.result();
+    assert.deepEqual([final.status, final.endReason, final.downloadsUsed], ['expired', 'time', 1]);
+    const row = await database.db.downloadLink.findUniqueOrThrow({ where: { id: linkId } });
+    assert.deepEqual([row.status, row.endReason], ['expired', 'time']);
+  });
+
+  test('expires the link at the 50th download although time remains', async () => {
+    const { linkId, handle } = await openLink();
+    for (let i = 1; i <= 50; i++) assert.equal((await download(handle)).sequence, i);
+    assert.match(await refused(download(handle)), /expired \(downloads\)/);
+    const final = await handle.result();
+    assert.deepEqual([final.status, final.endReason, final.downloadsUsed], ['expired', 'downloads', 50]);
+    const row = await database.db.downloadLink.findUniqueOrThrow({ where: { id: linkId } });
+    assert.deepEqual([row.status, row.endReason, row.downloadsUsed], ['expired', 'downloads', 50]);
+  });
+
+  test('refuses the 51st download even when 60 arrive at once', async () => {
+    const { handle } = await openLink();
+    const results = await Promise.allSettled(Array.from({ length: 60 }, () => download(handle)));
+    const served = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ sequence: number }>).value.sequence);
+    assert.equal(served.length, 50);
+    assert.deepEqual([...served].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1), 'each download counted exactly once');
+  });
+
+  test('reactivating after expiry gives a fresh 14 days and 50 downloads while the old link stays dead', async () => {
+    const old = await openLink();
+    await env.sleep(14 * DAY);
+    await old.handle.result();
+    const fresh = await openLink({ subscriptionId: (await database.db.downloadLink.findUniqueOrThrow({ where: { id: old.linkId } })).subscriptionId });
+    assert.notEqual(fresh.linkId, old.linkId);
+    const state = await fresh.handle.query(linkStateQuery);
+    assert.deepEqual([state.status, state.downloadsUsed, state.maxDownloads], ['active', 0, 50]);
+    assert.equal(Date.parse(state.expiresAt) - (await env.currentTimeMs()) > 14 * DAY - 60_000, true);
+    assert.equal((await download(fresh.handle)).sequence, 1);
+    await assert.rejects(download(old.handle));
+    const oldRow = await database.db.downloadLink.findUniqueOrThrow({ where: { id: old.linkId } });
+    assert.equal(oldRow.status, 'expired');
+  });
+
+  test('revocation ends the link at once', async () => {
+    const { linkId, handle } = await openLink();
+    await download(handle);
+    await handle.signal(revokeLinkSignal, { reason: 'purchase cancelled' });
+    const final = await handle.result();
+    assert.equal(final.status, 'revoked');
+    assert.equal(final.endReason, undefined, 'ended by the signal, not by its timer');
+    const row = await database.db.downloadLink.findUniqueOrThrow({ where: { id: linkId } });
+    assert.equal(row.status, 'revoked');
+  });
+});
