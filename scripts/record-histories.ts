@@ -1,0 +1,65 @@
+// Records workflow histories for the replay tests (test/histories/*.json). Run it when a workflow
+// change is meant to be incompatible (and version it with patching), never to paper over a failure:
+//   DATABASE_URL=postgres://… npx tsx scripts/record-histories.ts
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { countDownloadUpdate, paymentEventSignal, orderStateQuery, workflowIds } from '../common/messages.ts';
+import { variantId } from '../db/catalog.ts';
+import { PROJECT_ROOT } from '../infra/paths.ts';
+import { LocalKeyAuthority } from '../providers/keys.ts';
+import { LocalPaymentProvider } from '../providers/payments.ts';
+import { createWorker } from '../worker/worker.ts';
+import { createTestDatabase } from '../test/helpers/database.ts';
+import { createTenant, purchaseInput } from '../test/helpers/fixtures.ts';
+import { timeSkippingEnvironment, workflowBundle } from '../test/helpers/temporal.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+process.env.TEST_PG_ADMIN_URL ??= process.env.DATABASE_URL;
+const env = await timeSkippingEnvironment();
+const database = await createTestDatabase('record');
+const tenant = await createTenant(database.db);
+const taskQueue = 'record';
+const worker = await createWorker({
+  connection: env.nativeConnection,
+  namespace: 'default',
+  taskQueue,
+  deps: { db: database.db, payments: new LocalPaymentProvider(database.db), keys: new LocalKeyAuthority(database.db) },
+  workflowBundle: await workflowBundle(),
+});
+// Fetched histories are protobuf messages whose toJSON gives the proto3 JSON that historyFromJSON reads.
+const out = (name: string, history: unknown) =>
+  writeFileSync(path.join(PROJECT_ROOT, 'test', 'histories', `${name}.json`), JSON.stringify(history, null, 1) + '\n');
+
+await worker.runUntil(async () => {
+  const card = purchaseInput(tenant);
+  const h1 = await env.client.workflow.start('purchaseWorkflow', { taskQueue, workflowId: workflowIds.order(card.orderId), args: [card] });
+  await h1.result();
+  out('purchase-card-ok', await h1.fetchHistory());
+
+  const asyncInput = purchaseInput(tenant, { paymentMethod: 'pm_async' });
+  const h2 = await env.client.workflow.start('purchaseWorkflow', { taskQueue, workflowId: workflowIds.order(asyncInput.orderId), args: [asyncInput] });
+  while (!(await h2.query(orderStateQuery)).paymentId) await new Promise((r) => setTimeout(r, 50));
+  await h2.signal(paymentEventSignal, { eventId: 'evt_record', type: 'payment.succeeded' });
+  await h2.result();
+  out('purchase-async-confirmed', await h2.fetchHistory());
+
+  const sub = (await database.db.softwareSubscription.findFirstOrThrow({ where: { orderId: card.orderId } })).id;
+  const linkId = randomUUID();
+  const variant = variantId('windows-server-2022-standard', '2022 (21H2)', 'English', 'ISO (x64)');
+  await database.db.downloadLink.create({
+    data: { id: linkId, subscriptionId: sub, variantId: variant, tokenHash: linkId, workflowId: workflowIds.link(linkId), status: 'active', maxDownloads: 3, expiresAt: new Date(Date.now() + 86400000) },
+  });
+  const h3 = await env.client.workflow.start('linkWorkflow', {
+    taskQueue,
+    workflowId: workflowIds.link(linkId),
+    args: [{ linkId, subscriptionId: sub, variantId: variant, maxDownloads: 3, expiresAt: new Date((await env.currentTimeMs()) + 86400000).toISOString() }],
+  });
+  for (let i = 0; i < 3; i++) await h3.executeUpdate(countDownloadUpdate, { args: [{}] });
+  await h3.result();
+  out('link-downloads-cap', await h3.fetchHistory());
+});
+await env.teardown();
+await database.drop();
+console.log('recorded 3 histories');

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import proto from '@temporalio/proto';
+import { bundleWorkflowCode, DefaultLogger, ReplayError, Runtime, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { workflowBundle } from '../helpers/temporal.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+const HISTORIES = fileURLToPath(new URL('../histories/', import.meta.url));
+const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
+// The files hold the protobuf JSON of fetched histories (enum names, base64 bytes, string longs).
+const load = (file: string) => proto.temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(path.join(HISTORIES, file), 'utf8')));
+
+/** Recorded histories must replay on today's workflow code: a change that breaks them needs patching. */
+describe('replay of recorded workflow histories', () => {
+  test('the recorded histories are there', () => {
+    assert.ok(files.length >= 3, `histories: ${files.join(', ')}`);
+  });
+
+  for (const file of files) {
+    test(`replays ${file} without nondeterminism`, async () => {
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(file), file);
+    });
+  }
+
+  test('detects an unversioned change (negative control)', async () => {
+    const changed = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('../helpers/nondeterministic-workflows.ts', import.meta.url)),
+      logger: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined, log: () => undefined },
+    });
+    await assert.rejects(
+      Worker.runReplayHistory({ workflowBundle: changed }, load('purchase-card-ok.json'), 'purchase-card-ok'),
+      (err: unknown) => err instanceof DeterminismViolationError || err instanceof ReplayError,
+    );
+  });
+});
