@@ -1,6 +1,8 @@
 import type { Db } from '../db/client.ts';
 import type { KeyAuthority } from '../providers/keys.ts';
 import type { PaymentProvider } from '../providers/payments.ts';
+import type { TicketSystem } from '../providers/tickets.ts';
+import { createRefundCaseActivities } from './refund-cases.ts';
 import { createLinkActivities } from './links.ts';
 import { createOrderActivities } from './orders.ts';
 
@@ -8,6 +10,7 @@ export interface ActivityDeps {
   db: Db;
   payments: PaymentProvider;
   keys: KeyAuthority;
+  tickets: TicketSystem;
 }
 
 /** Every side effect the workflows need, built from injectable parts so tests can pass real or local ones. */
@@ -15,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createOrderActivities(deps),
     ...createLinkActivities(deps),
+    ...createRefundCaseActivities(deps),
   };
 }
 

@@ -80,7 +80,6 @@ export function createApp(deps: ApiDeps) {
     },
   });
 
-  const jsonBody = express.json({ limit: '256kb', strict: true });
   const rawBody = express.raw({ type: () => true, limit: '64kb' });
 
   for (const def of ROUTES) app[def.method](def.path, ...pipeline(def));
@@ -97,7 +96,7 @@ export function createApp(deps: ApiDeps) {
     } else {
       steps.push(limiter);
     }
-    if (def.method === 'post') steps.push(def.rawBody ? rawBody : jsonBody);
+    if (def.method === 'post') steps.push(def.rawBody ? rawBody : express.json({ limit: def.bodyLimit ?? '256kb', strict: true }));
     if (def.idempotent) steps.push(idempotency(db));
     steps.push(async (req, res) => {
       const params = def.params ? def.params.safeParse(req.params) : { success: true as const, data: req.params };

@@ -4,6 +4,12 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Role } from '../common/domain.ts';
 import {
+  cancellationBody,
+  commentBody,
+  decisionBody,
+  refundCaseAcceptedSchema,
+  refundCaseListQuery,
+  refundCaseSchema,
   createCustomerBody,
   createOrderBody,
   customerSchema,
@@ -46,6 +52,8 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   /** Takes an Idempotency-Key (every POST that creates or starts something). */
   idempotent?: boolean;
+  /** Largest body accepted (default 256kb); larger answers 413. */
+  bodyLimit?: string;
   /** The handler needs the exact bytes of the body (signature checks); `body` is then a Buffer. */
   rawBody?: boolean;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
@@ -61,6 +69,7 @@ const ANY_AGENT = ['admin_agent', 'sales_agent', 'support_engineer', 'operations
 
 const customerParams = z.object({ customerId: uuidSchema });
 const subscriptionParams = z.object({ customerId: uuidSchema, subscriptionId: uuidSchema });
+const refundCaseParams = z.object({ refundCaseId: uuidSchema });
 
 export const ROUTES: RouteDef[] = [
   route({
@@ -182,6 +191,68 @@ export const ROUTES: RouteDef[] = [
       await services.downloads.download(params.token, { address: req.ip, userAgent: req.get('user-agent') }, res);
       return undefined;
     },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/customers/:customerId/software/:subscriptionId/cancellation',
+    summary: 'Cancel a purchase: file the support ticket (refund case) that ends with the key revoked',
+    tag: 'Refund cases',
+    access: ['admin_agent'],
+    params: subscriptionParams,
+    body: cancellationBody,
+    idempotent: true,
+    bodyLimit: '15mb',
+    responses: {
+      202: { description: 'Filed; follow the Location', schema: refundCaseAcceptedSchema },
+      409: { description: 'A case is already open for this software, or it is cancelled' },
+      422: { description: 'Every missing or wrong field, at once' },
+    },
+    handler: async ({ caller, params, body, idempotencyKey, services }) => {
+      const filed = await services.refundCases.file(caller, params.customerId, params.subscriptionId, body, idempotencyKey);
+      return { status: 202, body: filed, headers: { Location: `/v1/refund-cases/${filed.refundCaseId}` } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/refund-cases',
+    summary: 'The refund-case queue, oldest first, with age and SLA',
+    tag: 'Refund cases',
+    access: ['support_engineer', 'operations', 'admin_agent'],
+    query: refundCaseListQuery,
+    responses: { 200: { description: 'Cases', schema: z.array(refundCaseSchema) } },
+    handler: async ({ caller, query, services }) => ({ status: 200, body: await services.refundCases.list(caller, query) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/refund-cases/:refundCaseId',
+    summary: 'One refund case with its full timeline of decisions and notes',
+    tag: 'Refund cases',
+    access: ['support_engineer', 'operations', 'admin_agent'],
+    params: refundCaseParams,
+    responses: { 200: { description: 'The case' } },
+    handler: async ({ caller, params, services }) => ({ status: 200, body: await services.refundCases.get(caller, params.refundCaseId) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/refund-cases/:refundCaseId/decision',
+    summary: 'Decide a refund case: approve (optionally a lower amount), reject, or request information',
+    tag: 'Refund cases',
+    access: ['support_engineer'],
+    params: refundCaseParams,
+    body: decisionBody,
+    responses: { 200: { description: 'The case after the decision' }, 409: { description: 'The case is not in review' } },
+    handler: async ({ caller, params, body, services }) => ({ status: 200, body: await services.refundCases.decide(caller, params.refundCaseId, body) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/refund-cases/:refundCaseId/comments',
+    summary: 'Comment on a refund case (answers a request for information)',
+    tag: 'Refund cases',
+    access: ['support_engineer', 'admin_agent'],
+    params: refundCaseParams,
+    body: commentBody,
+    responses: { 201: { description: 'The comment' }, 409: { description: 'The case is closed' } },
+    handler: async ({ caller, params, body, services }) => ({ status: 201, body: await services.refundCases.comment(caller, params.refundCaseId, body) }),
   }),
   route({
     method: 'post',

@@ -96,3 +96,39 @@ export interface DownloadGrant {
   sequence: number;
   remaining: number;
 }
+
+export const DECISIONS = ['approve', 'reject', 'request_info'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+export interface RefundCaseInput {
+  caseId: string;
+  subscriptionId: string;
+  orderId: string;
+  title: string;
+  amountRequested: Money;
+  /** The order's captured payment, refunded (in part) on approval. */
+  paymentId: string | null;
+  slaDueAt: string;
+}
+
+export interface DecisionRequest {
+  decision: Decision;
+  approvedAmount?: string;
+  note: string;
+  agentId: string;
+}
+
+export interface CommentRequest {
+  note: string;
+  agentId: string;
+  fromPartner: boolean;
+}
+
+export interface RefundCaseState {
+  caseId: string;
+  status: RefundCaseStatus;
+  overdue: boolean;
+  approvedAmount?: string;
+  /** The steps of an approval, in the order they were carried out. */
+  completedSteps: string[];
+}

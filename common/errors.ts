@@ -11,5 +11,6 @@ export const ErrorType = {
   OrderNotFound: 'OrderNotFound',
   InvalidInput: 'InvalidInput',
   LinkEnded: 'LinkEnded',
+  CaseNotDecidable: 'CaseNotDecidable',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];

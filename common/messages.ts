@@ -2,7 +2,7 @@
 // queries and search attributes. Imported by workflow code, so no Node modules here.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { DownloadGrant, LinkState, OrderState } from './domain.ts';
+import type { CommentRequest, DecisionRequest, DownloadGrant, LinkState, OrderState, RefundCaseState } from './domain.ts';
 
 export const TASK_QUEUE = 'csp-onprem';
 
@@ -42,3 +42,8 @@ export const linkStateQuery = defineQuery<LinkState>('linkState');
  * raise `history.maxInFlightUpdates` too (the API retries the same update id meanwhile).
  */
 export const DEV_SERVER_DYNAMIC_CONFIG = ['--dynamic-config-value', 'history.maxInFlightUpdates=200'];
+
+// Cancellation (refund case) workflow
+export const decideUpdate = defineUpdate<RefundCaseState, [DecisionRequest]>('decide');
+export const commentSignal = defineSignal<[CommentRequest]>('comment');
+export const refundCaseStateQuery = defineQuery<RefundCaseState>('refundCaseState');

@@ -105,3 +105,85 @@ export const keysAndDownloadsBody = z.strictObject({
 export const keysAndDownloadsSchema = z.object({ productKey: z.string(), download: downloadLinkSchema });
 
 export const impactSchema = z.enum(IMPACTS);
+
+export const ATTACHMENT_TYPES = ['application/pdf', 'image/png', 'image/jpeg', 'text/plain', 'text/csv'] as const;
+export const MAX_ATTACHMENTS = 5;
+export const MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024;
+
+const attachmentSchema = z.strictObject({
+  fileName: z
+    .string()
+    .min(1)
+    .max(255)
+    .regex(/^[^/\\\0]+$/, 'a file name without path separators'),
+  contentType: z.enum(ATTACHMENT_TYPES),
+  contentBase64: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64-encoded file content')
+    .refine((b64) => Math.floor((b64.length * 3) / 4) <= MAX_ATTACHMENT_BYTES + 2, `at most ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB per file`),
+});
+
+/** The support ticket of a cancellation, as PRODUCT.md lists it. */
+export const cancellationBody = z
+  .strictObject({
+    customer: z.union([z.strictObject({ domain: z.string().trim().toLowerCase().min(1).max(253) }), z.strictObject({ tenantId: z.uuid() })]),
+    orderId: z.uuid().optional(),
+    subscriptionId: z.uuid().optional(),
+    refundReason: z.string().trim().min(1, 'the refund reason is required').max(2000),
+    amountRequested: moneySchema.refine((m) => Number(m.amount) > 0, 'must be more than 0'),
+    impact: impactSchema,
+    title: z.string().trim().min(1).max(200),
+    description: z.string().trim().max(5000).optional(),
+    contact: z.strictObject({
+      name: z.string().trim().min(1).max(200),
+      email: z.email(),
+      phone: z.string().trim().regex(/^\+?[0-9][0-9 ().-]{5,24}$/, 'a phone number such as +1 425 555 0100'),
+    }),
+    attachments: z.array(attachmentSchema).max(MAX_ATTACHMENTS).optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (!body.orderId === !body.subscriptionId) {
+      ctx.addIssue({ code: 'custom', path: ['orderId'], message: 'give either orderId or subscriptionId' });
+    }
+  });
+
+export const refundCaseAcceptedSchema = z.object({ refundCaseId: z.uuid(), status: z.string() });
+
+export const decisionBody = z
+  .strictObject({
+    decision: z.enum(['approve', 'reject', 'request_info']),
+    approvedAmount: z.union([moneySchema, moneySchema.shape.amount]).optional(),
+    note: z.string().trim().min(1, 'a note is required').max(2000),
+  })
+  .superRefine((body, ctx) => {
+    if (body.approvedAmount !== undefined && body.decision !== 'approve') {
+      ctx.addIssue({ code: 'custom', path: ['approvedAmount'], message: 'only an approval has an approved amount' });
+    }
+  });
+
+export const commentBody = z.strictObject({ note: z.string().trim().min(1).max(2000) });
+
+export const refundCaseListQuery = z.strictObject({
+  status: z.enum(['submitted', 'in_review', 'info_requested', 'approved', 'completed', 'rejected']).optional(),
+  partnerId: z.uuid().optional(),
+  olderThanHours: z.coerce.number().min(0).max(100_000).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+});
+
+export const refundCaseSchema = z.object({
+  refundCaseId: z.uuid(),
+  partnerId: z.uuid(),
+  customerId: z.uuid(),
+  subscriptionId: z.uuid(),
+  orderId: z.uuid(),
+  status: z.string(),
+  issueType: z.string(),
+  impact: impactSchema,
+  title: z.string(),
+  amountRequested: moneySchema,
+  approvedAmount: moneySchema.nullable(),
+  ageHours: z.number(),
+  slaDueAt: z.string(),
+  overdue: z.boolean(),
+  createdAt: z.string(),
+});

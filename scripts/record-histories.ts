@@ -8,8 +8,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { countDownloadUpdate, paymentEventSignal, orderStateQuery, workflowIds } from '../common/messages.ts';
 import { variantId } from '../db/catalog.ts';
 import { PROJECT_ROOT } from '../infra/paths.ts';
-import { LocalKeyAuthority } from '../providers/keys.ts';
-import { LocalPaymentProvider } from '../providers/payments.ts';
+import { createProviders } from '../providers/index.ts';
 import { createWorker } from '../worker/worker.ts';
 import { createTestDatabase } from '../test/helpers/database.ts';
 import { createTenant, purchaseInput } from '../test/helpers/fixtures.ts';
@@ -25,7 +24,7 @@ const worker = await createWorker({
   connection: env.nativeConnection,
   namespace: 'default',
   taskQueue,
-  deps: { db: database.db, payments: new LocalPaymentProvider(database.db), keys: new LocalKeyAuthority(database.db) },
+  deps: { db: database.db, ...createProviders(database.db) },
   workflowBundle: await workflowBundle(),
 });
 // Fetched histories are protobuf messages whose toJSON gives the proto3 JSON that historyFromJSON reads.

@@ -4,6 +4,7 @@ import { createCustomerService } from './customers.ts';
 import { createDownloadService } from './downloads.ts';
 import { createHealthService } from './health.ts';
 import { createOrderService } from './orders.ts';
+import { createRefundCaseService } from './refund-cases.ts';
 import { createSoftwareService } from './software.ts';
 import { createWebhookService } from './webhooks.ts';
 
@@ -15,6 +16,7 @@ export function createServices(deps: ApiDeps) {
     orders: createOrderService({ ...deps, customers }),
     software: createSoftwareService({ ...deps, customers }),
     downloads: createDownloadService(deps),
+    refundCases: createRefundCaseService({ ...deps, customers }),
     webhooks: createWebhookService({ ...deps, secret: deps.secrets.paymentWebhook }),
     health: createHealthService(deps),
   };

@@ -7,8 +7,7 @@ import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { LinkInput } from '../../common/domain.ts';
 import { countDownloadUpdate, linkStateQuery, revokeLinkSignal, workflowIds } from '../../common/messages.ts';
 import { variantId } from '../../db/catalog.ts';
-import { LocalKeyAuthority } from '../../providers/keys.ts';
-import { LocalPaymentProvider } from '../../providers/payments.ts';
+import { createProviders } from '../../providers/index.ts';
 import { createWorker } from '../../worker/worker.ts';
 import { linkWorkflow } from '../../workflows/link.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -35,7 +34,7 @@ describe('link lifecycle workflow (time skipping)', () => {
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
-      deps: { db: database.db, payments: new LocalPaymentProvider(database.db), keys: new LocalKeyAuthority(database.db) },
+      deps: { db: database.db, ...createProviders(database.db) },
       workflowBundle: await workflowBundle(),
     });
     running = worker.run();

@@ -5,7 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { workflowIds, orderStateQuery, paymentEventSignal } from '../../common/messages.ts';
 import { LocalKeyAuthority, PRODUCT_KEY_PATTERN } from '../../providers/keys.ts';
-import { LocalPaymentProvider } from '../../providers/payments.ts';
+import { createProviders } from '../../providers/index.ts';
 import { createWorker } from '../../worker/worker.ts';
 import { purchaseWorkflow } from '../../workflows/purchase.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -36,7 +36,7 @@ describe('purchase workflow (time skipping)', () => {
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
-      deps: { db: database.db, payments: new LocalPaymentProvider(database.db), keys },
+      deps: { ...createProviders(database.db), db: database.db, keys },
       workflowBundle: await workflowBundle(),
     });
     return worker.runUntil(fn);

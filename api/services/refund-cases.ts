@@ -1,0 +1,262 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { v5 as uuidv5 } from 'uuid';
+import type { z } from 'zod';
+import type { Config } from '../../common/config.ts';
+import type { RefundCaseInput } from '../../common/domain.ts';
+import { commentSignal, decideUpdate, workflowIds } from '../../common/messages.ts';
+import { MAX_ATTACHMENT_BYTES, type cancellationBody, type commentBody, type decisionBody, type refundCaseListQuery } from '../../common/schemas.ts';
+import type { Caller } from '../../db/api-keys.ts';
+import { ID_NAMESPACE } from '../../db/catalog.ts';
+import { isUniqueViolation, Prisma, type Db } from '../../db/client.ts';
+import type { RefundCase } from '../../generated/prisma/client.ts';
+import { REFUND_ISSUE_TYPE } from '../../providers/tickets.ts';
+import type { refundCaseWorkflow } from '../../workflows/refund-case.ts';
+import { problems, type FieldError } from '../problem.ts';
+import { audit } from './audit.ts';
+import type { CustomerService } from './customers.ts';
+import { isPartnerStaff, partnerScope } from './scope.ts';
+
+const HOUR = 3600 * 1000;
+const money = (amount: Prisma.Decimal, currency: string) => ({ amount: amount.toFixed(2), currency });
+
+export function createRefundCaseService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService }) {
+  const { db, temporal, config, customers } = deps;
+  const rpc = <T>(fn: () => Promise<T>) => temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, fn);
+
+  function view(c: RefundCase, now = Date.now()) {
+    return {
+      refundCaseId: c.id,
+      partnerId: c.partnerId,
+      customerId: c.customerId,
+      subscriptionId: c.subscriptionId,
+      orderId: c.orderId,
+      status: c.status,
+      issueType: c.issueType,
+      impact: c.impact,
+      title: c.title,
+      amountRequested: money(c.amountRequested, c.currency),
+      approvedAmount: c.approvedAmount ? money(c.approvedAmount, c.currency) : null,
+      ageHours: Math.round(((now - c.createdAt.getTime()) / HOUR) * 10) / 10,
+      slaDueAt: c.slaDueAt.toISOString(),
+      overdue: c.overdue,
+      escalatedAt: c.escalatedAt?.toISOString() ?? null,
+      workflowId: c.workflowId,
+      createdAt: c.createdAt.toISOString(),
+      completedAt: c.completedAt?.toISOString() ?? null,
+    };
+  }
+
+  async function findCase(caller: Caller, caseId: string) {
+    const found = await db.refundCase.findFirst({ where: { id: caseId, ...partnerScope(caller) } });
+    if (!found) throw problems.notFound('refund case');
+    return found;
+  }
+
+  return {
+    /** Files the support ticket of a cancellation and starts its workflow. */
+    async file(caller: Caller, customerId: string, subscriptionId: string, body: z.infer<typeof cancellationBody>, idempotencyKey: string | undefined) {
+      const customer = await customers.get(caller, customerId);
+      const sub = await db.softwareSubscription.findFirst({
+        where: { id: subscriptionId, customerId: customer.id, partnerId: customer.partnerId },
+        include: { lineItem: true, order: true },
+      });
+      if (!sub) throw problems.notFound('software subscription');
+
+      const errors: FieldError[] = [];
+      const ref = body.customer;
+      if ('domain' in ref ? ref.domain !== customer.domain.toLowerCase() : ref.tenantId !== customer.id) {
+        errors.push({ path: 'customer', message: `does not match the customer of this software (${customer.domain})` });
+      }
+      if (body.orderId && body.orderId !== sub.orderId) errors.push({ path: 'orderId', message: 'is not the order this software was bought in' });
+      if (body.subscriptionId && body.subscriptionId !== sub.id) errors.push({ path: 'subscriptionId', message: 'is not this software' });
+      const paid = sub.lineItem.unitPrice.times(sub.lineItem.quantity);
+      if (body.amountRequested.currency !== sub.order.currency) {
+        errors.push({ path: 'amountRequested.currency', message: `must be ${sub.order.currency}, the currency of the order` });
+      } else if (new Prisma.Decimal(body.amountRequested.amount).greaterThan(paid)) {
+        errors.push({ path: 'amountRequested.amount', message: `must be at most ${paid.toFixed(2)} ${sub.order.currency}, what was paid for this software` });
+      }
+      const files = (body.attachments ?? []).map((a, i) => {
+        const content = Buffer.from(a.contentBase64, 'base64');
+        if (content.length > MAX_ATTACHMENT_BYTES) errors.push({ path: `attachments.${i}.contentBase64`, message: 'the file is larger than 2 MiB' });
+        return { ...a, content };
+      });
+      if (errors.length) throw problems.unprocessable('The cancellation request has errors.', errors);
+      if (sub.status === 'cancellation_requested') throw problems.conflict('A refund case is already open for this software.');
+      if (sub.status !== 'active') throw problems.conflict(`This software is already ${sub.status}.`);
+      if (!sub.order.paymentId) throw problems.conflict('This software has no captured payment to refund.');
+
+      const caseId = idempotencyKey ? uuidv5(`refund-case:${caller.agentId}:${idempotencyKey}`, ID_NAMESPACE) : randomUUID();
+      const slaDueAt = new Date(Date.now() + config.refundCaseSlaMs);
+      const existing = await db.refundCase.findUnique({ where: { id: caseId } });
+      if (!existing) {
+        try {
+          await db.$transaction(async (tx) => {
+            const marked = await tx.softwareSubscription.updateMany({ where: { id: sub.id, status: 'active' }, data: { status: 'cancellation_requested' } });
+            if (marked.count === 0) throw problems.conflict('A refund case is already open for this software.');
+            await tx.refundCase.create({
+              data: {
+                id: caseId,
+                partnerId: customer.partnerId,
+                customerId: customer.id,
+                subscriptionId: sub.id,
+                orderId: sub.orderId,
+                createdByAgentId: caller.agentId,
+                workflowId: workflowIds.refundCase(caseId),
+                status: 'submitted',
+                issueType: REFUND_ISSUE_TYPE,
+                impact: body.impact,
+                title: body.title,
+                description: body.description ?? null,
+                customerReference: 'domain' in ref ? ref.domain : ref.tenantId,
+                orderReference: body.orderId ?? body.subscriptionId!,
+                refundReason: body.refundReason,
+                amountRequested: body.amountRequested.amount,
+                currency: body.amountRequested.currency,
+                contactName: body.contact.name,
+                contactEmail: body.contact.email,
+                contactPhone: body.contact.phone,
+                slaDueAt,
+              },
+            });
+            if (files.length) {
+              await tx.refundCaseAttachment.createMany({
+                data: files.map((f) => ({
+                  id: randomUUID(),
+                  caseId,
+                  fileName: f.fileName,
+                  contentType: f.contentType,
+                  sizeBytes: f.content.length,
+                  sha256: createHash('sha256').update(f.content).digest('hex'),
+                  content: f.content,
+                })),
+              });
+            }
+            await tx.refundCaseEvent.create({
+              data: { caseId, type: 'submitted', actorAgentId: caller.agentId, note: body.refundReason, dedupeKey: 'submitted', data: { attachments: files.length } },
+            });
+          });
+        } catch (err) {
+          if (isUniqueViolation(err)) throw problems.conflict('A refund case is already open for this software.');
+          throw err;
+        }
+      }
+      const input: RefundCaseInput = {
+        caseId,
+        subscriptionId: sub.id,
+        orderId: sub.orderId,
+        title: body.title,
+        amountRequested: body.amountRequested,
+        paymentId: sub.order.paymentId,
+        slaDueAt: (existing?.slaDueAt ?? slaDueAt).toISOString(),
+      };
+      try {
+        await rpc(() =>
+          temporal.workflow.start<typeof refundCaseWorkflow>('refundCaseWorkflow', {
+            taskQueue: config.temporal.taskQueue,
+            workflowId: workflowIds.refundCase(caseId),
+            args: [input],
+            workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          }),
+        );
+      } catch (err) {
+        if (!existing) {
+          // Without its workflow nobody would ever work the case: take the filing back.
+          await db.$transaction([
+            db.refundCaseEvent.deleteMany({ where: { caseId } }),
+            db.refundCaseAttachment.deleteMany({ where: { caseId } }),
+            db.refundCase.delete({ where: { id: caseId } }),
+            db.softwareSubscription.updateMany({ where: { id: sub.id, status: 'cancellation_requested' }, data: { status: 'active' } }),
+          ]);
+        }
+        throw err;
+      }
+      await audit(db, caller, 'refund_case.file', { type: 'refund_case', id: caseId }, { subscriptionId: sub.id, impact: body.impact });
+      const now = await db.refundCase.findUniqueOrThrow({ where: { id: caseId }, select: { status: true } });
+      return { refundCaseId: caseId, status: now.status };
+    },
+
+    async list(caller: Caller, query: z.infer<typeof refundCaseListQuery>) {
+      const now = Date.now();
+      const cases = await db.refundCase.findMany({
+        where: {
+          ...partnerScope(caller),
+          ...(query.partnerId && !caller.partnerId ? { partnerId: query.partnerId } : {}),
+          ...(query.status ? { status: query.status } : {}),
+          ...(query.overdue ? { overdue: query.overdue === 'true' } : {}),
+          ...(query.olderThanHours !== undefined ? { createdAt: { lte: new Date(now - query.olderThanHours * HOUR) } } : {}),
+        },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        take: 500,
+      });
+      return cases.map((c) => view(c, now));
+    },
+
+    async get(caller: Caller, caseId: string) {
+      const c = await findCase(caller, caseId);
+      const [events, attachments] = await Promise.all([
+        db.refundCaseEvent.findMany({ where: { caseId }, orderBy: { id: 'asc' } }),
+        db.refundCaseAttachment.findMany({ where: { caseId }, select: { id: true, fileName: true, contentType: true, sizeBytes: true, sha256: true, createdAt: true } }),
+      ]);
+      const agentIds = [...new Set(events.map((e) => e.actorAgentId).filter((a): a is string => Boolean(a)))];
+      const agents = new Map((await db.agent.findMany({ where: { id: { in: agentIds } } })).map((a) => [a.id, a]));
+      return {
+        ...view(c),
+        description: c.description,
+        refundReason: c.refundReason,
+        customerReference: c.customerReference,
+        orderReference: c.orderReference,
+        externalTicketId: c.externalTicketId,
+        // Contact details are for the people working the case, never for logs.
+        contact: { name: c.contactName, email: c.contactEmail, phone: c.contactPhone },
+        attachments: attachments.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() })),
+        timeline: events.map((e) => {
+          const actor = e.actorAgentId ? agents.get(e.actorAgentId) : undefined;
+          return {
+            at: e.at.toISOString(),
+            type: e.type,
+            note: e.note,
+            actor: actor ? { agentId: actor.id, name: actor.name, role: actor.role } : null,
+          };
+        }),
+      };
+    },
+
+    async decide(caller: Caller, caseId: string, body: z.infer<typeof decisionBody>) {
+      const c = await findCase(caller, caseId);
+      const approvedAmount = typeof body.approvedAmount === 'object' ? body.approvedAmount : body.approvedAmount ? { amount: body.approvedAmount, currency: c.currency } : undefined;
+      if (approvedAmount && approvedAmount.currency !== c.currency) {
+        throw problems.unprocessable('The approved amount is in another currency.', [{ path: 'approvedAmount.currency', message: `must be ${c.currency}` }]);
+      }
+      try {
+        await rpc(() =>
+          temporal.workflow.getHandle(c.workflowId).executeUpdate(decideUpdate, {
+            args: [{ decision: body.decision, approvedAmount: approvedAmount?.amount, note: body.note, agentId: caller.agentId }],
+          }),
+        );
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw problems.conflict((err.cause as Error | undefined)?.message ?? 'The case cannot be decided now.');
+        if (err instanceof WorkflowNotFoundError) throw problems.conflict(`The case is ${c.status} and cannot be decided now.`);
+        throw err;
+      }
+      await audit(db, caller, `refund_case.${body.decision}`, { type: 'refund_case', id: caseId }, approvedAmount ? { approvedAmount: { ...approvedAmount } } : undefined);
+      return this.get(caller, caseId);
+    },
+
+    async comment(caller: Caller, caseId: string, body: z.infer<typeof commentBody>) {
+      const c = await findCase(caller, caseId);
+      if (c.status === 'completed' || c.status === 'rejected') throw problems.conflict(`The case is ${c.status}; it takes no more comments.`);
+      const event = await db.refundCaseEvent.create({
+        data: { caseId, type: 'comment', actorAgentId: caller.agentId, note: body.note, dedupeKey: `comment-${randomUUID()}` },
+      });
+      await rpc(() => temporal.workflow.getHandle(c.workflowId).signal(commentSignal, { note: body.note, agentId: caller.agentId, fromPartner: isPartnerStaff(caller) })).catch(
+        (err: unknown) => {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+        },
+      );
+      await audit(db, caller, 'refund_case.comment', { type: 'refund_case', id: caseId });
+      return { at: event.at.toISOString(), type: 'comment', note: event.note };
+    },
+  };
+}
+

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import type { RefundCaseInput } from '../../common/domain.ts';
+import { commentSignal, decideUpdate, linkStateQuery, refundCaseStateQuery, workflowIds } from '../../common/messages.ts';
+import { variantId } from '../../db/catalog.ts';
+import { createProviders } from '../../providers/index.ts';
+import { REFUND_ISSUE_TYPE } from '../../providers/tickets.ts';
+import { createWorker } from '../../worker/worker.ts';
+import { linkWorkflow } from '../../workflows/link.ts';
+import { purchaseWorkflow } from '../../workflows/purchase.ts';
+import { refundCaseWorkflow } from '../../workflows/refund-case.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenant, purchaseInput, type Tenant } from '../helpers/fixtures.ts';
+import { timeSkippingEnvironment, workflowBundle } from '../helpers/temporal.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+const taskQueue = 'refund-test';
+const HOUR = 3600 * 1000;
+
+describe('refund case workflow (time skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  let database: TestDatabase;
+  let tenant: Tenant;
+  let worker: Worker;
+  let running: Promise<void>;
+  let supportAgentId: string;
+  let adminAgentId: string;
+
+  before(async () => {
+    [env, database] = await Promise.all([timeSkippingEnvironment(), createTestDatabase('refund_wf')]);
+    tenant = await createTenant(database.db);
+    supportAgentId = randomUUID();
+    adminAgentId = randomUUID();
+    await database.db.agent.createMany({
+      data: [
+        { id: supportAgentId, name: 'Support', role: 'support_engineer' },
+        { id: adminAgentId, partnerId: tenant.partnerId, name: 'Admin', role: 'admin_agent' },
+      ],
+    });
+    worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      deps: { db: database.db, ...createProviders(database.db) },
+      workflowBundle: await workflowBundle(),
+    });
+    running = worker.run();
+  });
+  after(async () => {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+    await database?.drop();
+  });
+
+  /** An active purchase of one product with an open download window, then its cancellation filed as the API does. */
+  async function fileCase() {
+    const input = purchaseInput(tenant);
+    input.lineItems = [input.lineItems[0]!];
+    input.total = { amount: input.lineItems[0]!.unitPrice, currency: 'USD' };
+    const order = await env.client.workflow.execute(purchaseWorkflow, { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
+    const subscriptionId = order.subscriptionIds[0]!;
+    const linkId = randomUUID();
+    const variant = variantId('windows-server-2022-standard', '2022 (21H2)', 'English', 'ISO (x64)');
+    const expiresAt = new Date((await env.currentTimeMs()) + 14 * 24 * HOUR);
+    await database.db.downloadLink.create({
+      data: { id: linkId, subscriptionId, variantId: variant, tokenHash: linkId, workflowId: workflowIds.link(linkId), status: 'active', maxDownloads: 50, expiresAt },
+    });
+    const link = await env.client.workflow.start(linkWorkflow, {
+      taskQueue,
+      workflowId: workflowIds.link(linkId),
+      args: [{ linkId, subscriptionId, variantId: variant, maxDownloads: 50, expiresAt: expiresAt.toISOString() }],
+    });
+    const caseId = randomUUID();
+    const slaDueAt = new Date((await env.currentTimeMs()) + 48 * HOUR);
+    await database.db.softwareSubscription.update({ where: { id: subscriptionId }, data: { status: 'cancellation_requested' } });
+    await database.db.refundCase.create({
+      data: {
+        id: caseId, partnerId: tenant.partnerId, customerId: tenant.customerId, subscriptionId, orderId: input.orderId, createdByAgentId: adminAgentId,
+        workflowId: workflowIds.refundCase(caseId), status: 'submitted', issueType: REFUND_ISSUE_TYPE, impact: 'medium', title: 'Bought by mistake',
+        customerReference: tenant.domain, orderReference: input.orderId, refundReason: 'wrong edition', amountRequested: input.total.amount, currency: 'USD',
+        contactName: 'Ana', contactEmail: 'ana@example.com', contactPhone: '+1 425 555 0100', slaDueAt,
+      },
+    });
+    const caseInput: RefundCaseInput = { caseId, subscriptionId, orderId: input.orderId, title: 'Bought by mistake', amountRequested: input.total, paymentId: order.paymentId!, slaDueAt: slaDueAt.toISOString() };
+    const handle = await env.client.workflow.start(refundCaseWorkflow, { taskQueue, workflowId: workflowIds.refundCase(caseId), args: [caseInput] });
+    while ((await handle.query(refundCaseStateQuery)).status !== 'in_review') await new Promise((r) => setTimeout(r, 20));
+    return { handle, caseId, subscriptionId, orderId: input.orderId, paymentId: order.paymentId!, link, amount: input.total.amount };
+  }
+
+  const decide = (handle: Awaited<ReturnType<typeof fileCase>>['handle'], decision: 'approve' | 'reject' | 'request_info', extra: { approvedAmount?: string; note?: string } = {}) =>
+    handle.executeUpdate(decideUpdate, { args: [{ decision, note: extra.note ?? 'checked', approvedAmount: extra.approvedAmount, agentId: supportAgentId }] });
+
+  test('approval revokes the links, then the key, then refunds, then completes the case', async () => {
+    const c = await fileCase();
+    await decide(c.handle, 'approve');
+    const final = await c.handle.result();
+    assert.equal(final.status, 'completed');
+    assert.deepEqual(final.completedSteps, ['subscription_cancelled', 'links_revoked', 'key_revoked', 'refund_issued']);
+    const events = await database.db.refundCaseEvent.findMany({ where: { caseId: c.caseId }, orderBy: { id: 'asc' } });
+    assert.deepEqual(
+      events.map((e) => e.type).filter((t) => ['links_revoked', 'key_revoked', 'refund_issued', 'completed'].includes(t)),
+      ['links_revoked', 'key_revoked', 'refund_issued', 'completed'],
+    );
+    assert.equal((await c.link.result()).status, 'revoked');
+    const key = await database.db.productKey.findUniqueOrThrow({ where: { subscriptionId: c.subscriptionId } });
+    assert.equal(key.status, 'revoked');
+    assert.equal((await database.db.authorityKey.findUniqueOrThrow({ where: { id: key.authorityKeyId } })).status, 'revoked');
+    const refunds = await database.db.providerRefund.findMany({ where: { paymentId: c.paymentId } });
+    assert.deepEqual(refunds.map((r) => r.amount.toFixed(2)), [c.amount]);
+    assert.equal((await database.db.softwareSubscription.findUniqueOrThrow({ where: { id: c.subscriptionId } })).status, 'cancelled');
+    assert.equal((await database.db.order.findUniqueOrThrow({ where: { id: c.orderId } })).status, 'cancelled');
+    const ticket = await database.db.partnerTicket.findUniqueOrThrow({ where: { idempotencyKey: `refund-case:${c.caseId}` } });
+    assert.deepEqual([ticket.issueType, ticket.status], [REFUND_ISSUE_TYPE, 'completed']);
+  });
+
+  test('rejection revokes nothing and gives the software back', async () => {
+    const c = await fileCase();
+    await decide(c.handle, 'reject', { note: 'Outside the cancellation window' });
+    assert.equal((await c.handle.result()).status, 'rejected');
+    assert.equal((await database.db.softwareSubscription.findUniqueOrThrow({ where: { id: c.subscriptionId } })).status, 'active');
+    assert.equal((await database.db.productKey.findUniqueOrThrow({ where: { subscriptionId: c.subscriptionId } })).status, 'active');
+    assert.equal((await c.link.query(linkStateQuery)).status, 'active');
+    assert.equal(await database.db.providerRefund.count({ where: { paymentId: c.paymentId } }), 0);
+    const rejected = await database.db.refundCaseEvent.findFirstOrThrow({ where: { caseId: c.caseId, type: 'rejected' } });
+    assert.deepEqual([rejected.note, rejected.actorAgentId], ['Outside the cancellation window', supportAgentId]);
+  });
+
+  test('a request for information waits for the partner’s comment, then the case can be approved', async () => {
+    const c = await fileCase();
+    const asked = await decide(c.handle, 'request_info', { note: 'Which edition did the customer want?' });
+    assert.equal(asked.status, 'info_requested');
+    await assert.rejects(decide(c.handle, 'approve'), WorkflowUpdateFailedError, 'no decision while waiting for the partner');
+    await c.handle.signal(commentSignal, { note: 'Datacenter, not Standard', agentId: adminAgentId, fromPartner: true });
+    while ((await c.handle.query(refundCaseStateQuery)).status !== 'in_review') await new Promise((r) => setTimeout(r, 20));
+    await decide(c.handle, 'approve');
+    assert.equal((await c.handle.result()).status, 'completed');
+    const types = (await database.db.refundCaseEvent.findMany({ where: { caseId: c.caseId }, orderBy: { id: 'asc' } })).map((e) => e.type);
+    assert.deepEqual(types.slice(0, 5), ['in_review', 'info_requested', 'in_review', 'approved', 'subscription_cancelled']);
+  });
+
+  test('with no decision for 48 hours the case is overdue and escalated, and still not approved', async () => {
+    const c = await fileCase();
+    await env.sleep(48 * HOUR - 60_000);
+    assert.equal((await c.handle.query(refundCaseStateQuery)).overdue, false);
+    await env.sleep(120_000);
+    const state = await c.handle.query(refundCaseStateQuery);
+    assert.deepEqual([state.status, state.overdue], ['in_review', true]);
+    await env.sleep(30 * 24 * HOUR);
+    assert.equal((await c.handle.query(refundCaseStateQuery)).status, 'in_review', 'the clock never approves');
+    const row = await database.db.refundCase.findUniqueOrThrow({ where: { id: c.caseId } });
+    assert.equal(row.overdue, true);
+    assert.ok(row.escalatedAt);
+    assert.equal(await database.db.refundCaseEvent.count({ where: { caseId: c.caseId, type: 'escalated' } }), 1);
+    assert.equal(await database.db.providerRefund.count({ where: { paymentId: c.paymentId } }), 0);
+    await decide(c.handle, 'reject', { note: 'closing the test case' });
+    await c.handle.result();
+  });
+
+  test('a partial approved amount refunds exactly that, and more than requested is refused', async () => {
+    const c = await fileCase();
+    await assert.rejects(decide(c.handle, 'approve', { approvedAmount: '999999.00' }), WorkflowUpdateFailedError);
+    await decide(c.handle, 'approve', { approvedAmount: '400.50' });
+    assert.equal((await c.handle.result()).approvedAmount, '400.50');
+    const refunds = await database.db.providerRefund.findMany({ where: { paymentId: c.paymentId } });
+    assert.deepEqual(refunds.map((r) => r.amount.toFixed(2)), ['400.50']);
+    assert.equal((await database.db.refundCase.findUniqueOrThrow({ where: { id: c.caseId } })).approvedAmount?.toFixed(2), '400.50');
+  });
+});

@@ -1,0 +1,145 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import type { DecisionRequest, RefundCaseInput, RefundCaseState } from '../common/domain.ts';
+import { ErrorType } from '../common/errors.ts';
+import { commentSignal, decideUpdate, refundCaseStateQuery, revokeLinkSignal } from '../common/messages.ts';
+import { toCents } from '../common/money.ts';
+import { defaultActivityOptions } from './activity-options.ts';
+
+const acts = proxyActivities<Activities>(defaultActivityOptions);
+
+function refuse(message: string): never {
+  throw ApplicationFailure.create({ type: ErrorType.CaseNotDecidable, message });
+}
+
+/**
+ * A cancellation is a support ticket: the case waits for a support engineer's decision (an SLA
+ * timer escalates it, never approves it). Approval cancels the subscription, revokes its download
+ * links and its product key, refunds the approved amount and completes the case, in that order.
+ */
+export async function refundCaseWorkflow(input: RefundCaseInput): Promise<RefundCaseState> {
+  const state: RefundCaseState = { caseId: input.caseId, status: 'submitted', overdue: false, completedSteps: [] };
+  let pending: DecisionRequest | undefined;
+  let partnerReplied = false;
+  let decisions = 0;
+
+  setHandler(refundCaseStateQuery, () => state);
+  setHandler(commentSignal, (comment) => {
+    if (comment.fromPartner && state.status === 'info_requested') partnerReplied = true;
+  });
+  setHandler(
+    decideUpdate,
+    async (request) => {
+      pending = request;
+      // Answer once the decision is recorded, so the caller sees the case's new status.
+      await condition(() => pending === undefined);
+      return state;
+    },
+    {
+      validator: (request) => {
+        if (pending) refuse('Another decision on this case is being recorded.');
+        if (state.status !== 'in_review') refuse(`The case is ${state.status.replace('_', ' ')} and cannot be decided now.`);
+        if (request.decision === 'reject' && !request.note.trim()) refuse('A rejection needs a note.');
+        if (request.decision === 'approve' && request.approvedAmount !== undefined) {
+          const cents = toCents(request.approvedAmount);
+          if (cents <= 0 || cents > toCents(input.amountRequested.amount)) {
+            refuse(`The approved amount must be above 0 and at most the ${input.amountRequested.amount} ${input.amountRequested.currency} requested.`);
+          }
+        }
+      },
+    },
+  );
+
+  const record = (eventKey: string, eventType: string, extra: Omit<Parameters<Activities['recordCaseEvent']>[0], 'caseId' | 'eventKey' | 'eventType'> = {}) =>
+    acts.recordCaseEvent({ caseId: input.caseId, eventKey, eventType, ...extra });
+
+  const { ticketId } = await acts.openPartnerTicket({ caseId: input.caseId, title: input.title });
+  state.status = 'in_review';
+  await record('in_review', 'in_review', { status: 'in_review', note: `Partner ticket ${ticketId} opened; waiting for a support decision.` });
+
+  for (;;) {
+    const decided = state.overdue
+      ? (await condition(() => pending !== undefined), true)
+      : await condition(() => pending !== undefined, Math.max(Date.parse(input.slaDueAt) - Date.now(), 1));
+    if (!decided) {
+      state.overdue = true;
+      await acts.markCaseOverdue({ caseId: input.caseId });
+      continue;
+    }
+    const decision = pending!;
+    const key = `decision-${++decisions}`;
+    if (decision.decision === 'request_info') {
+      state.status = 'info_requested';
+      partnerReplied = false;
+      await record(key, 'info_requested', { status: 'info_requested', note: decision.note, actorAgentId: decision.agentId });
+      pending = undefined;
+      await condition(() => partnerReplied);
+      state.status = 'in_review';
+      await record(`${key}-answered`, 'in_review', { status: 'in_review', note: 'The partner answered; back in review.' });
+      continue;
+    }
+    if (decision.decision === 'reject') {
+      state.status = 'rejected';
+      await record(key, 'rejected', { status: 'rejected', note: decision.note, actorAgentId: decision.agentId });
+      pending = undefined;
+      await acts.setSubscriptionStatus({ subscriptionId: input.subscriptionId, status: 'active' });
+      await acts.setPartnerTicketStatus({ ticketId, status: 'rejected' });
+      await condition(allHandlersFinished);
+      return state;
+    }
+    state.status = 'approved';
+    state.approvedAmount = decision.approvedAmount ?? input.amountRequested.amount;
+    await record(key, 'approved', {
+      status: 'approved',
+      note: decision.note,
+      actorAgentId: decision.agentId,
+      approvedAmount: state.approvedAmount,
+      data: { approvedAmount: state.approvedAmount, currency: input.amountRequested.currency },
+    });
+    pending = undefined;
+    break;
+  }
+
+  // Each step is idempotent, so a worker lost midway resumes without doing anything twice.
+  const step = async (name: string, detail: string, run: () => Promise<unknown>) => {
+    await run();
+    state.completedSteps.push(name);
+    await record(name, name, { note: detail });
+  };
+  await step('subscription_cancelled', 'The subscription is cancelled.', () =>
+    acts.setSubscriptionStatus({ subscriptionId: input.subscriptionId, status: 'cancelled' }),
+  );
+  await step('links_revoked', 'Every download link of the software is revoked.', async () => {
+    const { linkWorkflowIds } = await acts.revokeSubscriptionLinks({ subscriptionId: input.subscriptionId });
+    for (const workflowId of linkWorkflowIds) {
+      // A window that already ended has no workflow to tell; its token is dead in the read model.
+      await getExternalWorkflowHandle(workflowId)
+        .signal(revokeLinkSignal, { reason: `refund case ${input.caseId} approved` })
+        .catch(() => undefined);
+    }
+  });
+  await step('key_revoked', 'The product key is revoked at the key authority.', () => acts.revokeProductKey({ subscriptionId: input.subscriptionId }));
+  if (input.paymentId) {
+    const paymentId = input.paymentId;
+    await step('refund_issued', `Refund of ${state.approvedAmount} ${input.amountRequested.currency} issued.`, () =>
+      acts.refundPayment({
+        paymentId,
+        amount: { amount: state.approvedAmount!, currency: input.amountRequested.currency },
+        idempotencyKey: `refund-case:${input.caseId}`,
+      }),
+    );
+  }
+  await acts.cancelOrderIfFullyCancelled({ orderId: input.orderId });
+  state.status = 'completed';
+  await record('completed', 'completed', { status: 'completed', note: 'Cancellation complete: key revoked, links revoked, refund issued.' });
+  await acts.setPartnerTicketStatus({ ticketId, status: 'completed' });
+  await condition(allHandlersFinished);
+  return state;
+}
