@@ -103,7 +103,6 @@ export async function refundCaseWorkflow(input: RefundCaseInput): Promise<Refund
       approvedAmount: state.approvedAmount,
       data: { approvedAmount: state.approvedAmount, currency: input.amountRequested.currency },
     });
-    pending = undefined;
     break;
   }
 
@@ -125,6 +124,8 @@ export async function refundCaseWorkflow(input: RefundCaseInput): Promise<Refund
         .catch(() => undefined);
     }
   });
+  // The approval answers once the software and its links are dead, so the caller can rely on it.
+  pending = undefined;
   await step('key_revoked', 'The product key is revoked at the key authority.', () => acts.revokeProductKey({ subscriptionId: input.subscriptionId }));
   if (input.paymentId) {
     const paymentId = input.paymentId;

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import request from 'supertest';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+const VARIANT = { version: '2022 RTM', language: 'English', fileType: 'ISO (x64)' };
+
+describe('cancellation through the API (dev server, PostgreSQL)', () => {
+  let stack: Stack;
+  let admin: string;
+  let support: string;
+  let customer: { id: string; domain: string };
+
+  before(async () => {
+    stack = await startStack('api_cancel');
+    admin = stack.demo.partners[0]!.apiKeys.admin_agent;
+    support = stack.demo.apiKeys.support_engineer;
+    customer = stack.demo.partners[0]!.customers[0]!;
+  });
+  after(async () => stack?.close());
+
+  /** An active purchase of 2 × SQL Server 2022 Standard (7890.00 USD) with an open download link. */
+  async function purchase() {
+    const created = await request(stack.app)
+      .post(`/v1/customers/${customer.id}/orders`)
+      .set(bearer(admin))
+      .send({ lineItems: [{ productId: 'sql-server-2022-standard', quantity: 2 }], paymentMethod: 'pm_card_ok' });
+    const order = await eventually(
+      async () => (await request(stack.app).get(`/v1/orders/${created.body.orderId}`).set(bearer(admin))).body,
+      (o) => o.status === 'active',
+    );
+    const subscriptionId = order.subscriptions[0] as string;
+    const link = await request(stack.app).post(`/v1/customers/${customer.id}/software/${subscriptionId}/keys-and-downloads`).set(bearer(admin)).send(VARIANT);
+    assert.equal(link.status, 200);
+    return { orderId: order.orderId as string, subscriptionId, downloadUrl: link.body.download.url as string };
+  }
+
+  const ticket = (over: Record<string, unknown> = {}) => ({
+    customer: { domain: customer.domain },
+    subscriptionId: undefined as string | undefined,
+    refundReason: 'The customer ordered the wrong edition',
+    amountRequested: { amount: '7890.00', currency: 'USD' },
+    impact: 'medium',
+    title: 'Refund SQL Server Standard',
+    description: 'Ordered Standard, needed Enterprise.',
+    contact: { name: 'Ana Trujillo', email: 'ana@northwind-traders.com', phone: '+1 425 555 0100' },
+    attachments: [{ fileName: 'invoice.pdf', contentType: 'application/pdf', contentBase64: Buffer.from('%PDF-1.4 invoice').toString('base64') }],
+    ...over,
+  });
+  const file = (key: string, subscriptionId: string, body: object, customerId = customer.id) =>
+    request(stack.app).post(`/v1/customers/${customerId}/software/${subscriptionId}/cancellation`).set(bearer(key)).send(body);
+
+  test('rejects a bad ticket with every wrong field at once, and creates no case', async () => {
+    const { subscriptionId, orderId } = await purchase();
+    const res = await file(admin, subscriptionId, {
+      ...ticket({ orderId }),
+      refundReason: '',
+      amountRequested: { amount: '7890.00', currency: 'USD' },
+      contact: { name: '', email: 'not-an-email', phone: 'x' },
+    });
+    assert.equal(res.status, 422);
+    const paths = (res.body.errors as { path: string }[]).map((e) => e.path).sort();
+    assert.deepEqual(paths, ['contact.email', 'contact.name', 'contact.phone', 'refundReason']);
+
+    const above = await file(admin, subscriptionId, ticket({ orderId, amountRequested: { amount: '7890.01', currency: 'USD' } }));
+    assert.equal(above.status, 422);
+    assert.deepEqual(above.body.errors, [{ path: 'amountRequested.amount', message: 'must be at most 7890.00 USD, what was paid for this software' }]);
+
+    const wrongDomain = await file(admin, subscriptionId, ticket({ orderId, customer: { domain: 'tailspin-toys.com' } }));
+    assert.equal(wrongDomain.status, 422);
+    assert.equal(wrongDomain.body.errors[0].path, 'customer');
+
+    const otherCustomer = stack.demo.partners[0]!.customers[1]!.id;
+    const mismatch = await file(admin, subscriptionId, ticket({ orderId, customer: { tenantId: otherCustomer } }), otherCustomer);
+    assert.equal(mismatch.status, 404, 'the software is not that customer’s');
+
+    const bothIds = await file(admin, subscriptionId, ticket({ orderId, subscriptionId }));
+    assert.equal(bothIds.status, 422);
+
+    assert.equal(await stack.database.db.refundCase.count({ where: { subscriptionId } }), 0);
+    assert.equal((await stack.database.db.softwareSubscription.findUniqueOrThrow({ where: { id: subscriptionId } })).status, 'active');
+  });
+
+  test('refuses the cancellation to a sales agent (403) and to another partner’s admin (404)', async () => {
+    const { subscriptionId, orderId } = await purchase();
+    assert.equal((await file(stack.demo.partners[0]!.apiKeys.sales_agent, subscriptionId, ticket({ orderId }))).status, 403);
+    assert.equal((await file(stack.demo.partners[1]!.apiKeys.admin_agent, subscriptionId, ticket({ orderId }))).status, 404);
+  });
+
+  test('a support engineer’s approval kills the download link and the software’s keys-and-downloads', async () => {
+    const { subscriptionId, orderId, downloadUrl } = await purchase();
+    const token = new URL(downloadUrl).pathname.split('/').pop()!;
+    assert.equal((await request(stack.app).get(`/v1/downloads/${token}`)).status, 200);
+
+    const filed = await file(admin, subscriptionId, ticket({ subscriptionId }));
+    assert.equal(filed.status, 202, JSON.stringify(filed.body));
+    assert.equal(filed.headers.location, `/v1/refund-cases/${filed.body.refundCaseId}`);
+    const caseId = filed.body.refundCaseId as string;
+    assert.equal((await file(admin, subscriptionId, ticket({ subscriptionId }))).status, 409, 'one open case per software');
+
+    const queue = await request(stack.app).get('/v1/refund-cases?status=in_review').set(bearer(support));
+    assert.equal(queue.status, 200);
+    const queued = await eventually(
+      async () => (await request(stack.app).get('/v1/refund-cases?status=in_review').set(bearer(support))).body as { refundCaseId: string; slaDueAt: string; ageHours: number }[],
+      (cases) => cases.some((c) => c.refundCaseId === caseId),
+    );
+    const entry = queued.find((c) => c.refundCaseId === caseId)!;
+    assert.ok(Math.abs(Date.parse(entry.slaDueAt) - Date.now() - 48 * 3600 * 1000) < 120_000);
+    assert.ok(entry.ageHours >= 0);
+    const otherPartner = await request(stack.app).get('/v1/refund-cases').set(bearer(stack.demo.partners[1]!.apiKeys.admin_agent));
+    assert.ok(!otherPartner.body.some((c: { refundCaseId: string }) => c.refundCaseId === caseId), 'another partner never sees the case');
+    assert.equal((await request(stack.app).get(`/v1/refund-cases/${caseId}`).set(bearer(stack.demo.partners[1]!.apiKeys.admin_agent))).status, 404);
+
+    assert.equal((await request(stack.app).post(`/v1/refund-cases/${caseId}/decision`).set(bearer(admin)).send({ decision: 'approve', note: 'x' })).status, 403);
+    const decided = await request(stack.app).post(`/v1/refund-cases/${caseId}/decision`).set(bearer(support)).send({ decision: 'approve', note: 'Within policy' });
+    assert.equal(decided.status, 200, JSON.stringify(decided.body));
+
+    // The link's token is dead at once, by the read model.
+    const gone = await request(stack.app).get(`/v1/downloads/${token}`);
+    assert.equal(gone.status, 410);
+    assert.match(gone.body.detail, /revoked/);
+    const again = await request(stack.app).post(`/v1/customers/${customer.id}/software/${subscriptionId}/keys-and-downloads`).set(bearer(admin)).send(VARIANT);
+    assert.equal(again.status, 409);
+
+    const done = await eventually(
+      async () => (await request(stack.app).get(`/v1/refund-cases/${caseId}`).set(bearer(support))).body,
+      (c) => c.status === 'completed',
+    );
+    const types = done.timeline.map((t: { type: string }) => t.type);
+    assert.deepEqual(types, ['submitted', 'in_review', 'approved', 'subscription_cancelled', 'links_revoked', 'key_revoked', 'refund_issued', 'completed']);
+    const approved = done.timeline.find((t: { type: string }) => t.type === 'approved');
+    assert.equal(approved.actor.role, 'support_engineer');
+    assert.equal(approved.note, 'Within policy');
+    assert.deepEqual(done.attachments.map((a: { fileName: string; sizeBytes: number }) => [a.fileName, a.sizeBytes]), [['invoice.pdf', 16]]);
+    assert.equal((await request(stack.app).get(`/v1/orders/${orderId}`).set(bearer(admin))).body.status, 'cancelled');
+    const audit = await stack.database.db.auditEvent.findMany({ where: { targetId: caseId }, orderBy: { id: 'asc' } });
+    assert.deepEqual(audit.map((a) => a.action), ['refund_case.file', 'refund_case.approve']);
+  });
+
+  test('a rejected case needs a note, and gives the software back', async () => {
+    const { subscriptionId } = await purchase();
+    const filed = await file(admin, subscriptionId, ticket({ subscriptionId }));
+    const caseId = filed.body.refundCaseId as string;
+    await eventually(async () => (await request(stack.app).get(`/v1/refund-cases/${caseId}`).set(bearer(support))).body.status, (s) => s === 'in_review');
+    assert.equal((await request(stack.app).post(`/v1/refund-cases/${caseId}/decision`).set(bearer(support)).send({ decision: 'reject' })).status, 422);
+    const asked = await request(stack.app).post(`/v1/refund-cases/${caseId}/decision`).set(bearer(support)).send({ decision: 'request_info', note: 'Proof of purchase date?' });
+    assert.equal(asked.body.status, 'info_requested');
+    const comment = await request(stack.app).post(`/v1/refund-cases/${caseId}/comments`).set(bearer(admin)).send({ note: 'Bought yesterday, invoice attached' });
+    assert.equal(comment.status, 201);
+    await eventually(async () => (await request(stack.app).get(`/v1/refund-cases/${caseId}`).set(bearer(support))).body.status, (s) => s === 'in_review');
+    const rejected = await request(stack.app).post(`/v1/refund-cases/${caseId}/decision`).set(bearer(support)).send({ decision: 'reject', note: 'Outside policy' });
+    assert.equal(rejected.body.status, 'rejected');
+    assert.equal((await stack.database.db.softwareSubscription.findUniqueOrThrow({ where: { id: subscriptionId } })).status, 'active');
+    assert.equal((await request(stack.app).post(`/v1/refund-cases/${caseId}/decision`).set(bearer(support)).send({ decision: 'approve', note: 'x' })).status, 409);
+  });
+});
