@@ -59,7 +59,7 @@ describe('refund case workflow (time skipping)', () => {
   });
 
   /** An active purchase of one product with an open download window, then its cancellation filed as the API does. */
-  async function fileCase() {
+  async function fileCase(caseQueue = taskQueue) {
     const input = purchaseInput(tenant);
     input.lineItems = [input.lineItems[0]!];
     input.total = { amount: input.lineItems[0]!.unitPrice, currency: 'USD' };
@@ -88,7 +88,7 @@ describe('refund case workflow (time skipping)', () => {
       },
     });
     const caseInput: RefundCaseInput = { caseId, subscriptionId, orderId: input.orderId, title: 'Bought by mistake', amountRequested: input.total, paymentId: order.paymentId!, slaDueAt: slaDueAt.toISOString() };
-    const handle = await env.client.workflow.start(refundCaseWorkflow, { taskQueue, workflowId: workflowIds.refundCase(caseId), args: [caseInput] });
+    const handle = await env.client.workflow.start(refundCaseWorkflow, { taskQueue: caseQueue, workflowId: workflowIds.refundCase(caseId), args: [caseInput] });
     while ((await handle.query(refundCaseStateQuery)).status !== 'in_review') await new Promise((r) => setTimeout(r, 20));
     return { handle, caseId, subscriptionId, orderId: input.orderId, paymentId: order.paymentId!, link, amount: input.total.amount };
   }
