@@ -7,6 +7,8 @@ import { ApiKeyVerifier } from '../db/api-keys.ts';
 import type { ApiDeps } from './context.ts';
 import { idempotency } from './idempotency.ts';
 import { errorHandler, HttpProblem, notFoundRoute, problems, sendProblem, zodErrors } from './problem.ts';
+import { mountDocs } from './docs.ts';
+import { buildOpenApiDocument } from './openapi.ts';
 import { ROUTES, type RouteDef } from './routes.ts';
 import { createServices } from './services/index.ts';
 
@@ -49,6 +51,12 @@ export function createApp(deps: ApiDeps) {
     });
     next();
   });
+
+  const openApi = buildOpenApiDocument(ROUTES);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  mountDocs(app);
 
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import express, { type Router } from 'express';
+import express, { type Express } from 'express';
 
 const require = createRequire(import.meta.url);
 
@@ -20,8 +20,7 @@ const PAGE = `<!doctype html>
 </html>`;
 
 /** `/docs`: Swagger UI from the npm package (no CDN), rendering `/openapi.json`. */
-export function docsRouter(): Router {
-  const router = express.Router();
+export function mountDocs(router: Express): void {
   const assets = path.dirname(require.resolve('swagger-ui-dist/package.json'));
   router.get('/docs', (_req, res) => {
     res.type('html').send(PAGE);
@@ -30,5 +29,4 @@ export function docsRouter(): Router {
     res.type('application/javascript').send("window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui' });\n");
   });
   router.use('/docs/assets', express.static(assets, { index: false, maxAge: '1h' }));
-  return router;
 }

@@ -11,6 +11,14 @@ const problemSchema = z.object({
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 
+/** Documents the service serves next to the API (not in the route table, but documented too). */
+export const SERVICE_DOCUMENTS: [string, string, string][] = [
+  ['/openapi.json', 'This OpenAPI document', 'application/json'],
+  ['/docs', 'The API reference, rendered', 'text/html'],
+  ['/docs/init.js', 'Script of the API reference page', 'application/javascript'],
+  ['/metrics', 'Prometheus metrics (bind to an internal port in production)', 'text/plain'],
+];
+
 /** Express `:param` paths to OpenAPI `{param}` paths. */
 export const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$1}');
 
@@ -19,11 +27,10 @@ export function buildOpenApiDocument(routes: RouteDef[]) {
   const registry = new OpenAPIRegistry();
   const bearer = registry.registerComponent('securitySchemes', 'bearerApiKey', { type: 'http', scheme: 'bearer', description: 'An agent’s API key' });
   for (const def of routes) {
-    const errors: Record<number, string> = {
-      ...(def.access !== 'public' ? { 401: 'Missing or unknown API key', 403: 'The role may not do this', 429: 'Rate-limited (see Retry-After)' } : {}),
-      ...(def.method === 'post' ? { 413: 'The body is too large', 422: 'Invalid input (see `errors`)' } : {}),
-      ...(def.params ? { 404: 'Unknown, or another partner’s' } : {}),
-    };
+    const errors: Record<string, string> = {};
+    if (def.access !== 'public') Object.assign(errors, { 401: 'Missing or unknown API key', 403: 'The role may not do this', 429: 'Rate-limited (see Retry-After)' });
+    if (def.method === 'post') Object.assign(errors, { 413: 'The body is too large', 422: 'Invalid input (see `errors`)' });
+    if (def.params) errors[404] = 'Unknown, or another partner’s';
     registry.registerPath({
       method: def.method,
       path: toOpenApiPath(def.path),
@@ -46,6 +53,9 @@ export function buildOpenApiDocument(routes: RouteDef[]) {
           .map(([status, description]) => [status, { description, content: { 'application/problem+json': { schema: problemSchema } } }]),
       ]),
     });
+  }
+  for (const [path, summary, type] of SERVICE_DOCUMENTS) {
+    registry.registerPath({ method: 'get', path, summary, tags: ['Service'], responses: { 200: { description: summary, content: { [type]: { schema: z.string() } } } } });
   }
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
