@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import request from 'supertest';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createApiKey, revokeApiKey } from '../../db/api-keys.ts';
+import { bearer, startStack, type Stack } from '../helpers/stack.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+describe('authentication and rate limits', () => {
+  let stack: Stack;
+
+  before(async () => {
+    stack = await startStack('api_auth', { RATE_LIMIT_PER_MINUTE: '5' }, { worker: false });
+  });
+  after(async () => stack?.close());
+
+  test('answers unknown, malformed and revoked keys with the same 401', async () => {
+    const agent = await stack.database.db.agent.findFirstOrThrow({ where: { role: 'operations' } });
+    const key = await createApiKey(stack.database.db, agent.id);
+    const prefix = key.split('_')[1]!;
+    assert.ok(await revokeApiKey(stack.database.db, prefix));
+    const answers = await Promise.all(
+      [key, 'csp_0123456789abcdef_' + 'x'.repeat(43), 'not-a-key', ''].map((k) => request(stack.app).get('/v1/products').set('Authorization', `Bearer ${k}`)),
+    );
+    answers.push(await request(stack.app).get('/v1/products'));
+    for (const res of answers) {
+      assert.equal(res.status, 401);
+      assert.equal(res.body.detail, answers[0]!.body.detail, 'the answer never says which check failed');
+    }
+    const stored = await stack.database.db.apiKey.findUniqueOrThrow({ where: { prefix } });
+    assert.ok(!stored.secretHash.includes(key.split('_')[2]!), 'only a hash of the secret is stored');
+    assert.match(stored.secretHash, /^scrypt\$/);
+  });
+
+  test('rate-limits each key with 429 and Retry-After, without touching other keys', async () => {
+    const ops = stack.demo.apiKeys.operations;
+    const statuses = [];
+    for (let i = 0; i < 7; i++) statuses.push((await request(stack.app).get('/v1/products').set(bearer(ops))).status);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
+    const limited = await request(stack.app).get('/v1/products').set(bearer(ops));
+    assert.ok(Number(limited.headers['retry-after']) > 0);
+    assert.match(limited.headers['content-type']!, /application\/problem\+json/);
+    assert.equal((await request(stack.app).get('/v1/products').set(bearer(stack.demo.apiKeys.support_engineer))).status, 200);
+  });
+
+  test('refuses an Idempotency-Key longer than 255 characters with 400 and changes nothing', async () => {
+    const admin = stack.demo.partners[0]!.apiKeys.admin_agent;
+    const before = await stack.database.db.customer.count();
+    const res = await request(stack.app)
+      .post('/v1/customers')
+      .set(bearer(admin))
+      .set('Idempotency-Key', 'k'.repeat(256))
+      .send({ domain: 'long-key.example.com', companyName: 'Long Key' });
+    assert.equal(res.status, 400);
+    assert.equal(await stack.database.db.customer.count(), before);
+  });
+});
