@@ -52,6 +52,20 @@ export function createApp(deps: ApiDeps) {
     next();
   });
 
+  // The Temporal Web UI calls the codec server from the browser: allow its origin, and let the
+  // preflight through without a key (the real request still needs an operations or support key).
+  app.use('/codec', (req, res, next) => {
+    const origin = req.get('Origin');
+    if (origin && config.temporal.uiUrl && origin === new URL(config.temporal.uiUrl).origin) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Allow-Credentials', 'true');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Namespace');
+      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
+      res.setHeader('Vary', 'Origin');
+    }
+    if (req.method === 'OPTIONS') return void res.sendStatus(204);
+    next();
+  });
   const openApi = buildOpenApiDocument(ROUTES);
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);

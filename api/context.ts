@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Db } from '../db/client.ts';
@@ -17,6 +18,8 @@ export interface ApiDeps {
   logger: Logger;
   secrets: Secrets;
   metrics: ApiMetrics;
+  /** The payload codec, served to the Temporal Web UI as a codec server. */
+  codec: PayloadCodec;
 }
 
 declare module 'express-serve-static-core' {

@@ -4,6 +4,7 @@ import { loadConfig, ConfigError } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { createDb } from '../db/client.ts';
 import { connectClient } from '../infra/temporal-connection.ts';
+import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
 import { onShutdown } from '../infra/shutdown.ts';
 import { startApi } from './server.ts';
@@ -15,8 +16,10 @@ try {
   }
   const logger = createLogger({ level: config.logLevel, name: 'api' });
   const db = createDb(config.databaseUrl);
-  const temporal = await connectClient(config, config.temporal.address);
-  const api = await startApi({ config, db, temporal, logger, secrets: resolveSecrets(config) });
+  const secrets = resolveSecrets(config);
+  const codec = new EncryptionCodec(parseKeyRing(secrets.payloadKeys));
+  const temporal = await connectClient(config, config.temporal.address, codec);
+  const api = await startApi({ config, db, temporal, logger, secrets, codec });
   logger.info({ url: api.url }, 'API listening');
   onShutdown(logger, async () => {
     await api.close();

@@ -70,6 +70,9 @@ const ANY_AGENT = ['admin_agent', 'sales_agent', 'support_engineer', 'operations
 const customerParams = z.object({ customerId: uuidSchema });
 const subscriptionParams = z.object({ customerId: uuidSchema, subscriptionId: uuidSchema });
 const refundCaseParams = z.object({ refundCaseId: uuidSchema });
+const codecBody = z.object({
+  payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(10_000),
+});
 
 export const ROUTES: RouteDef[] = [
   route({
@@ -270,6 +273,19 @@ export const ROUTES: RouteDef[] = [
       body: await services.webhooks.paymentEvent(req.body as Buffer, req.get('Payment-Signature')),
     }),
   }),
+  ...(['decode', 'encode'] as const).map((direction) =>
+    route({
+      method: 'post',
+      path: `/codec/${direction}`,
+      summary: `Codec server: ${direction} Temporal payloads (for the Web UI; operations and support only)`,
+      tag: 'Codec server',
+      access: ['operations', 'support_engineer'],
+      body: codecBody,
+      bodyLimit: '8mb',
+      responses: { 200: { description: `The ${direction}d payloads`, schema: codecBody } },
+      handler: async ({ body, services }) => ({ status: 200, body: await services.codec[direction](body.payloads) }),
+    }),
+  ),
   route({
     method: 'get',
     path: '/healthz',

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Db } from '../db/client.ts';
@@ -13,7 +14,7 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export async function startApi(deps: { config: Config; db: Db; temporal: Client; logger: Logger; secrets: ResolvedSecrets }): Promise<RunningApi> {
+export async function startApi(deps: { config: Config; db: Db; temporal: Client; logger: Logger; secrets: ResolvedSecrets; codec: PayloadCodec }): Promise<RunningApi> {
   const app = createApp({ ...deps, metrics: createApiMetrics(deps.db) });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(deps.config.port, deps.config.host, () => resolve(s));

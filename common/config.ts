@@ -31,6 +31,7 @@ const envSchema = z.object({
   TEMPORAL_TEST_SERVER_PATH: optionalText,
   PAYMENT_WEBHOOK_SECRET: optionalText.pipe(z.string().min(16).optional()),
   LINK_TOKEN_SECRET: optionalText.pipe(z.string().min(32).optional()),
+  PAYLOAD_ENCRYPTION_KEYS: optionalText,
   DOWNLOAD_LINK_TTL: durationSchema.default(14 * 24 * 3600 * 1000),
   DOWNLOAD_LINK_MAX_DOWNLOADS: z.coerce.number().int().min(1).max(100000).default(50),
   PAYMENT_CONFIRMATION_DEADLINE: durationSchema.default(72 * 3600 * 1000),
@@ -67,7 +68,7 @@ export interface Config {
     rpcTimeoutMs: number;
   };
   binaries: { cliPath: string | undefined; testServerPath: string | undefined };
-  secrets: { paymentWebhook: string | undefined; linkToken: string | undefined };
+  secrets: { paymentWebhook: string | undefined; linkToken: string | undefined; payloadKeys: string | undefined };
   downloads: { ttlMs: number; maxDownloads: number; storageUrl: string | undefined; filesDir: string };
   paymentConfirmationDeadlineMs: number;
   refundCaseSlaMs: number;
@@ -117,7 +118,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       rpcTimeoutMs: e.TEMPORAL_RPC_TIMEOUT,
     },
     binaries: { cliPath: e.TEMPORAL_CLI_PATH, testServerPath: e.TEMPORAL_TEST_SERVER_PATH },
-    secrets: { paymentWebhook: e.PAYMENT_WEBHOOK_SECRET, linkToken: e.LINK_TOKEN_SECRET },
+    secrets: { paymentWebhook: e.PAYMENT_WEBHOOK_SECRET, linkToken: e.LINK_TOKEN_SECRET, payloadKeys: e.PAYLOAD_ENCRYPTION_KEYS },
     downloads: {
       ttlMs: e.DOWNLOAD_LINK_TTL,
       maxDownloads: e.DOWNLOAD_LINK_MAX_DOWNLOADS,

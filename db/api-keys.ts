@@ -49,15 +49,14 @@ export async function revokeApiKey(db: Db, prefix: string): Promise<boolean> {
 
 /**
  * Resolves a presented key to its caller, or null for anything unknown, revoked or malformed.
- * Successful checks are cached briefly (by a hash of the key) so scrypt is not paid on every
- * request; a revocation therefore takes effect within `cacheMs`.
+ * The key's row is read on every request, so a revocation takes effect at once; only the scrypt
+ * check of a secret already verified against the same stored hash is remembered.
  */
 export class ApiKeyVerifier {
-  private readonly cache = new Map<string, { caller: Caller; until: number }>();
+  private readonly verified = new Set<string>();
 
   constructor(
     private readonly db: Db,
-    private readonly cacheMs = 30_000,
     private readonly maxEntries = 10_000,
   ) {}
 
@@ -65,17 +64,14 @@ export class ApiKeyVerifier {
     const match = KEY_PATTERN.exec(presented);
     if (!match) return null;
     const [, prefix, secret] = match as unknown as [string, string, string];
-    const cacheKey = createHash('sha256').update(presented).digest('base64');
-    const hit = this.cache.get(cacheKey);
-    if (hit && hit.until > Date.now()) return hit.caller;
     const row = await this.db.apiKey.findUnique({ where: { prefix }, include: { agent: true } });
-    if (!row || row.revokedAt || !(await verifySecret(prefix, secret, row.secretHash))) {
-      this.cache.delete(cacheKey);
-      return null;
+    if (!row || row.revokedAt) return null;
+    const proof = createHash('sha256').update(`${presented}\n${row.secretHash}`).digest('base64');
+    if (!this.verified.has(proof)) {
+      if (!(await verifySecret(prefix, secret, row.secretHash))) return null;
+      if (this.verified.size >= this.maxEntries) this.verified.clear();
+      this.verified.add(proof);
     }
-    const caller: Caller = { agentId: row.agentId, partnerId: row.agent.partnerId, role: row.agent.role, keyPrefix: prefix };
-    if (this.cache.size >= this.maxEntries) this.cache.clear();
-    this.cache.set(cacheKey, { caller, until: Date.now() + this.cacheMs });
-    return caller;
+    return { agentId: row.agentId, partnerId: row.agent.partnerId, role: row.agent.role, keyPrefix: prefix };
   }
 }

@@ -1,5 +1,6 @@
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../common/config.ts';
 
 function tlsOptions(config: Config): ConnectionOptions['tls'] {
@@ -12,13 +13,13 @@ function tlsOptions(config: Config): ConnectionOptions['tls'] {
   };
 }
 
-export async function connectClient(config: Config, address: string): Promise<Client> {
+export async function connectClient(config: Config, address: string, codec?: PayloadCodec): Promise<Client> {
   const connection = await Connection.connect({
     address,
     tls: tlsOptions(config),
     apiKey: config.temporal.apiKey,
   });
-  return new Client({ connection, namespace: config.temporal.namespace });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: codec ? { payloadCodecs: [codec] } : undefined });
 }
 
 export async function connectWorkerConnection(config: Config, address: string): Promise<NativeConnection> {

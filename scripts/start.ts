@@ -13,6 +13,7 @@ import { createDb } from '../db/client.ts';
 import { seedDemo } from '../db/demo.ts';
 import { migrate } from '../db/migrate.ts';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres.ts';
+import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
 import { resolveTemporalBinary, withBinaryHint } from '../infra/temporal-binaries.ts';
 import { buildWorker } from '../worker/run.ts';
@@ -94,7 +95,8 @@ try {
   const keysFile = path.join(config.dataDir, 'demo-keys.json');
   writeFileSync(keysFile, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
 
-  const worker = await buildWorker(runtimeConfig, temporalAddress, db, logger);
+  const codec = new EncryptionCodec(parseKeyRing(secrets.payloadKeys));
+  const worker = await buildWorker(runtimeConfig, temporalAddress, db, logger, codec);
   const running = worker.run();
   cleanups.push(async () => {
     worker.shutdown();
@@ -102,9 +104,9 @@ try {
   });
 
   const { connectClient } = await import('../infra/temporal-connection.ts');
-  const temporal = await connectClient(runtimeConfig, temporalAddress);
+  const temporal = await connectClient(runtimeConfig, temporalAddress, codec);
   cleanups.push(() => temporal.connection.close());
-  const api = await startApi({ config: runtimeConfig, db, temporal, logger: createLogger({ level: config.logLevel, name: 'api' }), secrets });
+  const api = await startApi({ config: runtimeConfig, db, temporal, logger: createLogger({ level: config.logLevel, name: 'api' }), secrets, codec });
   cleanups.push(() => api.close());
 
   console.log(

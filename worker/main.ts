@@ -4,6 +4,8 @@ import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { createDb } from '../db/client.ts';
+import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
+import { resolveSecrets } from '../infra/secrets.ts';
 import { buildWorker } from './run.ts';
 
 try {
@@ -18,7 +20,8 @@ try {
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
   const db = createDb(config.databaseUrl);
-  const worker = await buildWorker(config, config.temporal.address, db, logger);
+  const codec = new EncryptionCodec(parseKeyRing(resolveSecrets(config).payloadKeys));
+  const worker = await buildWorker(config, config.temporal.address, db, logger, codec);
   logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker running');
   await worker.run();
   await db.$disconnect();

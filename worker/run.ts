@@ -1,3 +1,4 @@
+import type { PayloadCodec } from '@temporalio/common';
 import type { Worker } from '@temporalio/worker';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
@@ -8,7 +9,7 @@ import { ensureSearchAttributes } from '../infra/search-attributes.ts';
 import { createWorker } from './worker.ts';
 
 /** Connects, makes sure the namespace knows our search attributes, and builds the worker. */
-export async function buildWorker(config: Config, address: string, db: Db, logger: Logger): Promise<Worker> {
+export async function buildWorker(config: Config, address: string, db: Db, logger: Logger, codec: PayloadCodec): Promise<Worker> {
   const client = await connectClient(config, address);
   try {
     const added = await ensureSearchAttributes(client.connection, config.temporal.namespace);
@@ -25,5 +26,6 @@ export async function buildWorker(config: Config, address: string, db: Db, logge
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     deps: { db, ...createProviders(db) },
+    codec,
   });
 }

@@ -1,5 +1,6 @@
 import type { ApiDeps } from '../context.ts';
 import { createCatalogService } from './catalog.ts';
+import { createCodecService } from './codec.ts';
 import { createCustomerService } from './customers.ts';
 import { createDownloadService } from './downloads.ts';
 import { createHealthService } from './health.ts';
@@ -19,6 +20,7 @@ export function createServices(deps: ApiDeps) {
     refundCases: createRefundCaseService({ ...deps, customers }),
     webhooks: createWebhookService({ ...deps, secret: deps.secrets.paymentWebhook }),
     health: createHealthService(deps),
+    codec: createCodecService(deps.codec),
   };
 }
 

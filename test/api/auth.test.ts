@@ -33,6 +33,14 @@ describe('authentication and rate limits', () => {
     assert.match(stored.secretHash, /^scrypt\$/);
   });
 
+  test('refuses a key the moment it is revoked, even one used a moment ago', async () => {
+    const agent = await stack.database.db.agent.findFirstOrThrow({ where: { role: 'support_engineer' } });
+    const key = await createApiKey(stack.database.db, agent.id);
+    assert.equal((await request(stack.app).get('/v1/refund-cases').set(bearer(key))).status, 200);
+    await revokeApiKey(stack.database.db, key.split('_')[1]!);
+    assert.equal((await request(stack.app).get('/v1/refund-cases').set(bearer(key))).status, 401);
+  });
+
   test('rate-limits each key with 429 and Retry-After, without touching other keys', async () => {
     const ops = stack.demo.apiKeys.operations;
     const statuses = [];

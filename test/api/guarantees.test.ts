@@ -86,6 +86,9 @@ describe('API guarantees: roles, partner isolation, errors, OpenAPI', () => {
         return { decision: 'request_info', note: 'matrix' };
       case '/v1/refund-cases/:refundCaseId/comments':
         return { note: 'matrix' };
+      case '/codec/decode':
+      case '/codec/encode':
+        return { payloads: [] };
       case '/v1/payments/webhook':
         return { eventId: `evt_matrix_${counter}`, orderId: ids.orderId, type: 'payment.succeeded' };
       default:

@@ -33,6 +33,7 @@ describe('a worker process killed while an order is in flight', () => {
         TEMPORAL_ADDRESS: stack.env.address,
         TEMPORAL_TASK_QUEUE: stack.config.temporal.taskQueue,
         DATA_DIR: stack.config.dataDir,
+        PAYLOAD_ENCRYPTION_KEYS: stack.secrets.payloadKeys,
       },
     });
     workers.push(child);

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { EncryptionCodec, newKeyRingSpec, parseKeyRing } from '../../infra/payload-codec.ts';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
@@ -26,8 +27,9 @@ export interface Stack {
   database: TestDatabase;
   env: TestWorkflowEnvironment;
   client: Client;
+  codec: EncryptionCodec;
   demo: Demo;
-  secrets: { paymentWebhook: string; linkToken: string; demoSeed: string };
+  secrets: { paymentWebhook: string; linkToken: string; demoSeed: string; payloadKeys: string };
   logLines: string[];
   startWorker(deps?: Partial<ActivityDeps>): Promise<Worker>;
   stopWorker(): Promise<void>;
@@ -40,7 +42,7 @@ export interface Stack {
  */
 export async function startStack(label: string, env: Record<string, string> = {}, options: { worker?: boolean } = {}): Promise<Stack> {
   const dataDir = mkdtempSync(path.join(tmpdir(), `csp-${label}-`));
-  const secrets = { paymentWebhook: randomBytes(24).toString('hex'), linkToken: randomBytes(32).toString('hex'), demoSeed: randomBytes(16).toString('hex') };
+  const secrets = { paymentWebhook: randomBytes(24).toString('hex'), linkToken: randomBytes(32).toString('hex'), demoSeed: randomBytes(16).toString('hex'), payloadKeys: newKeyRingSpec() };
   const config = loadConfig({
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
@@ -59,7 +61,10 @@ export async function startStack(label: string, env: Record<string, string> = {}
     level: 'info',
     destination: { write: (line: string) => (logLines.push(line), true) } as unknown as NodeJS.WritableStream,
   });
-  const app = createApp({ config, db: database.db, temporal: temporalEnv.client, logger, secrets, metrics: createApiMetrics(database.db) });
+  const codec = new EncryptionCodec(parseKeyRing(secrets.payloadKeys));
+  // The API and the worker encrypt payloads as in production; `client` decodes them too.
+  const client = new Client({ connection: temporalEnv.connection, namespace: temporalEnv.namespace ?? 'default', dataConverter: { payloadCodecs: [codec] } });
+  const app = createApp({ config, db: database.db, temporal: client, logger, secrets, metrics: createApiMetrics(database.db), codec });
 
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -68,7 +73,8 @@ export async function startStack(label: string, env: Record<string, string> = {}
     config,
     database,
     env: temporalEnv,
-    client: temporalEnv.client,
+    client,
+    codec,
     demo,
     secrets,
     logLines,
@@ -79,6 +85,7 @@ export async function startStack(label: string, env: Record<string, string> = {}
         taskQueue: config.temporal.taskQueue,
         deps: { db: database.db, ...createProviders(database.db), ...deps },
         workflowBundle: await workflowBundle(),
+        codec,
       });
       running = worker.run();
       return worker;
