@@ -1,9 +1,10 @@
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities/index.ts';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ALL_SEARCH_ATTRIBUTES, DEV_SERVER_DYNAMIC_CONFIG } from '../../common/messages.ts';
 import { resolveTemporalBinary, withBinaryHint } from '../../infra/temporal-binaries.ts';
 import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
-import { WORKFLOWS_PATH } from '../../worker/worker.ts';
+import { createWorker, WORKFLOWS_PATH } from '../../worker/worker.ts';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
@@ -45,4 +46,23 @@ export async function devServerEnvironment(): Promise<TestWorkflowEnvironment> {
       },
     }),
   );
+}
+
+/** A worker with the real activities on the test environment's server, running until `stop()`. */
+export async function startTestWorker(env: TestWorkflowEnvironment, taskQueue: string, deps: ActivityDeps): Promise<{ worker: Worker; stop(): Promise<void> }> {
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    deps,
+    workflowBundle: await workflowBundle(),
+  });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      worker.shutdown();
+      await running;
+    },
+  };
 }

@@ -3,16 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { LinkInput } from '../../common/domain.ts';
 import { countDownloadUpdate, linkStateQuery, revokeLinkSignal, workflowIds } from '../../common/messages.ts';
 import { variantId } from '../../db/catalog.ts';
 import { createProviders } from '../../providers/index.ts';
-import { createWorker } from '../../worker/worker.ts';
 import { linkWorkflow } from '../../workflows/link.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTenant, type Tenant } from '../helpers/fixtures.ts';
-import { timeSkippingEnvironment, workflowBundle } from '../helpers/temporal.ts';
+import { startTestWorker, timeSkippingEnvironment } from '../helpers/temporal.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -24,24 +23,15 @@ describe('link lifecycle workflow (time skipping)', () => {
   let env: TestWorkflowEnvironment;
   let database: TestDatabase;
   let tenant: Tenant;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: Awaited<ReturnType<typeof startTestWorker>>;
 
   before(async () => {
     [env, database] = await Promise.all([timeSkippingEnvironment(), createTestDatabase('link_wf')]);
     tenant = await createTenant(database.db);
-    worker = await createWorker({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      deps: { db: database.db, ...createProviders(database.db) },
-      workflowBundle: await workflowBundle(),
-    });
-    running = worker.run();
+    worker = await startTestWorker(env, taskQueue, { db: database.db, ...createProviders(database.db) });
   });
   after(async () => {
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await env?.teardown();
     await database?.drop();
   });

@@ -3,19 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { RefundCaseInput } from '../../common/domain.ts';
 import { commentSignal, decideUpdate, linkStateQuery, refundCaseStateQuery, workflowIds } from '../../common/messages.ts';
 import { variantId } from '../../db/catalog.ts';
 import { createProviders } from '../../providers/index.ts';
 import { REFUND_ISSUE_TYPE } from '../../providers/tickets.ts';
-import { createWorker } from '../../worker/worker.ts';
 import { linkWorkflow } from '../../workflows/link.ts';
 import { purchaseWorkflow } from '../../workflows/purchase.ts';
 import { refundCaseWorkflow } from '../../workflows/refund-case.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTenant, purchaseInput, type Tenant } from '../helpers/fixtures.ts';
-import { timeSkippingEnvironment, workflowBundle } from '../helpers/temporal.ts';
+import { startTestWorker, timeSkippingEnvironment } from '../helpers/temporal.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -26,8 +25,7 @@ describe('refund case workflow (time skipping)', () => {
   let env: TestWorkflowEnvironment;
   let database: TestDatabase;
   let tenant: Tenant;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: Awaited<ReturnType<typeof startTestWorker>>;
   let supportAgentId: string;
   let adminAgentId: string;
 
@@ -42,18 +40,10 @@ describe('refund case workflow (time skipping)', () => {
         { id: adminAgentId, partnerId: tenant.partnerId, name: 'Admin', role: 'admin_agent' },
       ],
     });
-    worker = await createWorker({
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      taskQueue,
-      deps: { db: database.db, ...createProviders(database.db) },
-      workflowBundle: await workflowBundle(),
-    });
-    running = worker.run();
+    worker = await startTestWorker(env, taskQueue, { db: database.db, ...createProviders(database.db) });
   });
   after(async () => {
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await env?.teardown();
     await database?.drop();
   });
