@@ -4,11 +4,12 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../../infra/paths.ts';
+import pg from 'pg';
 import { bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
-describe('a worker process killed while an order is in flight', () => {
+describe('worker processes killed mid-flight', () => {
   let stack: Stack;
   const workers: ChildProcess[] = [];
 
@@ -79,5 +80,71 @@ describe('a worker process killed while an order is in flight', () => {
       where: { idempotencyKey: { in: order.subscriptions.map((s: string) => `subscription:${s}`) } },
     });
     assert.equal(issued, 2, 'the key authority issued exactly one key per subscription');
+  });
+
+  test('a worker killed between key revocation and refund still ends with one revocation and one refund', async () => {
+    const admin = stack.demo.partners[0]!.apiKeys.admin_agent;
+    const support = stack.demo.apiKeys.support_engineer;
+    const customer = stack.demo.partners[0]!.customers[1]!;
+    // Only this worker may hold the refund when it dies.
+    for (const w of workers) w.kill('SIGKILL');
+    const worker = startWorkerProcess();
+    const created = await request(stack.app)
+      .post(`/v1/customers/${customer.id}/orders`)
+      .set(bearer(admin))
+      .send({ lineItems: [{ productId: 'sql-server-2022-enterprise', quantity: 1 }], paymentMethod: 'pm_card_ok' });
+    const order = await eventually(
+      async () => (await request(stack.app).get(`/v1/orders/${created.body.orderId}`).set(bearer(admin))).body,
+      (o) => o.status === 'active',
+      60_000,
+    );
+    const subscriptionId = order.subscriptions[0] as string;
+    const filed = await request(stack.app)
+      .post(`/v1/customers/${customer.id}/software/${subscriptionId}/cancellation`)
+      .set(bearer(admin))
+      .send({
+        customer: { tenantId: customer.id },
+        orderId: order.orderId,
+        refundReason: 'Duplicate purchase',
+        amountRequested: { amount: '15123.00', currency: 'USD' },
+        impact: 'high',
+        title: 'Refund duplicate SQL Server Enterprise',
+        contact: { name: 'Ana', email: 'ana@example.com', phone: '+1 425 555 0100' },
+      });
+    const caseId = filed.body.refundCaseId as string;
+    await eventually(async () => (await request(stack.app).get(`/v1/refund-cases/${caseId}`).set(bearer(support))).body.status, (s) => s === 'in_review', 60_000);
+
+    // Hold the payment's row so the refund blocks inside the provider, after the key is revoked.
+    const { paymentId } = await stack.database.db.order.findUniqueOrThrow({ where: { id: order.orderId } });
+    const blocker = new pg.Client({ connectionString: stack.database.url });
+    await blocker.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT 1 FROM provider_payments WHERE id = $1 FOR UPDATE', [paymentId]);
+    try {
+      const decided = await request(stack.app).post(`/v1/refund-cases/${caseId}/decision`).set(bearer(support)).send({ decision: 'approve', note: 'duplicate' });
+      assert.equal(decided.status, 200);
+      await eventually(() => stack.database.db.refundCaseEvent.count({ where: { caseId, type: 'key_revoked' } }), (n) => n === 1, 60_000);
+      await eventually(
+        // Some backend is waiting for the row we hold: the refund is stuck inside the provider.
+        async () => (await blocker.query('SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted')).rows[0].n as number,
+        (n) => n > 0,
+        30_000,
+      );
+      worker.kill('SIGKILL');
+      await new Promise((r) => worker.once('exit', r));
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+
+    startWorkerProcess();
+    await eventually(async () => (await request(stack.app).get(`/v1/refund-cases/${caseId}`).set(bearer(support))).body.status, (s) => s === 'completed', 120_000);
+    const refunds = await stack.database.db.providerRefund.findMany({ where: { paymentId: paymentId! } });
+    assert.deepEqual(refunds.map((r) => r.amount.toFixed(2)), ['15123.00'], 'exactly one refund');
+    const key = await stack.database.db.productKey.findUniqueOrThrow({ where: { subscriptionId } });
+    const authorityKey = await stack.database.db.authorityKey.findUniqueOrThrow({ where: { id: key.authorityKeyId } });
+    assert.equal(authorityKey.status, 'revoked');
+    assert.equal(await stack.database.db.refundCaseEvent.count({ where: { caseId, type: 'key_revoked' } }), 1, 'the key was revoked once');
+    assert.equal(await stack.database.db.refundCaseEvent.count({ where: { caseId, type: 'refund_issued' } }), 1);
   });
 });
