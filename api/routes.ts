@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Role } from '../common/domain.ts';
 import {
+  operationsOrdersQuery,
   cancellationBody,
   commentBody,
   decisionBody,
@@ -272,6 +273,25 @@ export const ROUTES: RouteDef[] = [
       status: 200,
       body: await services.webhooks.paymentEvent(req.body as Buffer, req.get('Payment-Signature')),
     }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/operations/orders',
+    summary: 'In-flight and stuck orders, oldest first, with age and workflow id',
+    tag: 'Operations',
+    access: ['operations'],
+    query: operationsOrdersQuery,
+    responses: { 200: { description: 'Orders' } },
+    handler: async ({ query, services }) => ({ status: 200, body: await services.operations.orders(query) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/operations/summary',
+    summary: 'Counts by order and case status, the oldest in-flight order, links expiring in 24 h',
+    tag: 'Operations',
+    access: ['operations'],
+    responses: { 200: { description: 'The summary' } },
+    handler: async ({ services }) => ({ status: 200, body: await services.operations.summary() }),
   }),
   ...(['decode', 'encode'] as const).map((direction) =>
     route({

@@ -187,3 +187,8 @@ export const refundCaseSchema = z.object({
   overdue: z.boolean(),
   createdAt: z.string(),
 });
+
+export const operationsOrdersQuery = z.strictObject({
+  status: z.enum(ORDER_STATUSES).optional(),
+  olderThanMinutes: z.coerce.number().min(0).max(10_000_000).optional(),
+});

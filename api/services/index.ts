@@ -4,6 +4,7 @@ import { createCodecService } from './codec.ts';
 import { createCustomerService } from './customers.ts';
 import { createDownloadService } from './downloads.ts';
 import { createHealthService } from './health.ts';
+import { createOperationsService } from './operations.ts';
 import { createOrderService } from './orders.ts';
 import { createRefundCaseService } from './refund-cases.ts';
 import { createSoftwareService } from './software.ts';
@@ -20,6 +21,7 @@ export function createServices(deps: ApiDeps) {
     refundCases: createRefundCaseService({ ...deps, customers }),
     webhooks: createWebhookService({ ...deps, secret: deps.secrets.paymentWebhook }),
     health: createHealthService(deps),
+    operations: createOperationsService(deps),
     codec: createCodecService(deps.codec),
   };
 }

@@ -131,4 +131,20 @@ describe('keys and downloads through the API (dev server, PostgreSQL)', () => {
       assert.ok(!text.includes(key.replace(/-/g, '')), `${workflowId} history contains the product key without dashes`);
     }
   });
+
+  test('logs no product key, download token or API key, and counts downloads in /metrics', async () => {
+    const res = await keysAndDownloads(admin, { ...VARIANT, language: 'Japanese' });
+    const token = tokenOf(res.body.download.url);
+    assert.equal((await request(stack.app).get(`/v1/downloads/${token}`)).status, 200);
+    const logs = stack.logLines.join('');
+    assert.ok(logs.includes('/v1/downloads/[token]'), 'download requests are logged, with the token masked');
+    for (const secret of [res.body.productKey as string, token, admin, admin.split('_')[2]!]) {
+      assert.ok(!logs.includes(secret), `the logs contain a secret (${secret.slice(0, 6)}…)`);
+    }
+    const metrics = (await request(stack.app).get('/metrics')).text;
+    assert.match(metrics, /csp_downloads_total\{result="served"\} [1-9]/);
+    assert.match(metrics, /csp_downloads_total\{result="refused_expired"\} [1-9]/);
+    assert.match(metrics, /csp_http_requests_total\{method="POST",route="\/v1\/customers\/:customerId\/software\/:subscriptionId\/keys-and-downloads",status="200"\}/);
+    assert.match(metrics, /csp_orders\{status="active"\} [1-9]/);
+  });
 });

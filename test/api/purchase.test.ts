@@ -161,4 +161,29 @@ describe('purchase through the API (dev server, PostgreSQL)', () => {
     );
     assert.equal(await stack.database.db.processedWebhookEvent.count({ where: { orderId } }), 1);
   });
+
+  test('shows operations a pm_async order waiting for payment, and summary counts that match the orders', async () => {
+    const customerId = stack.demo.partners[1]!.customers[0]!.id;
+    const created = await request(stack.app)
+      .post(`/v1/customers/${customerId}/orders`)
+      .set(bearer(stack.demo.partners[1]!.apiKeys.admin_agent))
+      .send({ ...orderBody, paymentMethod: 'pm_async' });
+    const orderId = created.body.orderId as string;
+    const stuck = await eventually(
+      async () => (await request(stack.app).get('/v1/operations/orders?status=awaiting_payment').set(bearer(ops))).body as { orderId: string; workflowId: string; ageMinutes: number; partnerName: string }[],
+      (orders) => orders.some((o) => o.orderId === orderId),
+    );
+    const entry = stuck.find((o) => o.orderId === orderId)!;
+    assert.equal(entry.workflowId, `order-${orderId}`);
+    assert.equal(entry.partnerName, 'Fabrikam Solutions');
+    assert.ok(entry.ageMinutes >= 0);
+    assert.equal((await request(stack.app).get('/v1/operations/orders').set(bearer(sales))).status, 403);
+    assert.equal((await request(stack.app).get('/v1/operations/orders?olderThanMinutes=-1').set(bearer(ops))).status, 422);
+
+    const summary = (await request(stack.app).get('/v1/operations/summary').set(bearer(ops))).body;
+    const counts = await stack.database.db.order.groupBy({ by: ['status'], _count: { _all: true } });
+    for (const row of counts) assert.equal(summary.ordersByStatus[row.status], row._count._all, row.status);
+    assert.ok(summary.ordersByStatus.awaiting_payment >= 1);
+    assert.ok(summary.oldestInFlightOrder);
+  });
 });

@@ -1,0 +1,72 @@
+import type { z } from 'zod';
+import type { Config } from '../../common/config.ts';
+import { IN_FLIGHT_ORDER_STATUSES, ORDER_STATUSES, REFUND_CASE_STATUSES } from '../../common/domain.ts';
+import type { operationsOrdersQuery } from '../../common/schemas.ts';
+import type { Db } from '../../db/client.ts';
+
+const MINUTE = 60_000;
+
+export function createOperationsService(deps: { db: Db; config: Config }) {
+  const { db, config } = deps;
+  const uiLink = (workflowId: string) =>
+    config.temporal.uiUrl ? `${config.temporal.uiUrl.replace(/\/$/, '')}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}` : null;
+
+  return {
+    /** In-flight orders (or those of one status), oldest first, with how long they have waited. */
+    async orders(query: z.infer<typeof operationsOrdersQuery>) {
+      const now = Date.now();
+      const orders = await db.order.findMany({
+        where: {
+          status: query.status ? query.status : { in: [...IN_FLIGHT_ORDER_STATUSES] },
+          ...(query.olderThanMinutes !== undefined ? { createdAt: { lte: new Date(now - query.olderThanMinutes * MINUTE) } } : {}),
+        },
+        include: { partner: { select: { name: true } } },
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        take: 500,
+      });
+      return orders.map((o) => ({
+        orderId: o.id,
+        partnerId: o.partnerId,
+        partnerName: o.partner.name,
+        customerId: o.customerId,
+        status: o.status,
+        paymentMethod: o.paymentMethod,
+        total: { amount: o.totalAmount.toFixed(2), currency: o.currency },
+        ageMinutes: Math.floor((now - o.createdAt.getTime()) / MINUTE),
+        minutesInStatus: Math.floor((now - o.updatedAt.getTime()) / MINUTE),
+        workflowId: o.workflowId,
+        temporalUiUrl: uiLink(o.workflowId),
+        createdAt: o.createdAt.toISOString(),
+      }));
+    },
+
+    async summary() {
+      const now = Date.now();
+      const [orderCounts, caseCounts, overdueCases, oldest, expiring] = await Promise.all([
+        db.order.groupBy({ by: ['status'], _count: { _all: true } }),
+        db.refundCase.groupBy({ by: ['status'], _count: { _all: true } }),
+        db.refundCase.count({ where: { overdue: true, status: { in: ['submitted', 'in_review', 'info_requested', 'approved'] } } }),
+        db.order.findFirst({ where: { status: { in: [...IN_FLIGHT_ORDER_STATUSES] } }, orderBy: { createdAt: 'asc' } }),
+        db.downloadLink.findMany({
+          where: { status: 'active', expiresAt: { gt: new Date(now), lte: new Date(now + 24 * 60 * MINUTE) } },
+          orderBy: { expiresAt: 'asc' },
+          take: 100,
+        }),
+      ]);
+      const count = <S extends string>(statuses: readonly S[], rows: { status: string; _count: { _all: number } }[]) =>
+        Object.fromEntries(statuses.map((s) => [s, rows.find((r) => r.status === s)?._count._all ?? 0]));
+      return {
+        ordersByStatus: count(ORDER_STATUSES, orderCounts),
+        refundCasesByStatus: count(REFUND_CASE_STATUSES, caseCounts),
+        overdueRefundCases: overdueCases,
+        oldestInFlightOrder: oldest
+          ? { orderId: oldest.id, status: oldest.status, ageMinutes: Math.floor((now - oldest.createdAt.getTime()) / MINUTE), workflowId: oldest.workflowId }
+          : null,
+        linksExpiringIn24h: {
+          count: expiring.length,
+          links: expiring.map((l) => ({ linkId: l.id, subscriptionId: l.subscriptionId, expiresAt: l.expiresAt.toISOString(), downloadsUsed: l.downloadsUsed, maxDownloads: l.maxDownloads })),
+        },
+      };
+    },
+  };
+}
