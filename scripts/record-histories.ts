@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { countDownloadUpdate, paymentEventSignal, orderStateQuery, workflowIds } from '../common/messages.ts';
+import { commentSignal, countDownloadUpdate, decideUpdate, orderStateQuery, paymentEventSignal, refundCaseStateQuery, workflowIds } from '../common/messages.ts';
 import { variantId } from '../db/catalog.ts';
 import { PROJECT_ROOT } from '../infra/paths.ts';
 import { createProviders } from '../providers/index.ts';
@@ -58,7 +58,33 @@ await worker.runUntil(async () => {
   for (let i = 0; i < 3; i++) await h3.executeUpdate(countDownloadUpdate, { args: [{}] });
   await h3.result();
   out('link-downloads-cap', await h3.fetchHistory());
+
+  // A refund case: request for information, the partner's answer, then approval.
+  const caseId = randomUUID();
+  const agentId = randomUUID();
+  await database.db.agent.create({ data: { id: agentId, partnerId: tenant.partnerId, name: 'Recorder', role: 'admin_agent' } });
+  const slaDueAt = new Date((await env.currentTimeMs()) + 48 * 3600 * 1000);
+  await database.db.refundCase.create({
+    data: {
+      id: caseId, partnerId: tenant.partnerId, customerId: tenant.customerId, subscriptionId: sub, orderId: card.orderId, createdByAgentId: agentId,
+      workflowId: workflowIds.refundCase(caseId), status: 'submitted', issueType: 'CSP purchase/refund on behalf of customers', impact: 'low', title: 'recorded',
+      customerReference: tenant.domain, orderReference: card.orderId, refundReason: 'recorded', amountRequested: '100.00', currency: 'USD',
+      contactName: 'R', contactEmail: 'r@example.com', contactPhone: '+1 425 555 0100', slaDueAt,
+    },
+  });
+  const h4 = await env.client.workflow.start('refundCaseWorkflow', {
+    taskQueue,
+    workflowId: workflowIds.refundCase(caseId),
+    args: [{ caseId, subscriptionId: sub, orderId: card.orderId, title: 'recorded', amountRequested: { amount: '100.00', currency: 'USD' }, paymentId: (await database.db.order.findUniqueOrThrow({ where: { id: card.orderId } })).paymentId, slaDueAt: slaDueAt.toISOString() }],
+  });
+  while ((await h4.query(refundCaseStateQuery)).status !== 'in_review') await new Promise((r) => setTimeout(r, 20));
+  await h4.executeUpdate(decideUpdate, { args: [{ decision: 'request_info', note: 'which edition?', agentId }] });
+  await h4.signal(commentSignal, { note: 'Datacenter', agentId, fromPartner: true });
+  while ((await h4.query(refundCaseStateQuery)).status !== 'in_review') await new Promise((r) => setTimeout(r, 20));
+  await h4.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approvedAmount: '50.00', note: 'half', agentId }] });
+  await h4.result();
+  out('refund-case-info-then-approve', await h4.fetchHistory());
 });
 await env.teardown();
 await database.drop();
-console.log('recorded 3 histories');
+console.log('recorded 4 histories');
