@@ -36,12 +36,6 @@ export const countDownloadUpdate = defineUpdate<DownloadGrant, [DownloadRequest]
 export const revokeLinkSignal = defineSignal<[{ reason: string }]>('revokeLink');
 export const linkStateQuery = defineQuery<LinkState>('linkState');
 
-/**
- * Dev-server settings for the embedded default and the tests. Temporal admits 10 updates in flight
- * per workflow by default; a popular download link sees more at once, so production clusters should
- * raise `history.maxInFlightUpdates` too (the API retries the same update id meanwhile).
- */
-export const DEV_SERVER_DYNAMIC_CONFIG = ['--dynamic-config-value', 'history.maxInFlightUpdates=200'];
 
 // Cancellation (refund case) workflow
 export const decideUpdate = defineUpdate<RefundCaseState, [DecisionRequest]>('decide');

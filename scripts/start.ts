@@ -8,7 +8,8 @@ import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/w
 import { startApi } from '../api/server.ts';
 import { ConfigError, loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
-import { ALL_SEARCH_ATTRIBUTES, DEV_SERVER_DYNAMIC_CONFIG } from '../common/messages.ts';
+import { ALL_SEARCH_ATTRIBUTES } from '../common/messages.ts';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../infra/dev-server.ts';
 import { createDb } from '../db/client.ts';
 import { seedDemo } from '../db/demo.ts';
 import { migrate } from '../db/migrate.ts';

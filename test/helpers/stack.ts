@@ -108,6 +108,9 @@ export async function startStack(label: string, env: Record<string, string> = {}
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
+/** The secret part of `csp_<prefix>_<secret>`; the secret is base64url and may itself contain `_`. */
+export const apiKeySecret = (key: string) => /^csp_[a-f0-9]{16}_(.{43})$/.exec(key)![1]!;
+
 /** Polls `fn` until `until` holds (end-to-end tests wait for real workflows, never a fixed sleep). */
 export async function eventually<T>(fn: () => Promise<T>, until: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -1,7 +1,8 @@
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/index.ts';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ALL_SEARCH_ATTRIBUTES, DEV_SERVER_DYNAMIC_CONFIG } from '../../common/messages.ts';
+import { ALL_SEARCH_ATTRIBUTES } from '../../common/messages.ts';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../../infra/dev-server.ts';
 import { resolveTemporalBinary, withBinaryHint } from '../../infra/temporal-binaries.ts';
 import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
 import { createWorker, WORKFLOWS_PATH } from '../../worker/worker.ts';
