@@ -39,6 +39,7 @@ const envSchema = z.object({
   DOWNLOAD_STORAGE_URL: optionalText.pipe(z.url().optional()),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   TEMPORAL_RPC_TIMEOUT: durationSchema.default(10_000),
+  WORKER_METRICS_ADDRESS: optionalText.pipe(z.string().regex(/^[^:]+:\d{1,5}$/, 'host:port').optional()),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -73,6 +74,8 @@ export interface Config {
   paymentConfirmationDeadlineMs: number;
   refundCaseSlaMs: number;
   rateLimitPerMinute: number;
+  /** Where the worker serves the Temporal SDK's Prometheus metrics (task slots, latencies, sticky cache). */
+  workerMetricsAddress: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -128,5 +131,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     paymentConfirmationDeadlineMs: e.PAYMENT_CONFIRMATION_DEADLINE,
     refundCaseSlaMs: e.REFUND_CASE_SLA,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    workerMetricsAddress: e.WORKER_METRICS_ADDRESS,
   };
 }

@@ -34,7 +34,10 @@ try {
 const logger = createLogger({ level: config.logLevel, name: 'start' });
 Runtime.install({
   logger: new DefaultLogger('WARN'),
-  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  telemetryOptions: {
+    logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+    metrics: { prometheus: { bindAddress: config.workerMetricsAddress ?? '127.0.0.1:9464' } },
+  },
   shutdownSignals: [],
 });
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -116,6 +119,7 @@ try {
       `  CSP on-premises orchestrator is up (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       `  API:             ${api.url}   (readiness: ${api.url}/readyz)`,
       `  Temporal Web UI: ${uiUrl ?? '(external cluster)'}`,
+      `  Metrics:         ${api.url}/metrics (API), http://${config.workerMetricsAddress ?? '127.0.0.1:9464'}/metrics (worker)`,
       `  Demo API keys:   ${keysFile}   (or: npm run --silent seed:demo)`,
       `  Data:            ${config.dataDir}`,
       '  Ctrl-C stops everything; the data stays for the next start.',

@@ -15,7 +15,10 @@ try {
   }
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   Runtime.install({
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(config.workerMetricsAddress ? { metrics: { prometheus: { bindAddress: config.workerMetricsAddress } } } : {}),
+    },
     // The worker's own signal handling drains it on SIGINT/SIGTERM.
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
