@@ -286,6 +286,15 @@ export const ROUTES: RouteDef[] = [
   }),
   route({
     method: 'get',
+    path: '/v1/operations/reconciliation',
+    summary: 'Orders whose database status and workflow state disagree',
+    tag: 'Operations',
+    access: ['operations'],
+    responses: { 200: { description: 'What was checked and what disagrees' } },
+    handler: async ({ services }) => ({ status: 200, body: await services.operations.reconciliation() }),
+  }),
+  route({
+    method: 'get',
     path: '/v1/operations/summary',
     summary: 'Counts by order and case status, the oldest in-flight order, links expiring in 24 h',
     tag: 'Operations',

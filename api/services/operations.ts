@@ -3,11 +3,13 @@ import type { Config } from '../../common/config.ts';
 import { IN_FLIGHT_ORDER_STATUSES, ORDER_STATUSES, REFUND_CASE_STATUSES } from '../../common/domain.ts';
 import type { operationsOrdersQuery } from '../../common/schemas.ts';
 import type { Db } from '../../db/client.ts';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { orderStateQuery } from '../../common/messages.ts';
 
 const MINUTE = 60_000;
 
-export function createOperationsService(deps: { db: Db; config: Config }) {
-  const { db, config } = deps;
+export function createOperationsService(deps: { db: Db; config: Config; temporal: Client }) {
+  const { db, config, temporal } = deps;
   const uiLink = (workflowId: string) =>
     config.temporal.uiUrl ? `${config.temporal.uiUrl.replace(/\/$/, '')}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}` : null;
 
@@ -38,6 +40,40 @@ export function createOperationsService(deps: { db: Db; config: Config }) {
         temporalUiUrl: uiLink(o.workflowId),
         createdAt: o.createdAt.toISOString(),
       }));
+    },
+
+    /**
+     * Compares the read model with the workflows: every in-flight order and every order changed in
+     * the last 24 h is asked for its live state. Disagreements are what operations must look at.
+     */
+    async reconciliation() {
+      const since = new Date(Date.now() - 24 * 60 * MINUTE);
+      const orders = await db.order.findMany({
+        where: { OR: [{ status: { in: [...IN_FLIGHT_ORDER_STATUSES] } }, { updatedAt: { gte: since } }] },
+        orderBy: { updatedAt: 'desc' },
+        take: 200,
+      });
+      const mismatches: { orderId: string; workflowId: string; database: string; workflow: string }[] = [];
+      let unreachable = 0;
+      await Promise.all(
+        orders.map(async (order) => {
+          try {
+            const state = await temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
+              temporal.workflow.getHandle(order.workflowId).query(orderStateQuery),
+            );
+            // A cancellation is the refund case's doing, after the purchase workflow has ended.
+            const expected = order.status === 'cancelled' ? 'active' : order.status;
+            if (state.status !== expected) mismatches.push({ orderId: order.id, workflowId: order.workflowId, database: order.status, workflow: state.status });
+          } catch (err) {
+            if (err instanceof WorkflowNotFoundError) {
+              mismatches.push({ orderId: order.id, workflowId: order.workflowId, database: order.status, workflow: 'not_found' });
+            } else {
+              unreachable++;
+            }
+          }
+        }),
+      );
+      return { checked: orders.length, unreachable, mismatches };
     },
 
     async summary() {

@@ -186,4 +186,21 @@ describe('purchase through the API (dev server, PostgreSQL)', () => {
     assert.ok(summary.ordersByStatus.awaiting_payment >= 1);
     assert.ok(summary.oldestInFlightOrder);
   });
+
+  test('reconciliation reports an order whose database status disagrees with its workflow', async () => {
+    // Orders still moving may disagree for a moment (workflow first, then its activity): settle first.
+    const clean = await eventually(
+      async () => (await request(stack.app).get('/v1/operations/reconciliation').set(bearer(ops))).body,
+      (r) => r.mismatches.length === 0,
+    );
+    assert.ok(clean.checked > 0);
+    const active = await stack.database.db.order.findFirstOrThrow({ where: { status: 'active' } });
+    await stack.database.db.order.update({ where: { id: active.id }, data: { status: 'provisioning' } });
+    try {
+      const report = (await request(stack.app).get('/v1/operations/reconciliation').set(bearer(ops))).body;
+      assert.deepEqual(report.mismatches, [{ orderId: active.id, workflowId: active.workflowId, database: 'provisioning', workflow: 'active' }]);
+    } finally {
+      await stack.database.db.order.update({ where: { id: active.id }, data: { status: 'active' } });
+    }
+  });
 });
