@@ -17,6 +17,7 @@ import { startEmbeddedPostgres } from '../infra/embedded-postgres.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
 import { resolveTemporalBinary, withBinaryHint } from '../infra/temporal-binaries.ts';
+import { connectClient } from '../infra/temporal-connection.ts';
 import { buildWorker } from '../worker/run.ts';
 
 const EMBEDDED_PG_PORT = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
@@ -107,7 +108,6 @@ try {
     await running;
   });
 
-  const { connectClient } = await import('../infra/temporal-connection.ts');
   const temporal = await connectClient(runtimeConfig, temporalAddress, codec);
   cleanups.push(() => temporal.connection.close());
   const api = await startApi({ config: runtimeConfig, db, temporal, logger: createLogger({ level: config.logLevel, name: 'api' }), secrets, codec });
