@@ -1,0 +1,16 @@
+// Baselines for `npm run bench`: the least a workflow can do for the same job, on the same server.
+import { condition, defineUpdate, setHandler } from '@temporalio/workflow';
+
+export const incrementUpdate = defineUpdate<number>('increment');
+
+/** A bare counter behind an update, capped like a download window, with nothing else around it. */
+export async function counterWorkflow(cap: number): Promise<number> {
+  let count = 0;
+  setHandler(incrementUpdate, () => ++count, {
+    validator: () => {
+      if (count >= cap) throw new Error('cap reached');
+    },
+  });
+  await condition(() => count >= cap);
+  return count;
+}

@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import { PROJECT_ROOT } from '../../infra/paths.ts';
+
+/** `npm run bench -- --quick` as a smoke test: it must finish with exact counts and no errors. Timings are not judged here. */
+describe('benchmark smoke run', () => {
+  test('runs every scenario of `bench --quick` with exact download counts and no failed request', async () => {
+    let output = '';
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick'], {
+        cwd: PROJECT_ROOT,
+        env: {
+          ...process.env,
+          ...(process.env.TEST_PG_ADMIN_URL ? { DATABASE_URL: process.env.TEST_PG_ADMIN_URL } : {}),
+          ...(process.env.TEMPORAL_TEST_ADDRESS ? { TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS } : {}),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      child.on('exit', resolve);
+    });
+    assert.equal(code, 0, output.slice(-3000));
+    const file = /results: (.+\.json)/.exec(output)?.[1];
+    assert.ok(file, 'the run names its results file');
+    const report = JSON.parse(readFileSync(file, 'utf8')) as { results: { scenario: string; errors?: number; exact?: boolean; ratio: number }[] };
+    const byName = Object.fromEntries(report.results.map((r) => [r.scenario, r]));
+    assert.equal(byName['order starts (per s)']?.errors, 0);
+    assert.equal(byName['downloads (served per s)']?.exact, true);
+    for (const r of report.results) assert.ok(r.ratio > 0, `${r.scenario} has a ratio`);
+  });
+});
