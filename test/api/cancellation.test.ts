@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
+import { activeOrder, bearer, cancellationTicket, eventually, startStack, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -24,32 +24,22 @@ describe('cancellation through the API (dev server, PostgreSQL)', () => {
 
   /** An active purchase of 2 × SQL Server 2022 Standard (7890.00 USD) with an open download link. */
   async function purchase() {
-    const created = await request(stack.app)
-      .post(`/v1/customers/${customer.id}/orders`)
-      .set(bearer(admin))
-      .send({ lineItems: [{ productId: 'sql-server-2022-standard', quantity: 2 }], paymentMethod: 'pm_card_ok' });
-    const order = await eventually(
-      async () => (await request(stack.app).get(`/v1/orders/${created.body.orderId}`).set(bearer(admin))).body,
-      (o) => o.status === 'active',
-    );
-    const subscriptionId = order.subscriptions[0] as string;
+    const order = await activeOrder(stack, admin, customer.id, [{ productId: 'sql-server-2022-standard', quantity: 2 }]);
+    const subscriptionId = order.subscriptions[0]!;
     const link = await request(stack.app).post(`/v1/customers/${customer.id}/software/${subscriptionId}/keys-and-downloads`).set(bearer(admin)).send(VARIANT);
     assert.equal(link.status, 200);
     return { orderId: order.orderId as string, subscriptionId, downloadUrl: link.body.download.url as string };
   }
 
-  const ticket = (over: Record<string, unknown> = {}) => ({
-    customer: { domain: customer.domain },
-    subscriptionId: undefined as string | undefined,
-    refundReason: 'The customer ordered the wrong edition',
-    amountRequested: { amount: '7890.00', currency: 'USD' },
-    impact: 'medium',
-    title: 'Refund SQL Server Standard',
-    description: 'Ordered Standard, needed Enterprise.',
-    contact: { name: 'Ana Trujillo', email: 'ana@northwind-traders.com', phone: '+1 425 555 0100' },
-    attachments: [{ fileName: 'invoice.pdf', contentType: 'application/pdf', contentBase64: Buffer.from('%PDF-1.4 invoice').toString('base64') }],
-    ...over,
-  });
+  const ticket = (over: Record<string, unknown> = {}) =>
+    cancellationTicket({
+      customer: { domain: customer.domain },
+      amountRequested: { amount: '7890.00', currency: 'USD' },
+      title: 'Refund SQL Server Standard',
+      description: 'Ordered Standard, needed Enterprise.',
+      attachments: [{ fileName: 'invoice.pdf', contentType: 'application/pdf', contentBase64: Buffer.from('%PDF-1.4 invoice').toString('base64') }],
+      ...over,
+    });
   const file = (key: string, subscriptionId: string, body: object, customerId = customer.id) =>
     request(stack.app).post(`/v1/customers/${customerId}/software/${subscriptionId}/cancellation`).set(bearer(key)).send(body);
 

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { workflowIds } from '../../common/messages.ts';
 import { PRODUCT_KEY_PATTERN } from '../../providers/keys.ts';
-import { apiKeySecret, bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
+import { activeOrder, apiKeySecret, bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -21,15 +21,8 @@ describe('keys and downloads through the API (dev server, PostgreSQL)', () => {
     stack = await startStack('api_downloads');
     admin = stack.demo.partners[0]!.apiKeys.admin_agent;
     customerId = stack.demo.partners[0]!.customers[0]!.id;
-    const created = await request(stack.app)
-      .post(`/v1/customers/${customerId}/orders`)
-      .set(bearer(admin))
-      .send({ lineItems: [{ productId: 'windows-server-2022-standard', quantity: 1 }], paymentMethod: 'pm_card_ok' });
-    const order = await eventually(
-      async () => (await request(stack.app).get(`/v1/orders/${created.body.orderId}`).set(bearer(admin))).body,
-      (o) => o.status === 'active',
-    );
-    subscriptionId = order.subscriptions[0];
+    const order = await activeOrder(stack, admin, customerId, [{ productId: 'windows-server-2022-standard', quantity: 1 }]);
+    subscriptionId = order.subscriptions[0]!;
   });
   after(async () => stack?.close());
 

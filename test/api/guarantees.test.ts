@@ -7,7 +7,7 @@ import { toOpenApiPath } from '../../api/openapi.ts';
 import { ROUTES, type RouteDef } from '../../api/routes.ts';
 import { signPaymentWebhook } from '../../api/services/webhooks.ts';
 import type { Role } from '../../common/domain.ts';
-import { bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
+import { activeOrder, bearer, cancellationTicket, eventually, startStack, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -22,27 +22,15 @@ describe('API guarantees: roles, partner isolation, errors, OpenAPI', () => {
     stack = await startStack('api_guarantees');
     const admin = stack.demo.partners[0]!.apiKeys.admin_agent;
     const customer = stack.demo.partners[0]!.customers[0]!;
-    const created = await request(stack.app)
-      .post(`/v1/customers/${customer.id}/orders`)
-      .set(bearer(admin))
-      .send({ lineItems: [{ productId: 'windows-server-2022-standard', quantity: 1 }, { productId: 'sql-server-2022-standard', quantity: 1 }], paymentMethod: 'pm_card_ok' });
-    const order = await eventually(
-      async () => (await request(stack.app).get(`/v1/orders/${created.body.orderId}`).set(bearer(admin))).body,
-      (o) => o.status === 'active',
-    );
+    const order = await activeOrder(stack, admin, customer.id, [
+      { productId: 'windows-server-2022-standard', quantity: 1 },
+      { productId: 'sql-server-2022-standard', quantity: 1 },
+    ]);
     const link = await request(stack.app).post(`/v1/customers/${customer.id}/software/${order.subscriptions[0]}/keys-and-downloads`).set(bearer(admin)).send(VARIANT);
     const filed = await request(stack.app)
       .post(`/v1/customers/${customer.id}/software/${order.subscriptions[1]}/cancellation`)
       .set(bearer(admin))
-      .send({
-        customer: { domain: customer.domain },
-        subscriptionId: order.subscriptions[1],
-        refundReason: 'test',
-        amountRequested: { amount: '10.00', currency: 'USD' },
-        impact: 'low',
-        title: 'matrix',
-        contact: { name: 'A', email: 'a@example.com', phone: '+1 425 555 0100' },
-      });
+      .send(cancellationTicket({ customer: { domain: customer.domain }, subscriptionId: order.subscriptions[1] }));
     assert.equal(filed.status, 202);
     await eventually(async () => (await request(stack.app).get(`/v1/refund-cases/${filed.body.refundCaseId}`).set(bearer(admin))).body.status, (s) => s === 'in_review');
     Object.assign(ids, {
@@ -73,15 +61,7 @@ describe('API guarantees: roles, partner isolation, errors, OpenAPI', () => {
       case '/v1/customers/:customerId/software/:subscriptionId/keys-and-downloads':
         return VARIANT;
       case '/v1/customers/:customerId/software/:subscriptionId/cancellation':
-        return {
-          customer: { tenantId: ids.customerId },
-          subscriptionId: ids.subscriptionId,
-          refundReason: 'matrix',
-          amountRequested: { amount: '1.00', currency: 'USD' },
-          impact: 'low',
-          title: 'matrix',
-          contact: { name: 'A', email: 'a@example.com', phone: '+1 425 555 0100' },
-        };
+        return cancellationTicket({ customer: { tenantId: ids.customerId }, subscriptionId: ids.subscriptionId });
       case '/v1/refund-cases/:refundCaseId/decision':
         return { decision: 'request_info', note: 'matrix' };
       case '/v1/refund-cases/:refundCaseId/comments':

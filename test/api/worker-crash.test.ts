@@ -5,7 +5,7 @@ import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../../infra/paths.ts';
 import pg from 'pg';
-import { bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
+import { activeOrder, bearer, cancellationTicket, eventually, startStack, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -89,28 +89,12 @@ describe('worker processes killed mid-flight', () => {
     // Only this worker may hold the refund when it dies.
     for (const w of workers) w.kill('SIGKILL');
     const worker = startWorkerProcess();
-    const created = await request(stack.app)
-      .post(`/v1/customers/${customer.id}/orders`)
-      .set(bearer(admin))
-      .send({ lineItems: [{ productId: 'sql-server-2022-enterprise', quantity: 1 }], paymentMethod: 'pm_card_ok' });
-    const order = await eventually(
-      async () => (await request(stack.app).get(`/v1/orders/${created.body.orderId}`).set(bearer(admin))).body,
-      (o) => o.status === 'active',
-      60_000,
-    );
-    const subscriptionId = order.subscriptions[0] as string;
+    const order = await activeOrder(stack, admin, customer.id, [{ productId: 'sql-server-2022-enterprise', quantity: 1 }], 60_000);
+    const subscriptionId = order.subscriptions[0]!;
     const filed = await request(stack.app)
       .post(`/v1/customers/${customer.id}/software/${subscriptionId}/cancellation`)
       .set(bearer(admin))
-      .send({
-        customer: { tenantId: customer.id },
-        orderId: order.orderId,
-        refundReason: 'Duplicate purchase',
-        amountRequested: { amount: '15123.00', currency: 'USD' },
-        impact: 'high',
-        title: 'Refund duplicate SQL Server Enterprise',
-        contact: { name: 'Ana', email: 'ana@example.com', phone: '+1 425 555 0100' },
-      });
+      .send(cancellationTicket({ customer: { tenantId: customer.id }, orderId: order.orderId, refundReason: 'Duplicate purchase', amountRequested: { amount: '15123.00', currency: 'USD' } }));
     const caseId = filed.body.refundCaseId as string;
     await eventually(async () => (await request(stack.app).get(`/v1/refund-cases/${caseId}`).set(bearer(support))).body.status, (s) => s === 'in_review', 60_000);
 

@@ -7,6 +7,7 @@ import { EncryptionCodec, newKeyRingSpec, parseKeyRing } from '../../infra/paylo
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
+import request from 'supertest';
 import { createApp } from '../../api/app.ts';
 import { createApiMetrics } from '../../api/metrics.ts';
 import { loadConfig, type Config } from '../../common/config.ts';
@@ -107,6 +108,41 @@ export async function startStack(label: string, env: Record<string, string> = {}
 }
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
+
+export interface ActiveOrder {
+  orderId: string;
+  subscriptions: string[];
+  status: string;
+}
+
+/** Places an order through the API and waits until its workflow has made it active. */
+export async function activeOrder(
+  stack: Stack,
+  key: string,
+  customerId: string,
+  lineItems: { productId: string; quantity: number }[],
+  timeoutMs = 20_000,
+): Promise<ActiveOrder> {
+  const created = await request(stack.app).post(`/v1/customers/${customerId}/orders`).set(bearer(key)).send({ lineItems, paymentMethod: 'pm_card_ok' });
+  if (created.status !== 202) throw new Error(`order refused: ${created.status} ${JSON.stringify(created.body)}`);
+  return eventually(
+    async () => (await request(stack.app).get(`/v1/orders/${created.body.orderId}`).set(bearer(key))).body as ActiveOrder,
+    (o) => o.status === 'active',
+    timeoutMs,
+  );
+}
+
+/** A complete, valid cancellation ticket (PRODUCT.md's fields); tests override what they exercise. */
+export function cancellationTicket(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    refundReason: 'The customer ordered the wrong edition',
+    amountRequested: { amount: '1.00', currency: 'USD' },
+    impact: 'medium',
+    title: 'Refund request',
+    contact: { name: 'Ana Trujillo', email: 'ana@example.com', phone: '+1 425 555 0100' },
+    ...overrides,
+  };
+}
 
 /** The secret part of `csp_<prefix>_<secret>`; the secret is base64url and may itself contain `_`. */
 export const apiKeySecret = (key: string) => /^csp_[a-f0-9]{16}_(.{43})$/.exec(key)![1]!;
