@@ -11,6 +11,7 @@ import { mountDocs } from './docs.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { ROUTES, type RouteDef } from './routes.ts';
 import { createServices } from './services/index.ts';
+import { createConsoleRouter } from './console/router.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
@@ -44,7 +45,7 @@ export function createApp(deps: ApiDeps) {
   app.use((req, res, next) => {
     const stop = metrics.httpDuration.startTimer();
     res.on('finish', () => {
-      const route = (req.route?.path as string | undefined) ?? 'unmatched';
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
       const labels = { method: req.method, route, status: String(res.statusCode) };
       metrics.httpRequests.inc(labels);
       stop(labels);
@@ -148,6 +149,8 @@ export function createApp(deps: ApiDeps) {
     });
     return steps;
   }
+
+  app.use('/console', createConsoleRouter({ config, db, logger, services, verifier }));
 
   app.use(notFoundRoute);
   app.use(errorHandler((err, req) => req.log.error({ err }, 'unhandled error')));

@@ -101,6 +101,15 @@ export const ROUTES: RouteDef[] = [
   }),
   route({
     method: 'get',
+    path: '/v1/customers',
+    summary: 'The caller’s partner’s customers, by domain',
+    tag: 'Customers',
+    access: PARTNER_STAFF,
+    responses: { 200: { description: 'Customers', schema: z.array(customerSchema) } },
+    handler: async ({ caller, services }) => ({ status: 200, body: await services.customers.list(caller) }),
+  }),
+  route({
+    method: 'get',
     path: '/v1/customers/:customerId',
     summary: 'One customer',
     tag: 'Customers',
@@ -292,6 +301,15 @@ export const ROUTES: RouteDef[] = [
     access: ['operations'],
     responses: { 200: { description: 'What was checked and what disagrees' } },
     handler: async ({ services }) => ({ status: 200, body: await services.operations.reconciliation() }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/operations/activity',
+    summary: 'Orders placed and downloads served per hour over the last 24 hours',
+    tag: 'Operations',
+    access: ['operations'],
+    responses: { 200: { description: 'One row per hour, oldest first' } },
+    handler: async ({ services }) => ({ status: 200, body: await services.operations.activity(24) }),
   }),
   route({
     method: 'get',

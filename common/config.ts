@@ -39,6 +39,8 @@ const envSchema = z.object({
   DOWNLOAD_STORAGE_URL: optionalText.pipe(z.url().optional()),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   TEMPORAL_RPC_TIMEOUT: durationSchema.default(10_000),
+  STUCK_ORDER_AFTER: durationSchema.default(30 * 60 * 1000),
+  CONSOLE_SESSION_TTL: durationSchema.default(12 * 3600 * 1000),
   WORKER_METRICS_ADDRESS: optionalText.pipe(z.string().regex(/^[^:]+:\d{1,5}$/, 'host:port').optional()),
 });
 
@@ -74,6 +76,10 @@ export interface Config {
   paymentConfirmationDeadlineMs: number;
   refundCaseSlaMs: number;
   rateLimitPerMinute: number;
+  /** An in-flight order that has not changed status for this long is listed as stuck. */
+  stuckOrderAfterMs: number;
+  /** How long a web console sign-in lasts. */
+  consoleSessionTtlMs: number;
   /** Where the worker serves the Temporal SDK's Prometheus metrics (task slots, latencies, sticky cache). */
   workerMetricsAddress: string | undefined;
 }
@@ -131,6 +137,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     paymentConfirmationDeadlineMs: e.PAYMENT_CONFIRMATION_DEADLINE,
     refundCaseSlaMs: e.REFUND_CASE_SLA,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    stuckOrderAfterMs: e.STUCK_ORDER_AFTER,
+    consoleSessionTtlMs: e.CONSOLE_SESSION_TTL,
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS,
   };
 }

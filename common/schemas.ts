@@ -191,4 +191,6 @@ export const refundCaseSchema = z.object({
 export const operationsOrdersQuery = z.strictObject({
   status: z.enum(ORDER_STATUSES).optional(),
   olderThanMinutes: z.coerce.number().min(0).max(10_000_000).optional(),
+  /** Only in-flight orders whose status has not moved for longer than STUCK_ORDER_AFTER. */
+  stuck: z.enum(['true', 'false']).optional(),
 });

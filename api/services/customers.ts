@@ -27,6 +27,12 @@ export function createCustomerService(db: Db) {
       }
     },
 
+    /** The caller partner's customers, by domain. */
+    async list(caller: Caller) {
+      const rows = await db.customer.findMany({ where: partnerScope(caller), orderBy: [{ domain: 'asc' }, { id: 'asc' }], take: 1000 });
+      return rows.map(view);
+    },
+
     /** The caller's customer, or 404 (also for another partner's customer). */
     async get(caller: Caller, customerId: string) {
       const customer = await db.customer.findFirst({ where: { id: customerId, ...partnerScope(caller) } });

@@ -7,6 +7,8 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { orderStateQuery } from '../../common/messages.ts';
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const isInFlight = (status: string) => (IN_FLIGHT_ORDER_STATUSES as readonly string[]).includes(status);
 
 export function createOperationsService(deps: { db: Db; config: Config; temporal: Client }) {
   const { db, config, temporal } = deps;
@@ -15,12 +17,15 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
 
   return {
     /** In-flight orders (or those of one status), oldest first, with how long they have waited. */
-    async orders(query: z.infer<typeof operationsOrdersQuery>) {
+    async orders(query: z.infer<typeof operationsOrdersQuery>, stuckAfterMs = config.stuckOrderAfterMs) {
       const now = Date.now();
+      const stuckSince = new Date(now - stuckAfterMs);
       const orders = await db.order.findMany({
         where: {
           status: query.status ? query.status : { in: [...IN_FLIGHT_ORDER_STATUSES] },
           ...(query.olderThanMinutes !== undefined ? { createdAt: { lte: new Date(now - query.olderThanMinutes * MINUTE) } } : {}),
+          ...(query.stuck === 'true' ? { status: { in: [...IN_FLIGHT_ORDER_STATUSES] }, updatedAt: { lte: stuckSince } } : {}),
+          ...(query.stuck === 'false' ? { NOT: { status: { in: [...IN_FLIGHT_ORDER_STATUSES] }, updatedAt: { lte: stuckSince } } } : {}),
         },
         include: { partner: { select: { name: true } } },
         orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
@@ -36,6 +41,7 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
         total: { amount: o.totalAmount.toFixed(2), currency: o.currency },
         ageMinutes: Math.floor((now - o.createdAt.getTime()) / MINUTE),
         minutesInStatus: Math.floor((now - o.updatedAt.getTime()) / MINUTE),
+        stuck: isInFlight(o.status) && o.updatedAt <= stuckSince,
         workflowId: o.workflowId,
         temporalUiUrl: uiLink(o.workflowId),
         createdAt: o.createdAt.toISOString(),
@@ -74,6 +80,23 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
         }),
       );
       return { checked: orders.length, unreachable, mismatches };
+    },
+
+    /** Orders placed and downloads served per hour over the last `hours` hours, oldest hour first. */
+    async activity(hours = 24) {
+      const now = new Date();
+      const from = new Date(Math.floor(now.getTime() / HOUR) * HOUR - (hours - 1) * HOUR);
+      const [orders, downloads] = await Promise.all([
+        db.$queryRaw<{ hour: Date; n: bigint }[]>`SELECT date_trunc('hour', created_at, 'UTC') AS hour, count(*) AS n FROM orders WHERE created_at >= ${from} GROUP BY 1`,
+        db.$queryRaw<{ hour: Date; n: bigint }[]>`SELECT date_trunc('hour', at, 'UTC') AS hour, count(*) AS n FROM download_events WHERE at >= ${from} GROUP BY 1`,
+      ]);
+      const byHour = (rows: { hour: Date; n: bigint }[]) => new Map(rows.map((r) => [r.hour.getTime(), Number(r.n)]));
+      const o = byHour(orders);
+      const d = byHour(downloads);
+      return Array.from({ length: hours }, (_, i) => {
+        const hour = from.getTime() + i * HOUR;
+        return { hour: new Date(hour).toISOString(), orders: o.get(hour) ?? 0, downloads: d.get(hour) ?? 0 };
+      });
     },
 
     async summary() {

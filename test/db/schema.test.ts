@@ -37,8 +37,10 @@ describe('database schema', () => {
     await seen('Partner', db.partner.findUnique({ where: { id: partner.id } }));
     const agent = await db.agent.create({ data: { id: id(), partnerId: partner.id, name: 'A', role: 'admin_agent' } });
     await seen('Agent', db.agent.findUnique({ where: { id: agent.id } }));
-    await db.apiKey.create({ data: { id: id(), agentId: agent.id, prefix: 'p1', secretHash: 'h' } });
+    const apiKey = await db.apiKey.create({ data: { id: id(), agentId: agent.id, prefix: 'p1', secretHash: 'h' } });
     await seen('ApiKey', db.apiKey.findUnique({ where: { prefix: 'p1' } }));
+    await db.consoleSession.create({ data: { id: id(), tokenHash: 'th', apiKeyId: apiKey.id, csrfToken: 'c', expiresAt: new Date(Date.now() + 60_000) } });
+    await seen('ConsoleSession', db.consoleSession.findUnique({ where: { tokenHash: 'th' } }));
     const customer = await db.customer.create({ data: { id: id(), partnerId: partner.id, domain: 'c.example', companyName: 'C' } });
     await seen('Customer', db.customer.findUnique({ where: { partnerId_domain: { partnerId: partner.id, domain: 'c.example' } } }));
     await db.product.create({ data: { id: 'prod', name: 'Prod', description: 'd', unitPrice: '10.50', currency: 'USD' } });

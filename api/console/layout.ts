@@ -1,0 +1,77 @@
+import type { Role } from '../../common/domain.ts';
+import type { ConsoleSession } from './sessions.ts';
+import { html, type Fragment, type Html } from './html.ts';
+
+export const ROLE_NAMES: Record<Role, string> = {
+  admin_agent: 'admin agent',
+  sales_agent: 'sales agent',
+  support_engineer: 'support engineer',
+  operations: 'operations',
+};
+
+/** What each role finds in the navigation; the routes enforce the same rules. */
+export const NAV: { href: string; label: string; roles: readonly Role[] }[] = [
+  { href: '/console/refund-cases', label: 'Refund cases', roles: ['support_engineer', 'operations', 'admin_agent'] },
+  { href: '/console/operations', label: 'Operations', roles: ['operations'] },
+  { href: '/console/customers', label: 'Customers', roles: ['admin_agent', 'sales_agent'] },
+];
+
+export interface PageOptions {
+  title: string;
+  session?: ConsoleSession;
+  /** The navigation entry to mark as current. */
+  current?: string;
+  notice?: { kind: 'success' | 'error'; text: Fragment };
+}
+
+export function page(options: PageOptions, body: Fragment): Html {
+  const { title, session, current, notice } = options;
+  const nav = session
+    ? NAV.filter((n) => n.roles.includes(session.caller.role)).map(
+        (n) => html`<li><a href="${n.href}"${current === n.href ? html` aria-current="page"` : ''}>${n.label}</a></li>`,
+      )
+    : [];
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · CSP console</title>
+<link rel="stylesheet" href="/console/assets/console.css">
+<script src="/console/assets/console.js" defer></script>
+</head>
+<body>
+<a class="skip" href="#main">Skip to content</a>
+<header class="top">
+  <p class="brand"><a href="/console">CSP on-premises console</a></p>
+  ${session
+    ? html`<nav aria-label="Main"><ul>${nav}</ul></nav>
+  <form method="post" action="/console/sign-out" class="who">
+    <span>${session.agentName} · ${ROLE_NAMES[session.caller.role]}</span>
+    ${csrfField(session)}
+    <button type="submit">Sign out</button>
+  </form>`
+    : ''}
+</header>
+<main id="main" tabindex="-1">
+<h1>${title}</h1>
+${notice ? html`<div class="notice ${notice.kind}" role="${notice.kind === 'error' ? 'alert' : 'status'}">${notice.text}</div>` : ''}
+${body}
+</main>
+</body>
+</html>`;
+}
+
+export const csrfField = (session: ConsoleSession) => html`<input type="hidden" name="_csrf" value="${session.csrfToken}">`;
+
+/** A list of field errors, each pointing at its input. */
+export function errorSummary(errors: { path: string; message: string }[] | undefined): Fragment {
+  if (!errors?.length) return '';
+  return html`<ul class="field-errors">${errors.map((e) => html`<li><strong>${e.path}</strong>: ${e.message}</li>`)}</ul>`;
+}
+
+export const dateTime = (iso: string | null | undefined) => (iso ? html`<time datetime="${iso}">${iso.replace('T', ' ').slice(0, 16)} UTC</time>` : '—');
+
+export const statusBadge = (status: string) => html`<span class="badge status-${status}">${status.replaceAll('_', ' ')}</span>`;
+
+export const money = (m: { amount: string; currency: string } | null | undefined) => (m ? `${m.amount} ${m.currency}` : '—');

@@ -1,0 +1,102 @@
+import type { Services } from '../../services/index.ts';
+import { html, raw, type Html } from '../html.ts';
+import { dateTime, money, page, statusBadge } from '../layout.ts';
+import type { ConsoleSession } from '../sessions.ts';
+
+type Ops = Services['operations'];
+export interface DashboardData {
+  summary: Awaited<ReturnType<Ops['summary']>>;
+  stuck: Awaited<ReturnType<Ops['orders']>>;
+  inFlight: Awaited<ReturnType<Ops['orders']>>;
+  activity: Awaited<ReturnType<Ops['activity']>>;
+  stuckAfterMinutes: number;
+}
+
+/** A bar chart drawn on the server; the same numbers follow as a table for screen readers. */
+function barChart(id: string, title: string, points: { label: string; value: number }[]): Html {
+  const width = 720;
+  const height = 160;
+  const peak = Math.max(0, ...points.map((p) => p.value));
+  const max = Math.max(1, peak);
+  const slot = width / points.length;
+  const bars = points
+    .map((p, i) => {
+      const h = Math.round((p.value / max) * (height - 20));
+      return `<rect x="${(i * slot + 2).toFixed(1)}" y="${height - h}" width="${(slot - 4).toFixed(1)}" height="${h}"><title>${p.label}: ${p.value}</title></rect>`;
+    })
+    .join('');
+  return html`<figure class="chart" id="${id}">
+<figcaption>${title} (peak ${peak} per hour, ${points.reduce((n, p) => n + p.value, 0)} in all)</figcaption>
+<svg viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-t"><title id="${id}-t">${title}</title>${raw(bars)}</svg>
+<details><summary>Show the numbers</summary>
+<table class="data compact"><thead><tr><th scope="col">Hour (UTC)</th><th scope="col">Count</th></tr></thead>
+<tbody>${points.map((p) => html`<tr><td>${p.label}</td><td class="num">${p.value}</td></tr>`)}</tbody></table>
+</details>
+</figure>`;
+}
+
+function ordersTable(caption: string, orders: DashboardData['stuck'], emptyText: string): Html {
+  return html`<table class="data">
+<caption>${caption}</caption>
+<thead><tr><th scope="col">Order</th><th scope="col">Partner</th><th scope="col">Status</th><th scope="col">Payment</th><th scope="col">Total</th><th scope="col">Age (min)</th><th scope="col">In status (min)</th><th scope="col">Workflow</th></tr></thead>
+<tbody>
+${orders.length === 0 ? html`<tr><td colspan="8">${emptyText}</td></tr>` : ''}
+${orders.map(
+  (o) => html`<tr class="${o.stuck ? 'stuck' : ''}" data-order-id="${o.orderId}">
+<th scope="row"><code>${o.orderId.slice(0, 8)}</code></th><td>${o.partnerName}</td><td>${statusBadge(o.status)}${o.stuck ? html` <span class="badge overdue-badge">Stuck</span>` : ''}</td>
+<td>${o.paymentMethod}</td><td class="num">${money(o.total)}</td><td class="num">${o.ageMinutes}</td><td class="num">${o.minutesInStatus}</td>
+<td>${o.temporalUiUrl ? html`<a href="${o.temporalUiUrl}" target="_blank" rel="noopener">${o.workflowId}<span class="visually-hidden"> (opens the Temporal Web UI)</span></a>` : html`<code>${o.workflowId}</code>`}</td>
+</tr>`,
+)}
+</tbody>
+</table>`;
+}
+
+export function dashboardPage(session: ConsoleSession, d: DashboardData): Html {
+  const { summary } = d;
+  const hour = (iso: string) => iso.slice(11, 16);
+  return page(
+    { title: 'Operations', session, current: '/console/operations' },
+    html`<section aria-labelledby="counts-h" class="cards">
+<h2 id="counts-h" class="visually-hidden">Counts</h2>
+<div class="card"><p class="big">${summary.ordersByStatus.awaiting_payment ?? 0}</p><p>awaiting payment</p></div>
+<div class="card"><p class="big">${summary.ordersByStatus.provisioning ?? 0}</p><p>provisioning</p></div>
+<div class="card ${d.stuck.length ? 'alert' : ''}"><p class="big" id="stuck-count">${d.stuck.length}</p><p>stuck (no change for ${d.stuckAfterMinutes} min)</p></div>
+<div class="card"><p class="big">${summary.linksExpiringIn24h.count}</p><p>links expiring in 24 h</p></div>
+<div class="card ${summary.overdueRefundCases ? 'alert' : ''}"><p class="big"><a href="/console/refund-cases?overdue=true">${summary.overdueRefundCases}</a></p><p>overdue refund cases</p></div>
+</section>
+<section aria-labelledby="stuck-h">
+<h2 id="stuck-h">Stuck orders</h2>
+<form method="get" action="/console/operations" class="filters inline">
+<div><label for="stuckAfterMinutes">Stuck after (minutes without a status change)</label>
+<input id="stuckAfterMinutes" name="stuckAfterMinutes" type="number" min="0" max="100000" value="${d.stuckAfterMinutes}"></div>
+<div class="actions"><button type="submit">Update</button></div>
+</form>
+${ordersTable(`${d.stuck.length} stuck ${d.stuck.length === 1 ? 'order' : 'orders'}, oldest first`, d.stuck, 'Nothing is stuck.')}
+</section>
+<section aria-labelledby="status-h">
+<h2 id="status-h">Orders by status</h2>
+<table class="data compact" id="orders-by-status"><thead><tr><th scope="col">Status</th><th scope="col">Orders</th></tr></thead>
+<tbody>${Object.entries(summary.ordersByStatus).map(([s, n]) => html`<tr><th scope="row">${statusBadge(s)}</th><td class="num">${n}</td></tr>`)}</tbody></table>
+<p>Oldest order in flight: ${summary.oldestInFlightOrder ? html`<code>${summary.oldestInFlightOrder.orderId.slice(0, 8)}</code>, ${summary.oldestInFlightOrder.status.replaceAll('_', ' ')} for ${summary.oldestInFlightOrder.ageMinutes} min` : 'none'}.</p>
+</section>
+<section aria-labelledby="charts-h">
+<h2 id="charts-h">Last 24 hours</h2>
+${barChart('orders-chart', 'Orders placed per hour', d.activity.map((a) => ({ label: hour(a.hour), value: a.orders })))}
+${barChart('downloads-chart', 'Downloads served per hour', d.activity.map((a) => ({ label: hour(a.hour), value: a.downloads })))}
+</section>
+<section aria-labelledby="inflight-h">
+<h2 id="inflight-h">All orders in flight</h2>
+${ordersTable(`${d.inFlight.length} in flight`, d.inFlight, 'No order is in flight.')}
+</section>
+<section aria-labelledby="links-h">
+<h2 id="links-h">Links expiring in the next 24 hours</h2>
+<table class="data"><caption>${summary.linksExpiringIn24h.count} links</caption>
+<thead><tr><th scope="col">Link</th><th scope="col">Subscription</th><th scope="col">Expires</th><th scope="col">Downloads</th></tr></thead>
+<tbody>
+${summary.linksExpiringIn24h.links.length === 0 ? html`<tr><td colspan="4">No link expires in the next 24 hours.</td></tr>` : ''}
+${summary.linksExpiringIn24h.links.map((l) => html`<tr><th scope="row"><code>${l.linkId.slice(0, 8)}</code></th><td><code>${l.subscriptionId.slice(0, 8)}</code></td><td>${dateTime(l.expiresAt)}</td><td class="num">${l.downloadsUsed} / ${l.maxDownloads}</td></tr>`)}
+</tbody></table>
+</section>`,
+  );
+}

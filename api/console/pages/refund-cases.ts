@@ -1,0 +1,126 @@
+import { REFUND_CASE_STATUSES } from '../../../common/domain.ts';
+import type { Services } from '../../services/index.ts';
+import { html, type Html } from '../html.ts';
+import { csrfField, dateTime, errorSummary, money, page, statusBadge, type PageOptions } from '../layout.ts';
+import type { ConsoleSession } from '../sessions.ts';
+
+type CaseList = Awaited<ReturnType<Services['refundCases']['list']>>;
+type CaseDetail = Awaited<ReturnType<Services['refundCases']['get']>>;
+
+export interface QueueFilters {
+  status?: string;
+  partnerId?: string;
+  olderThanHours?: number;
+  overdue?: string;
+}
+
+const option = (value: string, label: string, selected: string | undefined) => html`<option value="${value}"${selected === value ? html` selected` : ''}>${label}</option>`;
+
+export function queuePage(session: ConsoleSession, cases: CaseList, filters: QueueFilters, partners: { id: string; name: string }[]): Html {
+  const partnerName = new Map(partners.map((p) => [p.id, p.name]));
+  const showPartner = !session.caller.partnerId;
+  return page(
+    { title: 'Refund cases', session, current: '/console/refund-cases' },
+    html`<form method="get" action="/console/refund-cases" class="filters" aria-label="Filter refund cases">
+  <div><label for="f-status">Status</label>
+  <select id="f-status" name="status">${option('', 'Any status', filters.status ?? '')}${REFUND_CASE_STATUSES.map((s) => option(s, s.replaceAll('_', ' '), filters.status))}</select></div>
+  ${showPartner
+    ? html`<div><label for="f-partner">Partner</label>
+  <select id="f-partner" name="partnerId">${option('', 'Any partner', filters.partnerId ?? '')}${partners.map((p) => option(p.id, p.name, filters.partnerId))}</select></div>`
+    : ''}
+  <div><label for="f-overdue">SLA</label>
+  <select id="f-overdue" name="overdue">${option('', 'Any', filters.overdue ?? '')}${option('true', 'Overdue only', filters.overdue)}${option('false', 'Within SLA', filters.overdue)}</select></div>
+  <div><label for="f-age">Older than (hours)</label>
+  <input id="f-age" name="olderThanHours" type="number" min="0" step="1" inputmode="numeric" value="${filters.olderThanHours ?? ''}"></div>
+  <div class="actions"><button type="submit">Apply filters</button> <a href="/console/refund-cases">Clear</a></div>
+</form>
+<table class="data">
+<caption>${cases.length} ${cases.length === 1 ? 'case' : 'cases'}, oldest first</caption>
+<thead><tr><th scope="col">Case</th>${showPartner ? html`<th scope="col">Partner</th>` : ''}<th scope="col">Status</th><th scope="col">Impact</th><th scope="col">Amount requested</th><th scope="col">Age (h)</th><th scope="col">SLA due</th></tr></thead>
+<tbody>
+${cases.length === 0 ? html`<tr><td colspan="${showPartner ? 7 : 6}">No refund case matches these filters.</td></tr>` : ''}
+${cases.map(
+  (c) => html`<tr class="${c.overdue ? 'overdue' : ''}" data-case-id="${c.refundCaseId}">
+<th scope="row"><a href="/console/refund-cases/${c.refundCaseId}">${c.title}</a></th>
+${showPartner ? html`<td>${partnerName.get(c.partnerId) ?? c.partnerId}</td>` : ''}
+<td>${statusBadge(c.status)}</td><td>${c.impact}</td><td class="num">${money(c.amountRequested)}</td><td class="num">${c.ageHours}</td>
+<td>${dateTime(c.slaDueAt)}${c.overdue ? html` <span class="badge overdue-badge">Overdue</span>` : ''}</td>
+</tr>`,
+)}
+</tbody>
+</table>`,
+  );
+}
+
+export interface CaseForm {
+  errors?: { path: string; message: string }[];
+  values?: Record<string, string>;
+  notice?: PageOptions['notice'];
+}
+
+export function casePage(session: ConsoleSession, c: CaseDetail, form: CaseForm = {}): Html {
+  const role = session.caller.role;
+  const open = c.status !== 'completed' && c.status !== 'rejected';
+  const v = form.values ?? {};
+  const decision = v.decision ?? 'approve';
+  const radio = (value: string, label: string) =>
+    html`<div><input type="radio" id="d-${value}" name="decision" value="${value}"${decision === value ? html` checked` : ''} required><label for="d-${value}">${label}</label></div>`;
+  return page(
+    { title: c.title, session, current: '/console/refund-cases', notice: form.notice },
+    html`<p class="case-status">Status: <strong id="case-status">${statusBadge(c.status)}</strong>${c.overdue ? html` <span class="badge overdue-badge">Overdue</span>` : ''}</p>
+<dl class="facts">
+  <dt>Case</dt><dd><code>${c.refundCaseId}</code></dd>
+  <dt>Issue type</dt><dd>${c.issueType}</dd>
+  <dt>Impact</dt><dd>${c.impact}</dd>
+  <dt>Customer</dt><dd>${c.customerReference}</dd>
+  <dt>Order or subscription</dt><dd><code>${c.orderReference}</code></dd>
+  <dt>Refund reason</dt><dd>${c.refundReason}</dd>
+  ${c.description ? html`<dt>Description</dt><dd>${c.description}</dd>` : ''}
+  <dt>Amount requested</dt><dd>${money(c.amountRequested)}</dd>
+  <dt>Approved amount</dt><dd>${money(c.approvedAmount)}</dd>
+  <dt>Age</dt><dd>${c.ageHours} h</dd>
+  <dt>SLA due</dt><dd>${dateTime(c.slaDueAt)}</dd>
+  <dt>Contact</dt><dd>${c.contact.name} · <a href="mailto:${c.contact.email}">${c.contact.email}</a> · ${c.contact.phone}</dd>
+  <dt>Partner ticket</dt><dd>${c.externalTicketId ?? '—'}</dd>
+  <dt>Attachments</dt><dd>${c.attachments.length ? html`<ul>${c.attachments.map((a) => html`<li>${a.fileName} (${a.contentType}, ${a.sizeBytes} bytes, SHA-256 <code>${a.sha256.slice(0, 12)}…</code>)</li>`)}</ul>` : 'none'}</dd>
+</dl>
+<section aria-labelledby="timeline-h">
+<h2 id="timeline-h">Timeline</h2>
+<ol class="timeline">
+${c.timeline.map((e) => html`<li>${dateTime(e.at)} <strong>${e.type.replaceAll('_', ' ')}</strong>${e.actor ? html` by ${e.actor.name}` : ''}${e.note ? html`: ${e.note}` : ''}</li>`)}
+</ol>
+</section>
+${role === 'support_engineer'
+  ? c.status === 'in_review'
+    ? html`<section aria-labelledby="decide-h">
+<h2 id="decide-h">Decision</h2>
+${errorSummary(form.errors)}
+<form method="post" action="/console/refund-cases/${c.refundCaseId}/decision" class="stack">
+${csrfField(session)}
+<fieldset><legend>Decision</legend>
+${radio('approve', 'Approve the refund (the key and links are revoked)')}
+${radio('reject', 'Reject (the software stays active)')}
+${radio('request_info', 'Ask the partner for more information')}
+</fieldset>
+<div><label for="approvedAmount">Approved amount (${c.amountRequested.currency}, at most ${c.amountRequested.amount}; approvals only)</label>
+<input id="approvedAmount" name="approvedAmount" inputmode="decimal" pattern="[0-9]+(\\.[0-9]{1,2})?" value="${v.approvedAmount ?? c.amountRequested.amount}"></div>
+<div><label for="note">Note (required; goes to the audit log)</label>
+<textarea id="note" name="note" rows="3" required maxlength="2000">${v.note ?? ''}</textarea></div>
+<button type="submit">Record decision</button>
+</form>
+</section>`
+    : html`<p>No decision can be recorded while the case is ${c.status.replaceAll('_', ' ')}.</p>`
+  : ''}
+${open && (role === 'support_engineer' || role === 'admin_agent')
+  ? html`<section aria-labelledby="comment-h">
+<h2 id="comment-h">${role === 'admin_agent' && c.status === 'info_requested' ? 'Answer the request for information' : 'Add a comment'}</h2>
+<form method="post" action="/console/refund-cases/${c.refundCaseId}/comments" class="stack">
+${csrfField(session)}
+<div><label for="comment">Comment</label>
+<textarea id="comment" name="note" rows="3" required maxlength="2000"></textarea></div>
+<button type="submit">Add comment</button>
+</form>
+</section>`
+  : ''}`,
+  );
+}

@@ -1,0 +1,129 @@
+import { IMPACTS } from '../../../common/domain.ts';
+import type { Services } from '../../services/index.ts';
+import { html, type Html } from '../html.ts';
+import { csrfField, dateTime, errorSummary, page, statusBadge, type PageOptions } from '../layout.ts';
+import type { ConsoleSession } from '../sessions.ts';
+
+type Customer = Awaited<ReturnType<Services['customers']['list']>>[number];
+type SoftwareList = Awaited<ReturnType<Services['software']['list']>>;
+type SoftwareItem = Awaited<ReturnType<Services['software']['get']>>;
+type KeysAndDownloads = Awaited<ReturnType<Services['software']['keysAndDownloads']>>;
+
+const CURRENT = '/console/customers';
+
+export function customersPage(session: ConsoleSession, customers: Customer[]): Html {
+  return page(
+    { title: 'Customers', session, current: CURRENT },
+    html`<table class="data">
+<caption>${customers.length} customers</caption>
+<thead><tr><th scope="col">Domain</th><th scope="col">Company</th><th scope="col">Tenant ID</th></tr></thead>
+<tbody>
+${customers.length === 0 ? html`<tr><td colspan="3">No customers yet.</td></tr>` : ''}
+${customers.map((c) => html`<tr><th scope="row"><a href="/console/customers/${c.id}">${c.domain}</a></th><td>${c.companyName}</td><td><code>${c.id}</code></td></tr>`)}
+</tbody>
+</table>`,
+  );
+}
+
+export function softwareListPage(session: ConsoleSession, customer: Customer, items: SoftwareList): Html {
+  return page(
+    { title: `Software of ${customer.companyName}`, session, current: CURRENT },
+    html`<p>${customer.domain} · tenant <code>${customer.id}</code></p>
+<table class="data">
+<caption>Everything bought for this customer (${items.length})</caption>
+<thead><tr><th scope="col">Product</th><th scope="col">Quantity</th><th scope="col">Status</th><th scope="col">Purchased</th><th scope="col">Order</th></tr></thead>
+<tbody>
+${items.length === 0 ? html`<tr><td colspan="5">Nothing bought yet.</td></tr>` : ''}
+${items.map(
+  (s) => html`<tr><th scope="row"><a href="/console/customers/${customer.id}/software/${s.subscriptionId}">${s.productName}</a></th><td class="num">${s.quantity}</td><td>${statusBadge(s.status)}</td><td>${dateTime(s.purchasedAt)}</td><td><code>${s.orderId.slice(0, 8)}</code></td></tr>`,
+)}
+</tbody>
+</table>`,
+  );
+}
+
+export interface ItemForm {
+  errors?: { path: string; message: string }[];
+  values?: Record<string, string>;
+  result?: KeysAndDownloads;
+  notice?: PageOptions['notice'];
+}
+
+export function softwareItemPage(session: ConsoleSession, customer: Customer, item: SoftwareItem, form: ItemForm = {}): Html {
+  const isAdmin = session.caller.role === 'admin_agent';
+  const v = form.values ?? {};
+  const select = (id: string, label: string, options: string[]) =>
+    html`<div><label for="${id}">${label}</label><select id="${id}" name="${id}" required>${options.map((o) => html`<option${v[id] === o ? html` selected` : ''}>${o}</option>`)}</select></div>`;
+  const base = `/console/customers/${customer.id}/software/${item.subscriptionId}`;
+  return page(
+    { title: item.productName, session, current: CURRENT, notice: form.notice },
+    html`<p><a href="/console/customers/${customer.id}">← Software of ${customer.companyName}</a></p>
+<dl class="facts">
+<dt>Status</dt><dd>${statusBadge(item.status)}</dd>
+<dt>Quantity</dt><dd>${item.quantity}</dd>
+<dt>Purchased</dt><dd>${dateTime(item.purchasedAt)}</dd>
+<dt>Subscription</dt><dd><code>${item.subscriptionId}</code></dd>
+<dt>Order</dt><dd><code>${item.orderId}</code></dd>
+</dl>
+${form.result
+  ? html`<section aria-labelledby="result-h" class="result">
+<h2 id="result-h">Key and download</h2>
+<dl class="facts">
+<dt>Product key</dt><dd><code id="product-key">${form.result.productKey}</code> <button type="button" data-copy="#product-key">Copy key</button></dd>
+<dt>Download link</dt><dd><a id="download-url" href="${form.result.download.url ?? ''}">${form.result.download.url}</a> <button type="button" data-copy="#download-url">Copy link</button></dd>
+<dt>Expires</dt><dd>${dateTime(form.result.download.expiresAt)} or after ${form.result.download.maxDownloads} downloads (${form.result.download.downloadsUsed} used)</dd>
+</dl>
+</section>`
+  : ''}
+${isAdmin && item.status === 'active'
+  ? html`<section aria-labelledby="keys-h">
+<h2 id="keys-h">Get keys and downloads</h2>
+${errorSummary(form.errors)}
+<form method="post" action="${base}/keys-and-downloads" class="stack">
+${csrfField(session)}
+${select('version', 'Version', item.options.versions)}
+${select('language', 'Language', item.options.languages)}
+${select('fileType', 'File type / operating system', item.options.fileTypes)}
+<button type="submit">Get keys and downloads</button>
+</form>
+</section>`
+  : ''}
+<section aria-labelledby="links-h">
+<h2 id="links-h">Open download links</h2>
+<table class="data"><thead><tr><th scope="col">Variant</th><th scope="col">Expires</th><th scope="col">Downloads</th><th scope="col">Status</th></tr></thead>
+<tbody>
+${item.downloadLinks.length === 0 ? html`<tr><td colspan="4">No open link.</td></tr>` : ''}
+${item.downloadLinks.map((l) => html`<tr><th scope="row">${l.version} · ${l.language} · ${l.fileType}</th><td>${dateTime(l.expiresAt)}</td><td class="num">${l.downloadsUsed} / ${l.maxDownloads}</td><td>${statusBadge(l.status)}</td></tr>`)}
+</tbody></table>
+</section>
+${isAdmin && item.status === 'active' ? html`<p><a class="button danger" href="${base}/cancel">Cancel this purchase…</a></p>` : ''}
+${!isAdmin ? html`<p class="hint">Only admin agents can get keys and downloads or cancel a purchase.</p>` : ''}`,
+  );
+}
+
+export function cancelPage(session: ConsoleSession, customer: Customer, item: SoftwareItem, currency: string, idempotencyKey: string, form: ItemForm = {}): Html {
+  const v = form.values ?? {};
+  const field = (id: string, label: string, attrs: Html = html``) =>
+    html`<div><label for="${id}">${label}</label><input id="${id}" name="${id}" value="${v[id] ?? ''}" ${attrs}></div>`;
+  return page(
+    { title: `Cancel ${item.productName}`, session, current: CURRENT, notice: form.notice },
+    html`<p>This opens a support ticket of type “CSP purchase/refund on behalf of customers”. Once support completes it, the product key and its download links are revoked.</p>
+${errorSummary(form.errors)}
+<form method="post" action="/console/customers/${customer.id}/software/${item.subscriptionId}/cancel" class="stack">
+${csrfField(session)}
+<input type="hidden" name="idempotencyKey" value="${idempotencyKey}">
+<p>Customer: <strong>${customer.domain}</strong> · subscription <code>${item.subscriptionId}</code></p>
+${field('title', 'Title', html`required maxlength="200"`)}
+<div><label for="impact">Impact</label><select id="impact" name="impact">${IMPACTS.map((i) => html`<option${(v.impact ?? 'medium') === i ? html` selected` : ''}>${i}</option>`)}</select></div>
+<div><label for="refundReason">Refund reason</label><textarea id="refundReason" name="refundReason" rows="2" required maxlength="2000">${v.refundReason ?? ''}</textarea></div>
+${field('amount', `Amount requested (${currency})`, html`required inputmode="decimal"`)}
+<div><label for="description">Description (optional)</label><textarea id="description" name="description" rows="3" maxlength="5000">${v.description ?? ''}</textarea></div>
+<fieldset><legend>Contact</legend>
+${field('contactName', 'Name', html`required autocomplete="name"`)}
+${field('contactEmail', 'Email', html`required type="email" autocomplete="email"`)}
+${field('contactPhone', 'Phone', html`required type="tel" autocomplete="tel"`)}
+</fieldset>
+<button type="submit" class="danger">Open the cancellation ticket</button>
+</form>`,
+  );
+}
