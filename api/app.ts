@@ -8,6 +8,7 @@ import type { ApiDeps } from './context.ts';
 import { idempotency } from './idempotency.ts';
 import { errorHandler, HttpProblem, notFoundRoute, problems, sendProblem, zodErrors } from './problem.ts';
 import { mountDocs } from './docs.ts';
+import { metricsHandler } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import { ROUTES, type RouteDef } from './routes.ts';
 import { createServices } from './services/index.ts';
@@ -73,9 +74,8 @@ export function createApp(deps: ApiDeps) {
   });
   mountDocs(app);
 
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  // In production /metrics belongs on an internal port (METRICS_ADDRESS, see server.ts).
+  if (!config.metricsAddress) app.get('/metrics', metricsHandler(metrics));
 
   const authenticate: RequestHandler = async (req, res, next) => {
     const header = req.get('Authorization') ?? '';

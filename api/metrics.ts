@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import express, { type RequestHandler } from 'express';
 import client from 'prom-client';
 import type { Db } from '../db/client.ts';
 
@@ -50,3 +52,21 @@ export function createApiMetrics(db: Db) {
 }
 
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
+
+export function metricsHandler(metrics: ApiMetrics): RequestHandler {
+  return async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  };
+}
+
+/** Serves /metrics alone on an internal `host:port`, away from the public API port. */
+export async function startMetricsServer(metrics: ApiMetrics, address: string): Promise<Server> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsHandler(metrics));
+  return new Promise<Server>((resolve, reject) => {
+    const server = app.listen(port, host, () => resolve(server));
+    server.once('error', reject);
+  });
+}

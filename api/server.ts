@@ -6,7 +6,7 @@ import type { Logger } from '../common/logger.ts';
 import type { Db } from '../db/client.ts';
 import type { ResolvedSecrets } from '../infra/secrets.ts';
 import { createApp } from './app.ts';
-import { createApiMetrics } from './metrics.ts';
+import { createApiMetrics, startMetricsServer } from './metrics.ts';
 
 export interface RunningApi {
   server: Server;
@@ -15,7 +15,9 @@ export interface RunningApi {
 }
 
 export async function startApi(deps: { config: Config; db: Db; temporal: Client; logger: Logger; secrets: ResolvedSecrets; codec: PayloadCodec }): Promise<RunningApi> {
-  const app = createApp({ ...deps, metrics: createApiMetrics(deps.db) });
+  const metrics = createApiMetrics(deps.db);
+  const app = createApp({ ...deps, metrics });
+  const metricsServer = deps.config.metricsAddress ? await startMetricsServer(metrics, deps.config.metricsAddress) : undefined;
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(deps.config.port, deps.config.host, () => resolve(s));
     s.once('error', reject);
@@ -26,10 +28,12 @@ export async function startApi(deps: { config: Config; db: Db; temporal: Client;
   return {
     server,
     url: `http://localhost:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }),
+      });
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+    },
   };
 }

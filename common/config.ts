@@ -42,6 +42,7 @@ const envSchema = z.object({
   STUCK_ORDER_AFTER: durationSchema.default(30 * 60 * 1000),
   CONSOLE_SESSION_TTL: durationSchema.default(12 * 3600 * 1000),
   WORKER_METRICS_ADDRESS: optionalText.pipe(z.string().regex(/^[^:]+:\d{1,5}$/, 'host:port').optional()),
+  METRICS_ADDRESS: optionalText.pipe(z.string().regex(/^[^:]+:\d{1,5}$/, 'host:port').optional()),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -82,6 +83,8 @@ export interface Config {
   consoleSessionTtlMs: number;
   /** Where the worker serves the Temporal SDK's Prometheus metrics (task slots, latencies, sticky cache). */
   workerMetricsAddress: string | undefined;
+  /** When set, the API serves /metrics only on this internal `host:port`, not on its public port. */
+  metricsAddress: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -140,5 +143,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     stuckOrderAfterMs: e.STUCK_ORDER_AFTER,
     consoleSessionTtlMs: e.CONSOLE_SESSION_TTL,
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS,
+    metricsAddress: e.METRICS_ADDRESS,
   };
 }
