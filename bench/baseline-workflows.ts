@@ -1,5 +1,5 @@
 // Baselines for `npm run bench`: the least a workflow can do for the same job, on the same server.
-import { condition, defineUpdate, setHandler } from '@temporalio/workflow';
+import { condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
 
 export const incrementUpdate = defineUpdate<number>('increment');
 
@@ -13,4 +13,12 @@ export async function counterWorkflow(cap: number): Promise<number> {
   });
   await condition(() => count >= cap);
   return count;
+}
+
+const { noop } = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '30 seconds' });
+
+/** `activities` no-op activities one after the other: a purchase's shape without its work. */
+export async function noopActivitiesWorkflow(activities: number): Promise<number> {
+  for (let i = 0; i < activities; i++) await noop();
+  return activities;
 }

@@ -1,22 +1,21 @@
 // `npm run bench`: what the service costs on top of Temporal, measured side by side on one server.
-//   --quick            a run of seconds (npm test could use it as a smoke test: exact counts only)
-//   --orders N --concurrency C --links L
+//   --quick                a run of well under a minute (npm test uses it as a smoke test: exact counts only)
+//   --orders N --concurrency C --links L --windows W --window-ttl 8m --latency-samples S
+//   --profile              also record a CPU profile of the API and the worker and name their hot spots
 // Against DATABASE_URL / TEMPORAL_ADDRESS when set, else an embedded PostgreSQL and dev server.
-// Prints a table and writes bench/results/<timestamp>.json.
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+// The API and the worker run as their own processes (as in production); the load generator, the
+// raw-SDK baselines and their worker run in this one. Prints a table and writes
+// bench/results/<timestamp>.json.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { createApp } from '../api/app.ts';
-import { createApiMetrics } from '../api/metrics.ts';
-import { loadConfig } from '../common/config.ts';
 import type { PurchaseInput } from '../common/domain.ts';
-import { createLogger } from '../common/logger.ts';
+import { durationSchema } from '../common/durations.ts';
 import { workflowIds } from '../common/messages.ts';
 import { createDb } from '../db/client.ts';
 import { seedDemo } from '../db/demo.ts';
@@ -26,26 +25,34 @@ import { PROJECT_ROOT } from '../infra/paths.ts';
 import { EncryptionCodec, newKeyRingSpec, parseKeyRing } from '../infra/payload-codec.ts';
 import { freePort } from '../infra/ports.ts';
 import { ensureSearchAttributes } from '../infra/search-attributes.ts';
-import { createProviders } from '../providers/index.ts';
 import { devServerEnvironment } from '../test/helpers/temporal.ts';
-import { createWorker } from '../worker/worker.ts';
-import { counterWorkflow, incrementUpdate } from './baseline-workflows.ts';
+import { counterWorkflow, incrementUpdate, noopActivitiesWorkflow } from './baseline-workflows.ts';
+import { startService, type ProcessStats, type ServiceProcess } from './processes.ts';
+import { summariseProfile } from './profile.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
     orders: { type: 'string' },
     concurrency: { type: 'string' },
     links: { type: 'string' },
+    windows: { type: 'string' },
+    'window-ttl': { type: 'string' },
+    'latency-samples': { type: 'string' },
   },
 });
 const quick = values.quick;
 const N = Number(values.orders ?? (quick ? 40 : 1000));
 const C = Number(values.concurrency ?? (quick ? 8 : 32));
 const L = Number(values.links ?? (quick ? 2 : 100));
+const W = Number(values.windows ?? (quick ? 100 : 10_000));
+const WINDOW_TTL_MS = durationSchema.parse(values['window-ttl'] ?? (quick ? '8s' : '8m'));
+const S = Number(values['latency-samples'] ?? (quick ? 8 : 200));
 const CAP = 50;
+for (const [name, v] of Object.entries({ N, C, L, W, S })) if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
 
 /** Runs `count` jobs, `concurrency` at a time; returns each job's latency in ms. */
 async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number[]> {
@@ -64,10 +71,20 @@ async function pool(count: number, concurrency: number, job: (i: number) => Prom
   return latencies;
 }
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
+const round = (x: number, digits = 1) => +x.toFixed(digits);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(what: string, check: () => Promise<boolean>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutMs / 1000} s`);
+    await sleep(200);
+  }
+}
 
 // ---- the stack under test
 const scratch = mkdtempSync(path.join(tmpdir(), 'csp-bench-'));
 chmodSync(scratch, 0o755);
+const profileDir = path.join(scratch, 'profiles');
 let stopPg: (() => Promise<void>) | undefined;
 let adminUrl = process.env.DATABASE_URL;
 if (!adminUrl) {
@@ -79,101 +96,195 @@ const dbName = `bench_${randomBytes(4).toString('hex')}`;
 await ensureDatabase(adminUrl, dbName);
 const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
 await migrate(dbUrl);
-const db = createDb(dbUrl, { poolSize: 30 });
+const db = createDb(dbUrl, { poolSize: 10 });
 // An external cluster when TEMPORAL_ADDRESS is set, else a dev server of its own.
 if (process.env.TEMPORAL_ADDRESS) process.env.TEMPORAL_TEST_ADDRESS = process.env.TEMPORAL_ADDRESS;
 const env = await devServerEnvironment();
-await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
-const secrets = { paymentWebhook: randomBytes(24).toString('hex'), linkToken: randomBytes(32).toString('hex'), demoSeed: randomBytes(16).toString('hex') };
-const codec = new EncryptionCodec(parseKeyRing(newKeyRingSpec()));
+const namespace = env.namespace ?? 'default';
+await ensureSearchAttributes(env.connection, namespace);
+const temporalAddress = process.env.TEMPORAL_ADDRESS ?? env.address;
+const keyRing = newKeyRingSpec();
+const codec = new EncryptionCodec(parseKeyRing(keyRing));
 const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
-const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: scratch, TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: '100000000', PAYMENT_WEBHOOK_SECRET: secrets.paymentWebhook, LINK_TOKEN_SECRET: secrets.linkToken, DOWNLOAD_LINK_MAX_DOWNLOADS: String(CAP) });
-const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter: { payloadCodecs: [codec] } });
-const demo = await seedDemo(db, secrets.demoSeed);
-const app = createApp({ config, db, temporal: client, logger: createLogger({ level: 'silent' }), secrets, metrics: createApiMetrics(db), codec });
-const server = app.listen(0, '127.0.0.1');
-await new Promise((r) => server.once('listening', r));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const worker = await createWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, deps: { db, ...createProviders(db) }, codec });
+const client = new Client({ connection: env.connection, namespace, dataConverter: { payloadCodecs: [codec] } });
+const demo = await seedDemo(db, randomBytes(16).toString('hex'));
+
+const serviceEnv = (extra: Record<string, string> = {}) => ({
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'warn',
+  DATA_DIR: scratch,
+  DATABASE_URL: dbUrl,
+  TEMPORAL_ADDRESS: temporalAddress,
+  TEMPORAL_NAMESPACE: namespace,
+  TEMPORAL_TASK_QUEUE: taskQueue,
+  PAYMENT_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
+  LINK_TOKEN_SECRET: randomBytes(32).toString('hex'),
+  PAYLOAD_ENCRYPTION_KEYS: keyRing,
+  RATE_LIMIT_PER_MINUTE: '100000000',
+  DOWNLOAD_LINK_MAX_DOWNLOADS: String(CAP),
+  HOST: '127.0.0.1',
+  ...extra,
+});
+const sharedEnv = serviceEnv();
+let started = 0;
+// One folder per process: V8 writes a profile per thread (tsx adds a loader thread); the biggest is the main one.
+const nodeArgs = (name: string) => (values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, `${++started}-${name}`)}`] : []);
+
+async function startApiProcess(extra: Record<string, string> = {}): Promise<{ proc: ServiceProcess; base: string }> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const proc = await startService('api/main.ts', { ...sharedEnv, ...extra, PORT: String(port), PUBLIC_BASE_URL: base }, async () => {
+    try {
+      return (await fetch(`${base}/readyz`)).status === 200;
+    } catch {
+      return false;
+    }
+  }, nodeArgs('api'));
+  return { proc, base };
+}
+// Ready once it polls the task queue for workflow tasks.
+const workerProc = await startService('worker/main.ts', sharedEnv, async () => {
+  const described = await client.workflowService.describeTaskQueue({ namespace, taskQueue: { name: taskQueue }, taskQueueType: 1 });
+  return (described.pollers?.length ?? 0) > 0;
+}, nodeArgs('worker'));
+let { proc: apiProc, base } = await startApiProcess();
+
+const baselineQueue = `${taskQueue}-baseline`;
 const baselineWorker = await Worker.create({
   connection: env.nativeConnection,
-  namespace: env.namespace ?? 'default',
-  taskQueue: `${taskQueue}-baseline`,
+  namespace,
+  taskQueue: baselineQueue,
   workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)),
-  // Same payload encryption as the service, so the ratio measures the service, not the codec.
+  activities: { noop: async () => undefined },
+  // Same payload encryption as the service, so the ratios measure the service, not the codec.
   dataConverter: { payloadCodecs: [codec] },
 });
-const running = Promise.all([worker.run(), baselineWorker.run()]);
+const baselineRunning = baselineWorker.run();
 
 const admin = demo.partners[0]!.apiKeys.admin_agent;
 const customer = demo.partners[0]!.customers[0]!;
-const headers = { Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json' };
+const headers = (key = randomUUID()) => ({ Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json', 'Idempotency-Key': key });
 const results: Record<string, unknown>[] = [];
+const ORDER_BODY = JSON.stringify({ lineItems: [{ productId: 'windows-server-2022-standard', quantity: 1 }], paymentMethod: 'pm_card_ok' });
 
-// ---- 1. order starts: API POST vs raw client.workflow.start, interleaved in rounds
+async function postOrder(body = ORDER_BODY): Promise<string> {
+  const res = await fetch(`${base}/v1/customers/${customer.id}/orders`, { method: 'POST', headers: headers(), body });
+  const json = (await res.json()) as { orderId?: string };
+  if (res.status !== 202 || !json.orderId) throw new Error(`order POST answered ${res.status}: ${JSON.stringify(json)}`);
+  return json.orderId;
+}
+function rawPurchaseInput(): PurchaseInput {
+  const orderId = randomUUID();
+  return {
+    orderId,
+    partnerId: demo.partners[0]!.id,
+    customerId: customer.id,
+    paymentMethod: 'pm_card_ok',
+    total: { amount: '1069.00', currency: 'USD' },
+    lineItems: [{ lineItemId: randomUUID(), position: 1, productId: 'windows-server-2022-standard', quantity: 1, unitPrice: '1069.00' }],
+    paymentConfirmationDeadlineMs: 72 * 3600_000,
+  };
+}
+const delta = (before: ProcessStats, after: ProcessStats) => after.cpuSeconds - before.cpuSeconds;
+
+// ---- 1. order starts: API POST vs raw client.workflow.start of the same workflow, interleaved.
+// ---- 5. API and worker CPU seconds and peak RSS per 1,000 orders, from the same orders.
 {
   const rounds = 4;
   const perRound = Math.ceil(N / rounds);
   let apiMs = 0;
   let rawMs = 0;
-  let apiErrors = 0;
+  let apiCpu = 0;
+  const workerBefore = workerProc.stats();
   for (let r = 0; r < rounds; r++) {
+    const apiBefore = apiProc.stats();
     let t = performance.now();
     await pool(perRound, C, async () => {
-      const res = await fetch(`${base}/v1/customers/${customer.id}/orders`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ lineItems: [{ productId: 'windows-server-2022-standard', quantity: 1 }], paymentMethod: 'pm_card_ok' }),
-      });
-      if (res.status !== 202) apiErrors++;
-      await res.arrayBuffer();
+      await postOrder();
     });
     apiMs += performance.now() - t;
+    apiCpu += delta(apiBefore, apiProc.stats());
     t = performance.now();
     await pool(perRound, C, async () => {
-      const orderId = crypto.randomUUID();
-      const input: PurchaseInput = {
-        orderId,
-        partnerId: demo.partners[0]!.id,
-        customerId: customer.id,
-        paymentMethod: 'pm_card_ok',
-        total: { amount: '1069.00', currency: 'USD' },
-        lineItems: [{ lineItemId: crypto.randomUUID(), position: 1, productId: 'windows-server-2022-standard', quantity: 1, unitPrice: '1069.00' }],
-        paymentConfirmationDeadlineMs: config.paymentConfirmationDeadlineMs,
-      };
-      await client.workflow.start('purchaseWorkflow', { taskQueue, workflowId: workflowIds.order(orderId), args: [input] });
+      const input = rawPurchaseInput();
+      await client.workflow.start('purchaseWorkflow', { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
     });
     rawMs += performance.now() - t;
   }
   const total = perRound * rounds;
   const api = total / (apiMs / 1000);
   const raw = total / (rawMs / 1000);
-  results.push({ scenario: 'order starts (per s)', figure: +api.toFixed(1), baseline: +raw.toFixed(1), ratio: +(api / raw).toFixed(2), goal: '≥ 0.9', errors: apiErrors, n: total, concurrency: C });
-  if (apiErrors) throw new Error(`${apiErrors} order POSTs failed`);
+  results.push({ scenario: 'order starts (per s)', figure: round(api), baseline: round(raw), ratio: round(api / raw, 2), goal: '≥ 0.9', errors: 0, n: total, concurrency: C });
+
+  // Every order of both kinds is the worker's work; wait until all of them are active.
+  const apiOrders = total;
+  await until('all orders active', async () => (await db.order.count({ where: { status: 'active' } })) >= apiOrders, 600_000);
+  await until('raw orders completed', async () => {
+    const open = await client.workflow.count(`TaskQueue = "${taskQueue}" AND WorkflowType = "purchaseWorkflow" AND ExecutionStatus = "Running"`);
+    return open.count === 0;
+  }, 600_000);
+  const workerAfter = workerProc.stats();
+  const workerCpu = delta(workerBefore, workerAfter);
+  const api5 = apiProc.stats();
+  results.push({
+    scenario: 'resources per 1,000 orders',
+    figure: round((apiCpu / total) * 1000 + (workerCpu / (2 * total)) * 1000),
+    baseline: null,
+    ratio: null,
+    goal: 'report',
+    apiCpuSecondsPer1000: round((apiCpu / total) * 1000),
+    workerCpuSecondsPer1000: round((workerCpu / (2 * total)) * 1000),
+    apiPeakRssMb: round(api5.peakRssMb),
+    workerPeakRssMb: round(workerAfter.peakRssMb),
+    note: 'figure = API + worker CPU seconds per 1,000 orders; the worker ran the API orders and the raw ones',
+  });
 }
 
-// ---- 3. downloads: L links × 50 through GET /v1/downloads/:token vs raw updates on a counter
+// ---- 2. purchase latency: POST → active vs a workflow of as many no-op activities, interleaved.
 {
-  const sub = async () => {
-    const res = await fetch(`${base}/v1/customers/${customer.id}/orders`, { method: 'POST', headers, body: JSON.stringify({ lineItems: [{ productId: 'sql-server-2022-standard', quantity: 1 }], paymentMethod: 'pm_card_ok' }) });
-    const { orderId } = (await res.json()) as { orderId: string };
-    for (;;) {
-      const order = (await (await fetch(`${base}/v1/orders/${orderId}`, { headers })).json()) as { status: string; subscriptions: string[] };
-      if (order.status === 'active') return order.subscriptions[0]!;
-      await new Promise((r) => setTimeout(r, 100));
+  const probe = await postOrder();
+  await client.workflow.getHandle(workflowIds.order(probe)).result();
+  const history = await client.workflow.getHandle(workflowIds.order(probe)).fetchHistory();
+  const activities = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+  const apiLatencies: number[] = [];
+  const baseLatencies: number[] = [];
+  await pool(S * 2, Math.min(C, 4), async (i) => {
+    const t = performance.now();
+    if (i % 2 === 0) {
+      const orderId = await postOrder();
+      await client.workflow.getHandle(workflowIds.order(orderId)).result();
+      apiLatencies.push(performance.now() - t);
+    } else {
+      await client.workflow.execute(noopActivitiesWorkflow, { taskQueue: baselineQueue, workflowId: `bench-noop-${randomUUID()}`, args: [activities] });
+      baseLatencies.push(performance.now() - t);
     }
-  };
+  });
+  const p = (xs: number[]) => ({ p50: round(pct(xs, 50)), p95: round(pct(xs, 95)), p99: round(pct(xs, 99)) });
+  const a = p(apiLatencies);
+  const b = p(baseLatencies);
+  results.push({ scenario: 'purchase latency p50 (ms)', figure: a.p50, baseline: b.p50, ratio: round(a.p50 / b.p50, 2), goal: '≤ 1.3', api: a, baselineLatency: b, activities, samples: S });
+}
+
+// ---- 3. downloads: L links × 50 through GET /v1/downloads/:token vs raw updates on a counter.
+{
+  const subs: string[] = [];
+  while (subs.length < L) {
+    // One order of up to 10 lines gives up to 10 subscriptions.
+    const lines = Math.min(10, L - subs.length);
+    const orderId = await postOrder(JSON.stringify({ lineItems: Array.from({ length: lines }, () => ({ productId: 'sql-server-2022-standard', quantity: 1 })), paymentMethod: 'pm_card_ok' }));
+    await client.workflow.getHandle(workflowIds.order(orderId)).result();
+    subs.push(...(await db.softwareSubscription.findMany({ where: { orderId }, select: { id: true } })).map((s) => s.id));
+  }
   const tokens: string[] = [];
-  for (let i = 0; i < L; i++) {
-    const subscriptionId = await sub();
-    const res = await fetch(`${base}/v1/customers/${customer.id}/software/${subscriptionId}/keys-and-downloads`, {
+  await pool(L, C, async (i) => {
+    const res = await fetch(`${base}/v1/customers/${customer.id}/software/${subs[i]}/keys-and-downloads`, {
       method: 'POST',
-      headers,
+      headers: headers(),
       body: JSON.stringify({ version: '2022 RTM', language: 'English', fileType: 'ISO (x64)' }),
     });
     const body = (await res.json()) as { download: { url: string } };
-    tokens.push(new URL(body.download.url).pathname.split('/').pop()!);
-  }
+    tokens[i] = new URL(body.download.url).pathname.split('/').pop()!;
+  });
   const served = new Map<string, number>();
   let t = performance.now();
   const apiLatencies = await pool(L * (CAP + 5), C, async (i) => {
@@ -185,7 +296,7 @@ const results: Record<string, unknown>[] = [];
   });
   const apiSeconds = (performance.now() - t) / 1000;
   const handles = await Promise.all(
-    Array.from({ length: L }, (_, i) => client.workflow.start(counterWorkflow, { taskQueue: `${taskQueue}-baseline`, workflowId: `bench-counter-${randomBytes(4).toString('hex')}-${i}`, args: [CAP] })),
+    Array.from({ length: L }, (_, i) => client.workflow.start(counterWorkflow, { taskQueue: baselineQueue, workflowId: `bench-counter-${randomBytes(4).toString('hex')}-${i}`, args: [CAP] })),
   );
   t = performance.now();
   const rawLatencies = await pool(L * CAP, C, async (i) => {
@@ -198,12 +309,12 @@ const results: Record<string, unknown>[] = [];
   const rawRate = (L * CAP) / rawSeconds;
   results.push({
     scenario: 'downloads (served per s)',
-    figure: +apiRate.toFixed(1),
-    baseline: +rawRate.toFixed(1),
-    ratio: +(apiRate / rawRate).toFixed(2),
+    figure: round(apiRate),
+    baseline: round(rawRate),
+    ratio: round(apiRate / rawRate, 2),
     goal: '≥ 0.7 and exact',
-    p99Ms: +pct(apiLatencies, 99).toFixed(1),
-    baselineP99Ms: +pct(rawLatencies, 99).toFixed(1),
+    p99Ms: round(pct(apiLatencies, 99)),
+    baselineP99Ms: round(pct(rawLatencies, 99)),
     exact,
     downloadEvents: events,
     links: L,
@@ -211,17 +322,96 @@ const results: Record<string, unknown>[] = [];
   if (!exact || events !== L * CAP) throw new Error(`downloads not exact: ${JSON.stringify([...served.values()])}, ${events} events`);
 }
 
-console.table(results);
+// ---- 4. open windows: W active download windows at once, then a short TTL runs them all out.
+{
+  // The same worker; an API whose windows last WINDOW_TTL_MS instead of 14 days.
+  await apiProc.stop();
+  ({ proc: apiProc, base } = await startApiProcess({ DOWNLOAD_LINK_TTL: `${WINDOW_TTL_MS}ms` }));
+  const VARIANTS = [
+    ['2022 RTM', '2022 CU15'],
+    ['English', 'French', 'German', 'Chinese (Simplified)'],
+    ['ISO (x64)', 'CAB (x64)'],
+  ] as const;
+  const combos = VARIANTS[0].flatMap((version) => VARIANTS[1].flatMap((language) => VARIANTS[2].map((fileType) => ({ version, language, fileType }))));
+  const subsNeeded = Math.ceil(W / combos.length);
+  const subs: string[] = [];
+  await pool(Math.ceil(subsNeeded / 10), Math.min(C, 8), async (i) => {
+    const lines = Math.min(10, subsNeeded - i * 10);
+    const orderId = await postOrder(JSON.stringify({ lineItems: Array.from({ length: lines }, () => ({ productId: 'sql-server-2022-standard', quantity: 1 })), paymentMethod: 'pm_card_ok' }));
+    await client.workflow.getHandle(workflowIds.order(orderId)).result();
+    subs.push(...(await db.softwareSubscription.findMany({ where: { orderId }, select: { id: true } })).map((s) => s.id));
+  });
+  const before = workerProc.stats();
+  const startedAt = new Date();
+  const t = performance.now();
+  let failed = 0;
+  await pool(W, C, async (i) => {
+    const res = await fetch(`${base}/v1/customers/${customer.id}/software/${subs[Math.floor(i / combos.length)]}/keys-and-downloads`, {
+      method: 'POST',
+      headers: headers(),
+      body: JSON.stringify(combos[i % combos.length]),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 200) failed++;
+  });
+  const createSeconds = (performance.now() - t) / 1000;
+  const open = await db.downloadLink.count({ where: { status: 'active', createdAt: { gte: startedAt } } });
+  const atOpen = workerProc.stats();
+  let peakDuringExpiry = atOpen.rssMb;
+  await until('every window expired', async () => {
+    peakDuringExpiry = Math.max(peakDuringExpiry, workerProc.stats().rssMb);
+    return (await db.downloadLink.count({ where: { status: 'active', createdAt: { gte: startedAt } } })) === 0;
+  }, WINDOW_TTL_MS + 30 * 60_000);
+  const [lag] = await db.$queryRaw<{ p50: number; p99: number; max: number; n: bigint }[]>`
+    SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99, max(ms) AS max, count(*) AS n
+      FROM (SELECT extract(epoch FROM ended_at - expires_at) * 1000 AS ms FROM download_links WHERE created_at >= ${startedAt} AND end_reason = 'time') x`;
+  const workerEnd = workerProc.stats();
+  results.push({
+    scenario: 'open windows: expiry lag p99 (ms)',
+    figure: round(lag!.p99),
+    baseline: 5000,
+    ratio: round(lag!.p99 / 5000, 2),
+    goal: '≤ 1 (p99 ≤ 5 s) and worker RSS ≤ 512 MB',
+    windows: W,
+    openAtOnce: open,
+    failed,
+    createSeconds: round(createSeconds),
+    createdPerSecond: round(W / createSeconds),
+    workerRssBeforeMb: round(before.rssMb),
+    workerRssWithAllOpenMb: round(atOpen.rssMb),
+    workerRssPeakDuringExpiryMb: round(peakDuringExpiry),
+    workerPeakRssMb: round(workerEnd.peakRssMb),
+    expiryLagP50Ms: round(lag!.p50),
+    expiryLagMaxMs: round(lag!.max),
+    expiredByTime: Number(lag!.n),
+    windowTtlMs: WINDOW_TTL_MS,
+  });
+  if (failed || open !== W || Number(lag!.n) !== W) throw new Error(`open windows: ${failed} failed, ${open} of ${W} open at once, ${Number(lag!.n)} expired by time`);
+}
+
+await apiProc.stop();
+await workerProc.stop();
+const profiles = values.profile
+  ? Object.fromEntries(
+      readdirSync(profileDir).map((dir) => {
+        const files = readdirSync(path.join(profileDir, dir)).map((f) => path.join(profileDir, dir, f));
+        const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+        return [dir, summariseProfile(main)];
+      }),
+    )
+  : undefined;
+
+console.table(results.map(({ scenario, figure, baseline, ratio, goal }) => ({ scenario, figure, baseline, ratio, goal })));
+for (const r of results) console.log(JSON.stringify(r));
+if (profiles) console.log(JSON.stringify(profiles, null, 2));
 const dir = path.join(PROJECT_ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, orders: N, concurrency: C, links: L, results }, null, 2) + '\n');
+writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, orders: N, concurrency: C, links: L, windows: W, windowTtlMs: WINDOW_TTL_MS, results, profiles }, null, 2) + '\n');
 console.log(`results: ${file}`);
 
-server.close();
-worker.shutdown();
 baselineWorker.shutdown();
-await running;
+await baselineRunning;
 await db.$disconnect();
 await env.teardown();
 await stopPg?.();

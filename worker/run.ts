@@ -6,6 +6,7 @@ import type { Db } from '../db/client.ts';
 import { createProviders } from '../providers/index.ts';
 import { connectClient, connectWorkerConnection } from '../infra/temporal-connection.ts';
 import { ensureSearchAttributes } from '../infra/search-attributes.ts';
+import { prebuiltWorkflowBundle } from '../infra/workflow-bundle.ts';
 import { createWorker } from './worker.ts';
 
 /** Connects, makes sure the namespace knows our search attributes, and builds the worker. */
@@ -20,8 +21,9 @@ export async function buildWorker(config: Config, address: string, db: Db, logge
   } finally {
     await client.connection.close();
   }
-  const connection = await connectWorkerConnection(config, address);
+  const [connection, workflowBundle] = await Promise.all([connectWorkerConnection(config, address), prebuiltWorkflowBundle()]);
   return createWorker({
+    workflowBundle,
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,

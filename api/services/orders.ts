@@ -28,9 +28,10 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
      * same order and the same workflow: it can never start a second one or charge twice.
      */
     async create(caller: Caller, customerId: string, body: z.infer<typeof createOrderBody>, idempotencyKey: string | undefined) {
-      const customer = await customers.get(caller, customerId);
       const productIds = [...new Set(body.lineItems.map((l) => l.productId))];
-      const products = new Map((await db.product.findMany({ where: { id: { in: productIds } } })).map((p) => [p.id, p]));
+      // Independent reads in parallel: this request is bound by its round trips.
+      const [customer, productRows] = await Promise.all([customers.get(caller, customerId), db.product.findMany({ where: { id: { in: productIds } } })]);
+      const products = new Map(productRows.map((p) => [p.id, p]));
       const errors: FieldError[] = [];
       body.lineItems.forEach((line, i) => {
         const product = products.get(line.productId);
@@ -64,8 +65,8 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
         lineItems,
         paymentConfirmationDeadlineMs: config.paymentConfirmationDeadlineMs,
       };
-      await persistOrder(db, input);
-      await temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
+      const status = await persistOrder(db, input);
+      const started = temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
         temporal.workflow.start<typeof purchaseWorkflow>('purchaseWorkflow', {
           taskQueue: config.temporal.taskQueue,
           workflowId: workflowIds.order(orderId),
@@ -83,9 +84,8 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
         if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return undefined;
         throw err;
       });
-      await audit(db, caller, 'order.create', { type: 'order', id: orderId }, { customerId, total: { ...input.total }, lines: lineItems.length });
-      const order = await db.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true } });
-      return { orderId, status: order.status };
+      await Promise.all([started, audit(db, caller, 'order.create', { type: 'order', id: orderId }, { customerId, total: { ...input.total }, lines: lineItems.length })]);
+      return { orderId, status };
     },
 
     async get(caller: Caller, orderId: string) {

@@ -1,0 +1,63 @@
+// The service under test runs as it does in production: the API and the worker as their own
+// processes (`api/main.ts`, `worker/main.ts`), so each one's memory and CPU can be read apart.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { PROJECT_ROOT } from '../infra/paths.ts';
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+export interface ProcessStats {
+  rssMb: number;
+  peakRssMb: number;
+  cpuSeconds: number;
+}
+
+/** RSS, peak RSS (VmHWM) and user + system CPU seconds of a live process, from /proc. */
+export function processStats(pid: number): ProcessStats {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024, cpuSeconds: ticks / CLOCK_TICKS };
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  pid: number;
+  output(): string;
+  stats(): ProcessStats;
+  stop(): Promise<void>;
+}
+
+/** Starts `node --import tsx <entry>` with `env`; resolves once `ready(output)` holds. */
+export async function startService(entry: string, env: Record<string, string>, ready: (output: string) => boolean | Promise<boolean>, nodeArgs: string[] = []): Promise<ServiceProcess> {
+  let output = '';
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-200_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${entry} exited during start-up:\n${output.slice(-3000)}`);
+    if (await ready(output)) break;
+    if (Date.now() > deadline) throw new Error(`${entry} not ready in 120 s:\n${output.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    child,
+    pid: child.pid!,
+    output: () => output,
+    stats: () => processStats(child.pid!),
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
