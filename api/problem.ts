@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import { isDependencyOutage } from '../infra/outage.ts';
 
 export interface FieldError {
   path: string;
@@ -83,6 +84,10 @@ export function errorHandler(log: (err: unknown, req: Parameters<RequestHandler>
     }
     if (parserError?.expose && typeof parserError.status === 'number' && parserError.status < 500) {
       return sendProblem(res, new HttpProblem(parserError.status, 'Bad Request', 'The request could not be read.'));
+    }
+    if (isDependencyOutage(err)) {
+      req.log.warn({ err: (err as Error).message }, 'dependency unavailable');
+      return sendProblem(res, problems.unavailable('A service this request needs (database or Temporal) is unavailable right now; retry shortly with the same Idempotency-Key.'));
     }
     log(err, req);
     return sendProblem(res, new HttpProblem(500, 'Internal Server Error', 'Something went wrong on our side; the request id identifies it in our logs.'));

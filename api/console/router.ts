@@ -11,6 +11,7 @@ import { cancellationBody, decisionBody, keysAndDownloadsBody, refundCaseListQue
 import type { ApiKeyVerifier } from '../../db/api-keys.ts';
 import type { Db } from '../../db/client.ts';
 import type { Logger } from '../../common/logger.ts';
+import { isDependencyOutage } from '../../infra/outage.ts';
 import { HttpProblem, problems, zodErrors, type FieldError } from '../problem.ts';
 import type { Services } from '../services/index.ts';
 import type { Html } from './html.ts';
@@ -307,6 +308,9 @@ export function createConsoleRouter(deps: ConsoleDeps) {
     const status = (err as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return send(res, status, errorPage(res.locals.consoleSession, status, status === 413 ? 'Too large' : 'Not found', status === 413 ? 'The form is too large.' : 'There is no such page in the console.'));
+    }
+    if (isDependencyOutage(err)) {
+      return send(res, 503, errorPage(res.locals.consoleSession, 503, 'Temporarily unavailable', 'The database or Temporal is unavailable right now, so this action may not have completed. Reload the page in a moment to see where things stand.'));
     }
     req.log.error({ err }, 'console error');
     send(res, 500, errorPage(res.locals.consoleSession, 500, 'Something went wrong', `The console could not complete this request. Request id ${String(res.locals.requestId ?? '')} identifies it in our logs.`));
