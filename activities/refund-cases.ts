@@ -57,6 +57,11 @@ export function createRefundCaseActivities({ db, tickets }: { db: Db; tickets: T
       });
     },
 
+    /** The SLA deadline moved (the time spent waiting on the partner does not count); setting it twice is harmless. */
+    async moveCaseSla(request: { caseId: string; slaDueAt: string }): Promise<void> {
+      await db.refundCase.updateMany({ where: { id: request.caseId, overdue: false }, data: { slaDueAt: new Date(request.slaDueAt) } });
+    },
+
     /** The SLA ran out: flag the case and escalate it. It is never approved by the clock. */
     async markCaseOverdue(request: { caseId: string }): Promise<void> {
       await db.refundCase.updateMany({ where: { id: request.caseId, overdue: false }, data: { overdue: true, escalatedAt: new Date() } });

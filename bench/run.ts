@@ -27,7 +27,7 @@ import { freePort } from '../infra/ports.ts';
 import { ensureSearchAttributes } from '../infra/search-attributes.ts';
 import { devServerEnvironment } from '../test/helpers/temporal.ts';
 import { counterWorkflow, incrementUpdate, noopActivitiesWorkflow } from './baseline-workflows.ts';
-import { startService, type ProcessStats, type ServiceProcess } from './processes.ts';
+import { startService, type ProcessStats, type ServiceProcess } from '../infra/processes.ts';
 import { summariseProfile } from './profile.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });

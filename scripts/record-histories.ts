@@ -1,11 +1,16 @@
-// Records workflow histories for the replay tests (test/histories/*.json). Run it when a workflow
-// change is meant to be incompatible (and version it with patching), never to paper over a failure:
+// Records workflow histories for the replay tests (test/histories/*.json): every workflow type in
+// every path that matters. A history already on disk is never overwritten: the corpus keeps what
+// older workflow code wrote, so a change that would break running workflows fails the replay test
+// until it is guarded with patched(). Add a new path by adding a recording; --force <name> re-records one.
 //   DATABASE_URL=postgres://… npx tsx scripts/record-histories.ts
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { commentSignal, countDownloadUpdate, decideUpdate, orderStateQuery, paymentEventSignal, refundCaseStateQuery, workflowIds } from '../common/messages.ts';
+import type { PurchaseInput } from '../common/domain.ts';
+import { commentSignal, countDownloadUpdate, decideUpdate, orderStateQuery, paymentEventSignal, refundCaseStateQuery, revokeLinkSignal, workflowIds } from '../common/messages.ts';
 import { variantId } from '../db/catalog.ts';
 import { PROJECT_ROOT } from '../infra/paths.ts';
 import { createProviders } from '../providers/index.ts';
@@ -15,76 +20,140 @@ import { createTenant, purchaseInput } from '../test/helpers/fixtures.ts';
 import { timeSkippingEnvironment, workflowBundle } from '../test/helpers/temporal.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
+const { values } = parseArgs({ options: { force: { type: 'string', multiple: true, default: [] } } });
 process.env.TEST_PG_ADMIN_URL ??= process.env.DATABASE_URL;
+const HOUR = 3600 * 1000;
 const env = await timeSkippingEnvironment();
 const database = await createTestDatabase('record');
-const tenant = await createTenant(database.db);
+const db = database.db;
+const tenant = await createTenant(db);
 const taskQueue = 'record';
-const worker = await createWorker({
-  connection: env.nativeConnection,
-  namespace: 'default',
-  taskQueue,
-  deps: { db: database.db, ...createProviders(database.db) },
-  workflowBundle: await workflowBundle(),
-});
-// Fetched histories are protobuf messages whose toJSON gives the proto3 JSON that historyFromJSON reads.
-const out = (name: string, history: unknown) =>
-  writeFileSync(path.join(PROJECT_ROOT, 'test', 'histories', `${name}.json`), JSON.stringify(history, null, 1) + '\n');
+const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, ...createProviders(db) }, workflowBundle: await workflowBundle() });
+const agentId = randomUUID();
+await db.agent.create({ data: { id: agentId, partnerId: tenant.partnerId, name: 'Recorder', role: 'admin_agent' } });
+const waitFor = async (check: () => Promise<boolean>) => {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 20));
+};
 
-await worker.runUntil(async () => {
-  const card = purchaseInput(tenant);
-  const h1 = await env.client.workflow.start('purchaseWorkflow', { taskQueue, workflowId: workflowIds.order(card.orderId), args: [card] });
-  await h1.result();
-  out('purchase-card-ok', await h1.fetchHistory());
-
-  const asyncInput = purchaseInput(tenant, { paymentMethod: 'pm_async' });
-  const h2 = await env.client.workflow.start('purchaseWorkflow', { taskQueue, workflowId: workflowIds.order(asyncInput.orderId), args: [asyncInput] });
-  while (!(await h2.query(orderStateQuery)).paymentId) await new Promise((r) => setTimeout(r, 50));
-  await h2.signal(paymentEventSignal, { eventId: 'evt_record', type: 'payment.succeeded' });
-  await h2.result();
-  out('purchase-async-confirmed', await h2.fetchHistory());
-
-  const sub = (await database.db.softwareSubscription.findFirstOrThrow({ where: { orderId: card.orderId } })).id;
+async function purchase(overrides: Partial<PurchaseInput> = {}) {
+  const input = purchaseInput(tenant, overrides);
+  const handle = await env.client.workflow.start('purchaseWorkflow', { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
+  return { input, handle };
+}
+async function activeSubscription() {
+  const { input, handle } = await purchase();
+  await handle.result();
+  const sub = await db.softwareSubscription.findFirstOrThrow({ where: { orderId: input.orderId } });
+  return { orderId: input.orderId, subscriptionId: sub.id, paymentId: (await db.order.findUniqueOrThrow({ where: { id: input.orderId } })).paymentId! };
+}
+async function link(maxDownloads: number, ttlMs: number) {
+  const { subscriptionId } = await activeSubscription();
   const linkId = randomUUID();
   const variant = variantId('windows-server-2022-standard', '2022 (21H2)', 'English', 'ISO (x64)');
-  await database.db.downloadLink.create({
-    data: { id: linkId, subscriptionId: sub, variantId: variant, tokenHash: linkId, workflowId: workflowIds.link(linkId), status: 'active', maxDownloads: 3, expiresAt: new Date(Date.now() + 86400000) },
-  });
-  const h3 = await env.client.workflow.start('linkWorkflow', {
-    taskQueue,
-    workflowId: workflowIds.link(linkId),
-    args: [{ linkId, subscriptionId: sub, variantId: variant, maxDownloads: 3, expiresAt: new Date((await env.currentTimeMs()) + 86400000).toISOString() }],
-  });
-  for (let i = 0; i < 3; i++) await h3.executeUpdate(countDownloadUpdate, { args: [{}] });
-  await h3.result();
-  out('link-downloads-cap', await h3.fetchHistory());
-
-  // A refund case: request for information, the partner's answer, then approval.
+  const expiresAt = new Date((await env.currentTimeMs()) + ttlMs);
+  await db.downloadLink.create({ data: { id: linkId, subscriptionId, variantId: variant, tokenHash: linkId, workflowId: workflowIds.link(linkId), status: 'active', maxDownloads, expiresAt } });
+  return env.client.workflow.start('linkWorkflow', { taskQueue, workflowId: workflowIds.link(linkId), args: [{ linkId, subscriptionId, variantId: variant, maxDownloads, expiresAt: expiresAt.toISOString() }] });
+}
+async function refundCase() {
+  const s = await activeSubscription();
   const caseId = randomUUID();
-  const agentId = randomUUID();
-  await database.db.agent.create({ data: { id: agentId, partnerId: tenant.partnerId, name: 'Recorder', role: 'admin_agent' } });
-  const slaDueAt = new Date((await env.currentTimeMs()) + 48 * 3600 * 1000);
-  await database.db.refundCase.create({
+  const slaDueAt = new Date((await env.currentTimeMs()) + 48 * HOUR);
+  await db.softwareSubscription.update({ where: { id: s.subscriptionId }, data: { status: 'cancellation_requested' } });
+  await db.refundCase.create({
     data: {
-      id: caseId, partnerId: tenant.partnerId, customerId: tenant.customerId, subscriptionId: sub, orderId: card.orderId, createdByAgentId: agentId,
+      id: caseId, partnerId: tenant.partnerId, customerId: tenant.customerId, subscriptionId: s.subscriptionId, orderId: s.orderId, createdByAgentId: agentId,
       workflowId: workflowIds.refundCase(caseId), status: 'submitted', issueType: 'CSP purchase/refund on behalf of customers', impact: 'low', title: 'recorded',
-      customerReference: tenant.domain, orderReference: card.orderId, refundReason: 'recorded', amountRequested: '100.00', currency: 'USD',
+      customerReference: tenant.domain, orderReference: s.orderId, refundReason: 'recorded', amountRequested: '100.00', currency: 'USD',
       contactName: 'R', contactEmail: 'r@example.com', contactPhone: '+1 425 555 0100', slaDueAt,
     },
   });
-  const h4 = await env.client.workflow.start('refundCaseWorkflow', {
+  const handle = await env.client.workflow.start('refundCaseWorkflow', {
     taskQueue,
     workflowId: workflowIds.refundCase(caseId),
-    args: [{ caseId, subscriptionId: sub, orderId: card.orderId, title: 'recorded', amountRequested: { amount: '100.00', currency: 'USD' }, paymentId: (await database.db.order.findUniqueOrThrow({ where: { id: card.orderId } })).paymentId, slaDueAt: slaDueAt.toISOString() }],
+    args: [{ caseId, subscriptionId: s.subscriptionId, orderId: s.orderId, title: 'recorded', amountRequested: { amount: '100.00', currency: 'USD' }, paymentId: s.paymentId, slaDueAt: slaDueAt.toISOString() }],
   });
-  while ((await h4.query(refundCaseStateQuery)).status !== 'in_review') await new Promise((r) => setTimeout(r, 20));
-  await h4.executeUpdate(decideUpdate, { args: [{ decision: 'request_info', note: 'which edition?', agentId }] });
-  await h4.signal(commentSignal, { note: 'Datacenter', agentId, fromPartner: true });
-  while ((await h4.query(refundCaseStateQuery)).status !== 'in_review') await new Promise((r) => setTimeout(r, 20));
-  await h4.executeUpdate(decideUpdate, { args: [{ decision: 'approve', approvedAmount: '50.00', note: 'half', agentId }] });
-  await h4.result();
-  out('refund-case-info-then-approve', await h4.fetchHistory());
+  await waitFor(async () => (await handle.query(refundCaseStateQuery)).status === 'in_review');
+  return handle;
+}
+const decide = (h: WorkflowHandle, decision: 'approve' | 'reject' | 'request_info', note: string, approvedAmount?: string) =>
+  h.executeUpdate(decideUpdate, { args: [{ decision, note, agentId, ...(approvedAmount ? { approvedAmount } : {}) }] });
+
+const RECORDINGS: Record<string, () => Promise<WorkflowHandle>> = {
+  'purchase-card-ok': async () => (await purchase()).handle,
+  'purchase-card-declined': async () => (await purchase({ paymentMethod: 'pm_card_declined' })).handle,
+  'purchase-flaky-retried': async () => (await purchase({ paymentMethod: 'pm_flaky' })).handle,
+  'purchase-async-confirmed': async () => {
+    const { handle } = await purchase({ paymentMethod: 'pm_async' });
+    await waitFor(async () => Boolean((await handle.query(orderStateQuery)).paymentId));
+    await handle.signal(paymentEventSignal, { eventId: 'evt_record', type: 'payment.succeeded' });
+    return handle;
+  },
+  'purchase-async-expired': async () => {
+    const { handle } = await purchase({ paymentMethod: 'pm_async' });
+    await waitFor(async () => Boolean((await handle.query(orderStateQuery)).paymentId));
+    await env.sleep(73 * HOUR);
+    return handle;
+  },
+  'link-downloads-cap': async () => {
+    const h = await link(3, 24 * HOUR);
+    for (let i = 0; i < 3; i++) await h.executeUpdate(countDownloadUpdate, { args: [{}] });
+    return h;
+  },
+  'link-expired-by-time': async () => {
+    const h = await link(50, 14 * 24 * HOUR);
+    await h.executeUpdate(countDownloadUpdate, { args: [{}] });
+    await env.sleep(14 * 24 * HOUR + HOUR);
+    return h;
+  },
+  'link-revoked': async () => {
+    const h = await link(50, 14 * 24 * HOUR);
+    await h.executeUpdate(countDownloadUpdate, { args: [{}] });
+    await h.signal(revokeLinkSignal, { reason: 'recorded revocation' });
+    return h;
+  },
+  'refund-case-info-then-approve': async () => {
+    const h = await refundCase();
+    await decide(h, 'request_info', 'which edition?');
+    await h.signal(commentSignal, { note: 'Datacenter', agentId, fromPartner: true });
+    await waitFor(async () => (await h.query(refundCaseStateQuery)).status === 'in_review');
+    await decide(h, 'approve', 'half', '50.00');
+    return h;
+  },
+  'refund-case-info-sla-paused': async () => {
+    const h = await refundCase();
+    await env.sleep(5 * HOUR);
+    await decide(h, 'request_info', 'which edition?');
+    await env.sleep(30 * HOUR);
+    await h.signal(commentSignal, { note: 'Standard', agentId, fromPartner: true });
+    await waitFor(async () => (await h.query(refundCaseStateQuery)).status === 'in_review');
+    await env.sleep(50 * HOUR);
+    await decide(h, 'reject', 'out of policy');
+    return h;
+  },
+  'refund-case-rejected': async () => {
+    const h = await refundCase();
+    await decide(h, 'reject', 'outside the window');
+    return h;
+  },
+  'refund-case-overdue-then-approved': async () => {
+    const h = await refundCase();
+    await env.sleep(49 * HOUR);
+    await decide(h, 'approve', 'late but fine');
+    return h;
+  },
+};
+
+const recorded: string[] = [];
+await worker.runUntil(async () => {
+  for (const [name, record] of Object.entries(RECORDINGS)) {
+    const file = path.join(PROJECT_ROOT, 'test', 'histories', `${name}.json`);
+    if (existsSync(file) && !values.force.includes(name)) continue;
+    const handle = await record();
+    await handle.result();
+    writeFileSync(file, JSON.stringify(await handle.fetchHistory(), null, 1) + '\n');
+    recorded.push(name);
+  }
 });
 await env.teardown();
 await database.drop();
-console.log('recorded 4 histories');
+console.log(recorded.length ? `recorded: ${recorded.join(', ')}` : 'every history is already recorded');

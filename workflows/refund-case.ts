@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
@@ -29,6 +30,7 @@ export async function refundCaseWorkflow(input: RefundCaseInput): Promise<Refund
   let pending: DecisionRequest | undefined;
   let partnerReplied = false;
   let decisions = 0;
+  let slaDueAt = Date.parse(input.slaDueAt);
 
   setHandler(refundCaseStateQuery, () => state);
   setHandler(commentSignal, (comment) => {
@@ -67,7 +69,7 @@ export async function refundCaseWorkflow(input: RefundCaseInput): Promise<Refund
   for (;;) {
     const decided = state.overdue
       ? (await condition(() => pending !== undefined), true)
-      : await condition(() => pending !== undefined, Math.max(Date.parse(input.slaDueAt) - Date.now(), 1));
+      : await condition(() => pending !== undefined, Math.max(slaDueAt - Date.now(), 1));
     if (!decided) {
       state.overdue = true;
       await acts.markCaseOverdue({ caseId: input.caseId });
@@ -78,10 +80,17 @@ export async function refundCaseWorkflow(input: RefundCaseInput): Promise<Refund
     if (decision.decision === 'request_info') {
       state.status = 'info_requested';
       partnerReplied = false;
+      const askedAt = Date.now();
       await record(key, 'info_requested', { status: 'info_requested', note: decision.note, actorAgentId: decision.agentId });
       pending = undefined;
       await condition(() => partnerReplied);
       state.status = 'in_review';
+      // Support cannot decide while it waits on the partner, so that time does not count against
+      // its SLA. Added after cases were already running: histories without it replay unchanged.
+      if (patched('sla-paused-while-info-requested') && !state.overdue) {
+        slaDueAt += Date.now() - askedAt;
+        await acts.moveCaseSla({ caseId: input.caseId, slaDueAt: new Date(slaDueAt).toISOString() });
+      }
       await record(`${key}-answered`, 'in_review', { status: 'in_review', note: 'The partner answered; back in review.' });
       continue;
     }

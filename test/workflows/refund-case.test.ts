@@ -136,6 +136,27 @@ describe('refund case workflow (time skipping)', () => {
     assert.deepEqual(types.slice(0, 5), ['in_review', 'info_requested', 'in_review', 'approved', 'subscription_cancelled']);
   });
 
+  test('the SLA clock stops while the partner is asked for information', async () => {
+    const c = await fileCase();
+    const filedSla = (await database.db.refundCase.findUniqueOrThrow({ where: { id: c.caseId } })).slaDueAt.getTime();
+    await env.sleep(10 * HOUR);
+    await decide(c.handle, 'request_info', { note: 'Which edition?' });
+    // The partner takes 30 hours to answer: without the pause the case would be overdue at 48 h.
+    await env.sleep(30 * HOUR);
+    await c.handle.signal(commentSignal, { note: 'Standard', agentId: adminAgentId, fromPartner: true });
+    while ((await c.handle.query(refundCaseStateQuery)).status !== 'in_review') await new Promise((r) => setTimeout(r, 20));
+    const moved = (await database.db.refundCase.findUniqueOrThrow({ where: { id: c.caseId } })).slaDueAt.getTime();
+    assert.ok(Math.abs(moved - filedSla - 30 * HOUR) < 60_000, `the deadline moved by the 30 h spent waiting (${(moved - filedSla) / HOUR} h)`);
+    await env.sleep(20 * HOUR); // 60 h after filing, 38 h of SLA used
+    assert.equal((await c.handle.query(refundCaseStateQuery)).overdue, false);
+    await env.sleep(9 * HOUR); // 69 h: still before the moved deadline at 78 h
+    assert.equal((await c.handle.query(refundCaseStateQuery)).overdue, false);
+    await env.sleep(10 * HOUR); // 79 h: 48 h of SLA used
+    assert.equal((await c.handle.query(refundCaseStateQuery)).overdue, true);
+    await decide(c.handle, 'reject', { note: 'Too late anyway' });
+    await c.handle.result();
+  });
+
   test('with no decision for 48 hours the case is overdue and escalated, and still not approved', async () => {
     const c = await fileCase();
     await env.sleep(48 * HOUR - 60_000);

@@ -18,7 +18,7 @@ const load = (file: string) => proto.temporal.api.history.v1.History.fromObject(
 /** Recorded histories must replay on today's workflow code: a change that breaks them needs patching. */
 describe('replay of recorded workflow histories', () => {
   test('the recorded histories are there', () => {
-    assert.ok(files.length >= 3, `histories: ${files.join(', ')}`);
+    assert.ok(files.length >= 12, `histories: ${files.join(', ')}`);
   });
 
   for (const file of files) {
@@ -26,6 +26,19 @@ describe('replay of recorded workflow histories', () => {
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, load(file), file);
     });
   }
+
+  test('covers every workflow type, and both sides of the patched SLA pause', () => {
+    for (const type of ['purchaseWorkflow', 'linkWorkflow', 'refundCaseWorkflow']) {
+      assert.ok(files.some((f) => JSON.stringify(load(f).events?.[0]).includes(type)), `a history of ${type}`);
+    }
+    const patches = (file: string) =>
+      (load(file).events ?? [])
+        .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+        .flatMap((e) => e.markerRecordedEventAttributes!.details!['patch-data']!.payloads!.map((p) => (JSON.parse(Buffer.from(p.data!).toString('utf8')) as { id: string }).id));
+    // Recorded before the change: it replays only because patched() answers false for it.
+    assert.deepEqual(patches('refund-case-info-then-approve.json'), []);
+    assert.deepEqual(patches('refund-case-info-sla-paused.json'), ['sla-paused-while-info-requested']);
+  });
 
   test('detects an unversioned change (negative control)', async () => {
     const changed = await bundleWorkflowCode({

@@ -2,7 +2,7 @@
 // processes (`api/main.ts`, `worker/main.ts`), so each one's memory and CPU can be read apart.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { PROJECT_ROOT } from '../infra/paths.ts';
+import { PROJECT_ROOT } from './paths.ts';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 

