@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'generated/**', 'data/**', '.tools/**', 'scratch/**', 'test/artifacts/**', 'bench/results/**'] },
+  { ignores: ['node_modules/**', 'generated/**', 'data/**', '.tools/**', 'scratch/**', 'test/artifacts/**', 'bench/results/**', 'chaos/results/**', '.build/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

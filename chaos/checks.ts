@@ -34,16 +34,17 @@ export async function checkOrders(db: Db, acknowledged: Map<string, string>): Pr
   }
 
   const [subscriptions, productKeys, authorityKeys] = await Promise.all([
-    db.softwareSubscription.findMany({ select: { id: true, status: true, productKey: { select: { authorityKeyId: true, status: true } } } }),
+    db.softwareSubscription.findMany({ select: { id: true, status: true, keys: { select: { authorityKeyId: true, status: true } } } }),
     db.productKey.count(),
     db.authorityKey.findMany({ select: { id: true, status: true } }),
   ]);
   const keyProblems: string[] = [];
-  for (const s of subscriptions) if (!s.productKey) keyProblems.push(`subscription ${s.id} has no key`);
+  for (const s of subscriptions) if (s.keys.length !== 1) keyProblems.push(`subscription ${s.id} has ${s.keys.length} keys`);
   if (authorityKeys.length !== productKeys) keyProblems.push(`the key authority issued ${authorityKeys.length} keys for ${productKeys} subscriptions with a key`);
   const authority = new Map(authorityKeys.map((k) => [k.id, k]));
   for (const s of subscriptions) {
-    if (s.status === 'cancelled' && (s.productKey?.status !== 'revoked' || authority.get(s.productKey.authorityKeyId)?.status !== 'revoked')) keyProblems.push(`cancelled subscription ${s.id} still has a live key`);
+    const key = s.keys[0];
+    if (s.status === 'cancelled' && (key?.status !== 'revoked' || authority.get(key.authorityKeyId)?.status !== 'revoked')) keyProblems.push(`cancelled subscription ${s.id} still has a live key`);
   }
   return [
     { name: 'acknowledged orders recorded', checked: acknowledged.size, discrepancies: lost },
