@@ -1,6 +1,7 @@
 // `npm run bench`: what the service costs on top of Temporal, measured side by side on one server.
 //   --quick                a run of well under a minute (npm test uses it as a smoke test: exact counts only)
 //   --orders N --concurrency C --links L --windows W --window-ttl 8m --latency-samples S
+//   --only 1,4             run only these scenarios (5 is measured with 1)
 //   --profile              also record a CPU profile of the API and the worker and name their hot spots
 // Against DATABASE_URL / TEMPORAL_ADDRESS when set, else an embedded PostgreSQL and dev server.
 // The API and the worker run as their own processes (as in production); the load generator, the
@@ -42,8 +43,12 @@ const { values } = parseArgs({
     windows: { type: 'string' },
     'window-ttl': { type: 'string' },
     'latency-samples': { type: 'string' },
+    only: { type: 'string' },
   },
 });
+/** `--only 2,4` runs just those scenarios (5 comes with 1). */
+const only = values.only ? new Set(values.only.split(',').map((x) => Number(x.trim()))) : undefined;
+const runs = (scenario: number) => !only || only.has(scenario);
 const quick = values.quick;
 const N = Number(values.orders ?? (quick ? 40 : 1000));
 const C = Number(values.concurrency ?? (quick ? 8 : 32));
@@ -189,7 +194,7 @@ const delta = (before: ProcessStats, after: ProcessStats) => after.cpuSeconds - 
 
 // ---- 1. order starts: API POST vs raw client.workflow.start of the same workflow, interleaved.
 // ---- 5. API and worker CPU seconds and peak RSS per 1,000 orders, from the same orders.
-{
+if (runs(1)) {
   const rounds = 4;
   const perRound = Math.ceil(N / rounds);
   let apiMs = 0;
@@ -241,7 +246,7 @@ const delta = (before: ProcessStats, after: ProcessStats) => after.cpuSeconds - 
 }
 
 // ---- 2. purchase latency: POST → active vs a workflow of as many no-op activities, interleaved.
-{
+if (runs(2)) {
   const probe = await postOrder();
   await client.workflow.getHandle(workflowIds.order(probe)).result();
   const history = await client.workflow.getHandle(workflowIds.order(probe)).fetchHistory();
@@ -266,7 +271,7 @@ const delta = (before: ProcessStats, after: ProcessStats) => after.cpuSeconds - 
 }
 
 // ---- 3. downloads: L links × 50 through GET /v1/downloads/:token vs raw updates on a counter.
-{
+if (runs(3)) {
   const subs: string[] = [];
   while (subs.length < L) {
     // One order of up to 10 lines gives up to 10 subscriptions.
@@ -323,7 +328,7 @@ const delta = (before: ProcessStats, after: ProcessStats) => after.cpuSeconds - 
 }
 
 // ---- 4. open windows: W active download windows at once, then a short TTL runs them all out.
-{
+if (runs(4)) {
   // The same worker; an API whose windows last WINDOW_TTL_MS instead of 14 days.
   await apiProc.stop();
   ({ proc: apiProc, base } = await startApiProcess({ DOWNLOAD_LINK_TTL: `${WINDOW_TTL_MS}ms` }));
@@ -407,7 +412,7 @@ if (profiles) console.log(JSON.stringify(profiles, null, 2));
 const dir = path.join(PROJECT_ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, orders: N, concurrency: C, links: L, windows: W, windowTtlMs: WINDOW_TTL_MS, results, profiles }, null, 2) + '\n');
+writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, only: values.only ?? null, orders: N, concurrency: C, links: L, windows: W, windowTtlMs: WINDOW_TTL_MS, results, profiles }, null, 2) + '\n');
 console.log(`results: ${file}`);
 
 baselineWorker.shutdown();

@@ -42,6 +42,7 @@ const envSchema = z.object({
   STUCK_ORDER_AFTER: durationSchema.default(30 * 60 * 1000),
   CONSOLE_SESSION_TTL: durationSchema.default(12 * 3600 * 1000),
   WORKER_METRICS_ADDRESS: optionalText.pipe(z.string().regex(/^[^:]+:\d{1,5}$/, 'host:port').optional()),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
   METRICS_ADDRESS: optionalText.pipe(z.string().regex(/^[^:]+:\d{1,5}$/, 'host:port').optional()),
 });
 
@@ -83,6 +84,12 @@ export interface Config {
   consoleSessionTtlMs: number;
   /** Where the worker serves the Temporal SDK's Prometheus metrics (task slots, latencies, sticky cache). */
   workerMetricsAddress: string | undefined;
+  /**
+   * Workflows the worker keeps in memory between tasks (its sticky cache). The SDK's default grows
+   * with the heap limit (about 2,300 here, over 1 GB of RSS with thousands of open download windows);
+   * an evicted workflow is replayed from its short history when its next task comes.
+   */
+  workerMaxCachedWorkflows: number;
   /** When set, the API serves /metrics only on this internal `host:port`, not on its public port. */
   metricsAddress: string | undefined;
 }
@@ -144,5 +151,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     consoleSessionTtlMs: e.CONSOLE_SESSION_TTL,
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS,
     metricsAddress: e.METRICS_ADDRESS,
+    workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
   };
 }

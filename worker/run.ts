@@ -24,6 +24,7 @@ export async function buildWorker(config: Config, address: string, db: Db, logge
   const [connection, workflowBundle] = await Promise.all([connectWorkerConnection(config, address), prebuiltWorkflowBundle()]);
   return createWorker({
     workflowBundle,
+    options: { maxCachedWorkflows: config.workerMaxCachedWorkflows },
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
