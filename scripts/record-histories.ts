@@ -22,6 +22,7 @@ import { timeSkippingEnvironment, workflowBundle } from '../test/helpers/tempora
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const { values } = parseArgs({ options: { force: { type: 'string', multiple: true, default: [] } } });
 process.env.TEST_PG_ADMIN_URL ??= process.env.DATABASE_URL;
+if (!process.env.TEST_PG_ADMIN_URL) throw new Error('Set DATABASE_URL to a PostgreSQL server where a scratch database may be created.');
 const HOUR = 3600 * 1000;
 const env = await timeSkippingEnvironment();
 const database = await createTestDatabase('record');
@@ -102,6 +103,12 @@ const RECORDINGS: Record<string, () => Promise<WorkflowHandle>> = {
   'link-expired-by-time': async () => {
     const h = await link(50, 14 * 24 * HOUR);
     await h.executeUpdate(countDownloadUpdate, { args: [{}] });
+    await env.sleep(14 * 24 * HOUR + HOUR);
+    return h;
+  },
+  // Recorded after the end of a window became a local activity (patch 'link-end-recorded-locally').
+  'link-expired-end-recorded-locally': async () => {
+    const h = await link(50, 14 * 24 * HOUR);
     await env.sleep(14 * 24 * HOUR + HOUR);
     return h;
   },

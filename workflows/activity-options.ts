@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 import { ErrorType } from '../common/errors.ts';
 
 /** Transient faults retry with exponential backoff; business failures (ErrorType) never do. */
@@ -19,4 +19,15 @@ export const defaultActivityOptions: ActivityOptions = {
 export const provisioningActivityOptions: ActivityOptions = {
   ...defaultActivityOptions,
   retry: { ...defaultActivityOptions.retry, maximumAttempts: 8 },
+};
+
+/**
+ * Short database writes that need no task of their own: run inside the workflow task, they spare
+ * the server an activity task and the worker a second workflow task. Past a few local retries the
+ * SDK schedules the rest with timers, so a long database outage is still ridden out.
+ */
+export const localWriteOptions: LocalActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  localRetryThreshold: '10 seconds',
+  retry: defaultActivityOptions.retry,
 };

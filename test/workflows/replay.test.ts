@@ -18,7 +18,7 @@ const load = (file: string) => proto.temporal.api.history.v1.History.fromObject(
 /** Recorded histories must replay on today's workflow code: a change that breaks them needs patching. */
 describe('replay of recorded workflow histories', () => {
   test('the recorded histories are there', () => {
-    assert.ok(files.length >= 12, `histories: ${files.join(', ')}`);
+    assert.ok(files.length >= 13, `histories: ${files.join(', ')}`);
   });
 
   for (const file of files) {
@@ -27,7 +27,7 @@ describe('replay of recorded workflow histories', () => {
     });
   }
 
-  test('covers every workflow type, and both sides of the patched SLA pause', () => {
+  test('covers every workflow type, and both sides of each patched change', () => {
     for (const type of ['purchaseWorkflow', 'linkWorkflow', 'refundCaseWorkflow']) {
       assert.ok(files.some((f) => JSON.stringify(load(f).events?.[0]).includes(type)), `a history of ${type}`);
     }
@@ -38,6 +38,8 @@ describe('replay of recorded workflow histories', () => {
     // Recorded before the change: it replays only because patched() answers false for it.
     assert.deepEqual(patches('refund-case-info-then-approve.json'), []);
     assert.deepEqual(patches('refund-case-info-sla-paused.json'), ['sla-paused-while-info-requested']);
+    assert.deepEqual(patches('link-expired-by-time.json'), []);
+    assert.deepEqual(patches('link-expired-end-recorded-locally.json'), ['link-end-recorded-locally']);
   });
 
   test('detects an unversioned change (negative control)', async () => {
