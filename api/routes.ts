@@ -253,8 +253,15 @@ export const ROUTES: RouteDef[] = [
     access: ['support_engineer'],
     params: refundCaseParams,
     body: decisionBody,
-    responses: { 200: { description: 'The case after the decision' }, 409: { description: 'The case is not in review' } },
-    handler: async ({ caller, params, body, services }) => ({ status: 200, body: await services.refundCases.decide(caller, params.refundCaseId, body) }),
+    responses: {
+      200: { description: 'The case after the decision was carried out' },
+      202: { description: 'The decision is accepted and recorded; it is still being carried out (the case shows its progress)' },
+      409: { description: 'The case is not in review' },
+    },
+    handler: async ({ caller, params, body, services }) => {
+      const { applied, refundCase } = await services.refundCases.decide(caller, params.refundCaseId, body);
+      return { status: applied ? 200 : 202, body: refundCase, headers: { Location: `/v1/refund-cases/${params.refundCaseId}` } };
+    },
   }),
   route({
     method: 'post',

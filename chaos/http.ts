@@ -9,11 +9,13 @@ export interface Tally {
   serverErrors: string[];
   unavailable: number;
   byStatus: Record<string, number>;
+  /** `op status` → count, to see which operations answered what. */
+  byOperation: Record<string, number>;
   latencies: Record<string, number[]>;
 }
 
 export function newTally(): Tally {
-  return { attempted: 0, acknowledged: 0, serverErrors: [], unavailable: 0, byStatus: {}, latencies: {} };
+  return { attempted: 0, acknowledged: 0, serverErrors: [], unavailable: 0, byStatus: {}, byOperation: {}, latencies: {} };
 }
 
 export interface Reply {
@@ -42,6 +44,7 @@ export function httpClient(base: string, tally: Tally) {
       const text = await res.text();
       (tally.latencies[op] ??= []).push(performance.now() - t);
       tally.byStatus[res.status] = (tally.byStatus[res.status] ?? 0) + 1;
+      tally.byOperation[`${op} ${res.status}`] = (tally.byOperation[`${op} ${res.status}`] ?? 0) + 1;
       if (res.status === 503) tally.unavailable++;
       else if (res.status >= 500) tally.serverErrors.push(`${method} ${path.replace(/\/v1\/downloads\/.+/, '/v1/downloads/[token]')} → ${res.status} ${text.slice(0, 200)}`);
       let body: Record<string, unknown> = {};
@@ -54,6 +57,7 @@ export function httpClient(base: string, tally: Tally) {
     } catch {
       // The connection failed or timed out: the caller does not know the outcome.
       tally.byStatus.network = (tally.byStatus.network ?? 0) + 1;
+      tally.byOperation[`${op} network`] = (tally.byOperation[`${op} network`] ?? 0) + 1;
       return null;
     }
   }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { signPaymentWebhook } from '../api/services/webhooks.ts';
 import { PROJECT_ROOT } from '../infra/paths.ts';
+import { LocalPaymentProvider } from '../providers/payments.ts';
 import { checkCases, checkLinks, checkOrders, type Check } from './checks.ts';
 import { httpClient, newTally, pct, type Reply } from './http.ts';
 import { startChaosStack } from './stack.ts';
@@ -55,9 +56,12 @@ async function order(who: (typeof admins)[number], paymentMethod: string, lines 
   acknowledgedOrders.set(id, paymentMethod);
   return id;
 }
+/** The provider settles the payment on its side, then sends its signed event (as a real one would). */
 async function confirmPayment(orderId: string, type: 'payment.succeeded' | 'payment.failed') {
   await until(`payment of ${orderId} pending`, async () => Boolean((await stack.db.order.findUnique({ where: { id: orderId } }))?.paymentId), 60_000);
-  const raw = JSON.stringify({ eventId: `evt_${randomUUID()}`, orderId, type });
+  const paymentId = (await stack.db.order.findUniqueOrThrow({ where: { id: orderId } })).paymentId!;
+  const event = await new LocalPaymentProvider(stack.db).settle(paymentId, type);
+  const raw = JSON.stringify({ eventId: event.eventId, orderId, type });
   for (;;) {
     const r = await http.once('webhook', 'POST', '/v1/payments/webhook', { raw, headers: { 'Payment-Signature': signPaymentWebhook(stack.webhookSecret, raw) } });
     if (r && r.status < 500) return;
@@ -100,7 +104,7 @@ async function cancelAndApprove(who: (typeof admins)[number], subscriptionId: st
   for (;;) {
     const r = await http.once('decide', 'POST', `/v1/refund-cases/${caseId}/decision`, { key: support, body: { decision: 'approve', approvedAmount: '80.00', note: 'chaos approval' } });
     const status = (await stack.db.refundCase.findUnique({ where: { id: caseId } }))?.status;
-    if (r?.status === 200 || status === 'approved' || status === 'completed') break;
+    if (r?.status === 200 || r?.status === 202 || status === 'approved' || status === 'completed') break;
     await sleep(500);
   }
   tally.acknowledged++;
@@ -108,6 +112,7 @@ async function cancelAndApprove(who: (typeof admins)[number], subscriptionId: st
 }
 
 const checks: Check[] = [];
+let serviceLogs = { api: '', worker: '' };
 try {
   // ---------------------------------------------------------------- 1. worker kills
   log('phase 1: worker SIGKILLs under orders, downloads and cancellations');
@@ -281,7 +286,7 @@ try {
         } else if (op === 'decide' && pool.cases.length) {
           const caseId = pool.cases.shift()!;
           const r = await loadHttp.once('decide', 'POST', `/v1/refund-cases/${caseId}/decision`, { key: support, body: { decision: 'approve', approvedAmount: '10.00', note: 'load approval' } });
-          if (r?.status === 200) approvedCases.add(caseId);
+          if (r?.status === 200 || r?.status === 202) approvedCases.add(caseId);
           else if (r?.status === 409) pool.cases.push(caseId); // not in review yet: decide later
         }
       }
@@ -296,7 +301,7 @@ try {
   await until('approved cases completed', async () => (await stack.db.refundCase.count({ where: { id: { in: [...approvedCases] }, status: { not: 'completed' } } })) === 0, 240_000);
   checks.push({ name: 'load: no 5xx', checked: loadTally.attempted, discrepancies: loadTally.serverErrors.concat(loadTally.unavailable ? [`${loadTally.unavailable} answers were 503 with nothing down`] : []) });
   const loadLatency = Object.fromEntries(Object.entries(loadTally.latencies).map(([op, xs]) => [op, { n: xs.length, p50: Math.round(pct(xs, 50)), p99: Math.round(pct(xs, 99)) }]));
-  phaseNotes.load = { clients: BUDGET.loadClients, seconds: BUDGET.loadSeconds, attempted: loadTally.attempted, acknowledged: loadTally.acknowledged, byStatus: loadTally.byStatus, latencyMs: loadLatency };
+  phaseNotes.load = { clients: BUDGET.loadClients, seconds: BUDGET.loadSeconds, attempted: loadTally.attempted, acknowledged: loadTally.acknowledged, byStatus: loadTally.byStatus, byOperation: loadTally.byOperation, latencyMs: loadLatency };
   tally.attempted += loadTally.attempted;
   tally.acknowledged += loadTally.acknowledged;
 
@@ -307,8 +312,12 @@ try {
   checks.push(...(await checkLinks(stack.db, stack.apiBase, served)));
   checks.push({ name: 'no 500 outside the load phase', checked: tally.attempted, discrepancies: tally.serverErrors });
 } catch (err) {
+  log(`the run failed: ${err instanceof Error ? err.stack : String(err)}`);
   checks.push({ name: 'the run itself', checked: 1, discrepancies: [String(err instanceof Error ? err.stack : err)] });
+  // Load still in flight will now hit a stack being taken down; that is not news.
+  process.on('unhandledRejection', () => undefined);
 } finally {
+  serviceLogs = stack.logs();
   await stack.close().catch((err: unknown) => console.error('closing the stack:', err));
 }
 
@@ -333,4 +342,11 @@ mkdirSync(dir, { recursive: true });
 const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, budget: BUDGET, seconds: Math.round((Date.now() - started) / 1000), summary, faults, checks, ...phaseNotes }, null, 2) + '\n');
 console.log(`results: ${file}`);
+if (discrepancies) {
+  // The services' own words about what went wrong (errors and warnings only).
+  const errorsOnly = (text: string) => text.split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-200).join('\n');
+  writeFileSync(file.replace(/\.json$/, '.api.log'), errorsOnly(serviceLogs.api));
+  writeFileSync(file.replace(/\.json$/, '.worker.log'), errorsOnly(serviceLogs.worker));
+  console.log(`service warnings and errors: ${file.replace(/\.json$/, '.{api,worker}.log')}`);
+}
 process.exit(discrepancies === 0 ? 0 : 1);

@@ -96,13 +96,13 @@ export async function startChaosStack(settings: ChaosSettings) {
     DOWNLOAD_LINK_TTL: settings.linkTtl,
     PAYMENT_CONFIRMATION_DEADLINE: settings.paymentDeadline,
     RATE_LIMIT_PER_MINUTE: '100000000',
-    TEMPORAL_RPC_TIMEOUT: '5s',
     HOST: '127.0.0.1',
     PORT: String(apiPort),
     PUBLIC_BASE_URL: apiBase,
     ...secrets,
   };
-  const api = await startService('api/main.ts', env, async () => {
+  // The API logs every request at info; warnings and errors are what a failed run needs.
+  const api = await startService('api/main.ts', { ...env, LOG_LEVEL: 'warn' }, async () => {
     try {
       return (await fetch(`${apiBase}/readyz`)).status === 200;
     } catch {
@@ -121,6 +121,8 @@ export async function startChaosStack(settings: ChaosSettings) {
     get worker() {
       return worker;
     },
+    /** What the API and the current worker printed (the last 200 kB of each). */
+    logs: () => ({ api: api.output(), worker: worker.output() }),
     /** SIGKILL: no drain, no goodbye; whatever it was doing is lost with it. */
     async killWorker() {
       const dead = worker;

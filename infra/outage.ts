@@ -15,6 +15,7 @@ export function isDependencyOutage(err: unknown, depth = 0): boolean {
   if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || DATABASE_CODES.has(e.code))) return true;
   if (typeof e.originalCode === 'string' && DATABASE_CODES.has(e.originalCode)) return true;
   if (typeof e.message === 'string' && MESSAGES.test(e.message)) return true;
-  if (e.name === 'ConnectionError' || e.name === 'PrismaClientInitializationError') return true;
+  // The Temporal call ran out of its deadline before the workflow accepted or answered it.
+  if (e.name === 'ConnectionError' || e.name === 'PrismaClientInitializationError' || e.name === 'WorkflowUpdateRPCTimeoutOrCancelledError') return true;
   return isDependencyOutage(e.cause, depth + 1);
 }

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage, type Client } from '@temporalio/client';
+import { isDependencyOutage } from '../../infra/outage.ts';
 import { v5 as uuidv5 } from 'uuid';
 import type { z } from 'zod';
 import type { Config } from '../../common/config.ts';
@@ -228,11 +229,24 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       if (approvedAmount && approvedAmount.currency !== c.currency) {
         throw problems.unprocessable('The approved amount is in another currency.', [{ path: 'approvedAmount.currency', message: `must be ${c.currency}` }]);
       }
+      let applied: boolean;
       try {
-        await rpc(() =>
-          temporal.workflow.getHandle(c.workflowId).executeUpdate(decideUpdate, {
+        // Accepted means the validator passed and the decision is in the case's history: it will be
+        // carried out whatever happens next. A refused decision fails here, with its reason.
+        const update = await rpc(() =>
+          temporal.workflow.getHandle(c.workflowId).startUpdate(decideUpdate, {
             args: [{ decision: body.decision, approvedAmount: approvedAmount?.amount, note: body.note, agentId: caller.agentId }],
+            waitForStage: WorkflowUpdateStage.ACCEPTED,
           }),
+        );
+        // An approval answers once the links are dead; under load that can outlast the deadline,
+        // and the caller then learns the decision is accepted and still being carried out (202).
+        applied = await rpc(() => update.result()).then(
+          () => true,
+          (err: unknown) => {
+            if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDependencyOutage(err)) return false;
+            throw err;
+          },
         );
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) throw problems.conflict((err.cause as Error | undefined)?.message ?? 'The case cannot be decided now.');
@@ -240,7 +254,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
         throw err;
       }
       await audit(db, caller, `refund_case.${body.decision}`, { type: 'refund_case', id: caseId }, approvedAmount ? { approvedAmount: { ...approvedAmount } } : undefined);
-      return this.get(caller, caseId);
+      return { applied, refundCase: await this.get(caller, caseId) };
     },
 
     async comment(caller: Caller, caseId: string, body: z.infer<typeof commentBody>) {

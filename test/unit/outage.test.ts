@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { createDb } from '../../db/client.ts';
 import { isDependencyOutage } from '../../infra/outage.ts';
 import { freePort } from '../../infra/ports.ts';
@@ -28,6 +28,10 @@ describe('dependency outages are told apart from bugs', () => {
       );
     assert.equal(isDependencyOutage(err), true, String(err));
     await connection.close();
+  });
+
+  test('an update the workflow did not accept or answer within the deadline is an outage (the caller retries)', () => {
+    assert.equal(isDependencyOutage(new WorkflowUpdateRPCTimeoutOrCancelledError('Workflow update call timeout or cancelled')), true);
   });
 
   test('a programming error is not', () => {
