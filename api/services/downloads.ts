@@ -8,6 +8,7 @@ import type { DownloadGrant } from '../../common/domain.ts';
 import { ErrorType } from '../../common/errors.ts';
 import { countDownloadUpdate } from '../../common/messages.ts';
 import type { Db } from '../../db/client.ts';
+import { isUnreachable } from '../../infra/outage.ts';
 import { ensureMediaFile } from '../../infra/media.ts';
 import type { ApiMetrics } from '../metrics.ts';
 import { HttpProblem, problems } from '../problem.ts';
@@ -45,6 +46,8 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.LinkEnded) return 'ended';
         if (err instanceof WorkflowNotFoundError) return 'ended';
+        // Temporal is down: say so now (503) rather than after every retry's deadline.
+        if (isUnreachable(err)) throw err;
         // The workflow may have closed with this update still queued ("aborted"): a closed window counts nothing more.
         const closed = await handle.describe().then(
           (d) => d.status.name !== 'RUNNING',
@@ -81,11 +84,15 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
         const now = await db.downloadLink.findUniqueOrThrow({ where: { id: link.id } });
         throw refuse(now.status === 'active' ? 'expired' : now.status, now.status === 'active' ? 'downloads' : now.endReason);
       }
-      // The sequence is unique per link: the read model can never hold more events than the cap.
-      await db.downloadEvent.create({
-        data: { linkId: link.id, sequence: grant.sequence, clientAddress: client.address ?? null, userAgent: client.userAgent?.slice(0, 500) ?? null },
-      });
+      // One statement for the event and the counters (this path is bound by its round trips). The
+      // sequence is unique per link: the read model can never hold more events than the cap, and a
+      // grant answered twice for one update id is recorded once.
       await db.$executeRaw`
+        WITH event AS (
+          INSERT INTO download_events (link_id, sequence, client_address, user_agent)
+          VALUES (${link.id}::uuid, ${grant.sequence}, ${client.address ?? null}, ${client.userAgent?.slice(0, 500) ?? null})
+          ON CONFLICT (link_id, sequence) DO NOTHING
+        )
         UPDATE download_links
            SET downloads_used = GREATEST(downloads_used, ${grant.sequence}),
                status = CASE WHEN ${grant.remaining} = 0 THEN 'expired'::link_status ELSE status END,
