@@ -50,11 +50,11 @@ const { values } = parseArgs({
 const only = values.only ? new Set(values.only.split(',').map((x) => Number(x.trim()))) : undefined;
 const runs = (scenario: number) => !only || only.has(scenario);
 const quick = values.quick;
-const N = Number(values.orders ?? (quick ? 40 : 1000));
+const N = Number(values.orders ?? (quick ? 32 : 1000));
 const C = Number(values.concurrency ?? (quick ? 8 : 32));
 const L = Number(values.links ?? (quick ? 2 : 100));
-const W = Number(values.windows ?? (quick ? 100 : 10_000));
-const WINDOW_TTL_MS = durationSchema.parse(values['window-ttl'] ?? (quick ? '8s' : '8m'));
+const W = Number(values.windows ?? (quick ? 80 : 10_000));
+const WINDOW_TTL_MS = durationSchema.parse(values['window-ttl'] ?? (quick ? '6s' : '8m'));
 const S = Number(values['latency-samples'] ?? (quick ? 8 : 200));
 const CAP = 50;
 for (const [name, v] of Object.entries({ N, C, L, W, S })) if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);

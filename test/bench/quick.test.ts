@@ -25,10 +25,21 @@ describe('benchmark smoke run', () => {
     assert.equal(code, 0, output.slice(-3000));
     const file = /results: (.+\.json)/.exec(output)?.[1];
     assert.ok(file, 'the run names its results file');
-    const report = JSON.parse(readFileSync(file, 'utf8')) as { results: { scenario: string; errors?: number; exact?: boolean; ratio: number }[] };
+    type Result = { scenario: string; errors?: number; exact?: boolean; ratio: number | null; baseline: number | null; windows?: number; openAtOnce?: number; failed?: number; expiredByTime?: number; activities?: number };
+    const report = JSON.parse(readFileSync(file, 'utf8')) as { windows: number; results: Result[] };
     const byName = Object.fromEntries(report.results.map((r) => [r.scenario, r]));
+    assert.deepEqual(Object.keys(byName).sort(), [
+      'downloads (served per s)',
+      'open windows: expiry lag p99 (ms)',
+      'order starts (per s)',
+      'purchase latency p50 (ms)',
+      'resources per 1,000 orders',
+    ]);
     assert.equal(byName['order starts (per s)']?.errors, 0);
     assert.equal(byName['downloads (served per s)']?.exact, true);
-    for (const r of report.results) assert.ok(r.ratio > 0, `${r.scenario} has a ratio`);
+    const windows = byName['open windows: expiry lag p99 (ms)']!;
+    assert.deepEqual([windows.openAtOnce, windows.failed, windows.expiredByTime], [report.windows, 0, report.windows], 'every window open at once, then expired by its timer');
+    assert.ok((byName['purchase latency p50 (ms)']?.activities ?? 0) >= 3, 'the baseline runs as many activities as a purchase');
+    for (const r of report.results) if (r.baseline !== null) assert.ok((r.ratio ?? 0) > 0, `${r.scenario} has a ratio`);
   });
 });
