@@ -18,6 +18,7 @@ import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
 import { resolveTemporalBinary, withBinaryHint } from '../infra/temporal-binaries.ts';
 import { connectClient } from '../infra/temporal-connection.ts';
+import { startLinkSweeper } from '../worker/link-sweeper.ts';
 import { buildWorker } from '../worker/run.ts';
 
 const EMBEDDED_PG_PORT = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
@@ -103,6 +104,8 @@ try {
   const codec = new EncryptionCodec(parseKeyRing(secrets.payloadKeys));
   const worker = await buildWorker(runtimeConfig, temporalAddress, db, logger, codec);
   const running = worker.run();
+  const sweeper = startLinkSweeper(db, logger);
+  cleanups.push(() => sweeper.stop());
   cleanups.push(async () => {
     worker.shutdown();
     await running;

@@ -6,6 +6,7 @@ import { createLogger } from '../common/logger.ts';
 import { createDb } from '../db/client.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
+import { startLinkSweeper } from './link-sweeper.ts';
 import { buildWorker } from './run.ts';
 
 try {
@@ -25,8 +26,10 @@ try {
   const db = createDb(config.databaseUrl);
   const codec = new EncryptionCodec(parseKeyRing(resolveSecrets(config).payloadKeys));
   const worker = await buildWorker(config, config.temporal.address, db, logger, codec);
+  const sweeper = startLinkSweeper(db, logger);
   logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker running');
   await worker.run();
+  await sweeper.stop();
   await db.$disconnect();
   logger.info('worker stopped');
 } catch (err) {

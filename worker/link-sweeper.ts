@@ -1,0 +1,38 @@
+import type { Logger } from '../common/logger.ts';
+import type { Db } from '../db/client.ts';
+
+/**
+ * Marks windows whose deadline has passed as expired in the read model, every `intervalMs`.
+ * Downloads are refused at the deadline anyway (the API checks `expires_at` first); this keeps
+ * what partners and operations see just as exact when thousands of windows end in the same
+ * minute and their workflows' timers are still queued. Each workflow still records the end when
+ * its timer fires; that write changes only rows that are still active, so the two never disagree.
+ * Any number of workers may run it: the UPDATE is idempotent.
+ */
+export function startLinkSweeper(db: Db, logger: Logger, intervalMs = 1000): { stop(): Promise<void> } {
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  const sweep = async () => {
+    try {
+      const marked = await db.$executeRaw`
+        UPDATE download_links
+           SET status = 'expired', end_reason = 'time', ended_at = now()
+         WHERE status = 'active' AND expires_at <= now()`;
+      if (marked > 0) logger.debug({ marked }, 'expired download windows marked');
+    } catch (err) {
+      // The database may be away for a while; the next sweep tries again.
+      logger.warn({ err: (err as Error).message }, 'link sweep failed');
+    }
+  };
+  const timer = setInterval(() => {
+    if (!stopped) running = running.then(sweep);
+  }, intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
