@@ -15,7 +15,7 @@ try {
     throw new ConfigError('`npm run api` needs DATABASE_URL and TEMPORAL_ADDRESS; for everything embedded on one machine use `npm start`.');
   }
   const logger = createLogger({ level: config.logLevel, name: 'api' });
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, { poolSize: config.databasePoolSize });
   const secrets = resolveSecrets(config);
   const codec = new EncryptionCodec(parseKeyRing(secrets.payloadKeys));
   const temporal = await connectClient(config, config.temporal.address, codec);

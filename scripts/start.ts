@@ -94,7 +94,7 @@ try {
   }
   const runtimeConfig = { ...config, databaseUrl, temporal: { ...config.temporal, address: temporalAddress, uiUrl } };
 
-  const db = createDb(databaseUrl);
+  const db = createDb(databaseUrl, { poolSize: config.databasePoolSize });
   cleanups.push(() => db.$disconnect());
   const secrets = resolveSecrets(runtimeConfig);
   const demo = await seedDemo(db, secrets.demoSeed);

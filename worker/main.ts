@@ -23,7 +23,7 @@ try {
     // The worker's own signal handling drains it on SIGINT/SIGTERM.
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
-  const db = createDb(config.databaseUrl);
+  const db = createDb(config.databaseUrl, { poolSize: config.databasePoolSize });
   const codec = new EncryptionCodec(parseKeyRing(resolveSecrets(config).payloadKeys));
   const worker = await buildWorker(config, config.temporal.address, db, logger, codec);
   const sweeper = startLinkSweeper(db, logger);
