@@ -35,7 +35,8 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
   }
 }
 
-const stack = await startChaosStack({ linkTtl: '60s', paymentDeadline: '20s' });
+// Windows must outlive the restart phase (its outage plus the calls that wait out their deadlines).
+const stack = await startChaosStack({ linkTtl: quick ? '60s' : '120s', paymentDeadline: '20s' });
 const tally = newTally();
 const http = httpClient(stack.apiBase, tally);
 const p0 = stack.demo.partners[0]!;
