@@ -28,6 +28,7 @@ import { freePort } from '../infra/ports.ts';
 import { ensureSearchAttributes } from '../infra/search-attributes.ts';
 import { devServerEnvironment } from '../test/helpers/temporal.ts';
 import { counterWorkflow, incrementUpdate, noopActivitiesWorkflow } from './baseline-workflows.ts';
+import { pct, until } from '../infra/waiting.ts';
 import { startService, type ProcessStats, type ServiceProcess } from '../infra/processes.ts';
 import { summariseProfile } from './profile.ts';
 
@@ -75,16 +76,7 @@ async function pool(count: number, concurrency: number, job: (i: number) => Prom
   );
   return latencies;
 }
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
 const round = (x: number, digits = 1) => +x.toFixed(digits);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutMs / 1000} s`);
-    await sleep(200);
-  }
-}
 
 // ---- the stack under test
 const scratch = mkdtempSync(path.join(tmpdir(), 'csp-bench-'));

@@ -1,6 +1,7 @@
 // The load's HTTP side: every call is counted, every answer's status kept, and writes are retried
 // the way a careful caller would (same Idempotency-Key) until acknowledged or given up.
 import { randomUUID } from 'node:crypto';
+import { sleep } from '../infra/waiting.ts';
 
 export interface Tally {
   attempted: number;
@@ -23,7 +24,6 @@ export interface Reply {
   body: Record<string, unknown>;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function httpClient(base: string, tally: Tally) {
   async function once(op: string, method: string, path: string, options: { key?: string; body?: unknown; idempotencyKey?: string; raw?: string; headers?: Record<string, string> } = {}): Promise<Reply | null> {
@@ -86,5 +86,3 @@ export function httpClient(base: string, tally: Tally) {
 }
 
 export type HttpClient = ReturnType<typeof httpClient>;
-
-export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;

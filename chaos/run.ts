@@ -9,7 +9,8 @@ import { signPaymentWebhook } from '../api/services/webhooks.ts';
 import { PROJECT_ROOT } from '../infra/paths.ts';
 import { LocalPaymentProvider } from '../providers/payments.ts';
 import { checkCases, checkLinks, checkOrders, type Check } from './checks.ts';
-import { httpClient, newTally, pct, type Reply } from './http.ts';
+import { pct, sleep, until } from '../infra/waiting.ts';
+import { httpClient, newTally, type Reply } from './http.ts';
 import { startChaosStack } from './stack.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -24,16 +25,8 @@ const BUDGET = {
   outageSeconds: quick ? 6 : 15,
 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const started = Date.now();
 const log = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}`);
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutMs / 1000} s`);
-    await sleep(250);
-  }
-}
 
 // Windows must outlive the restart phase (its outage plus the calls that wait out their deadlines).
 const stack = await startChaosStack({ linkTtl: quick ? '60s' : '120s', paymentDeadline: '20s' });

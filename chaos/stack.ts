@@ -18,8 +18,8 @@ import { freePort } from '../infra/ports.ts';
 import { startService, type ServiceProcess } from '../infra/processes.ts';
 import { ensureSearchAttributes } from '../infra/search-attributes.ts';
 import { resolveTemporalBinary } from '../infra/temporal-binaries.ts';
+import { sleep } from '../infra/waiting.ts';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ChaosSettings {
   linkTtl: string;

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, WorkflowUpdateStage, type Client } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client } from '@temporalio/client';
 import { isDependencyOutage } from '../../infra/outage.ts';
 import { v5 as uuidv5 } from 'uuid';
 import type { z } from 'zod';
@@ -246,7 +246,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
         applied = await rpc(() => update.result()).then(
           () => true,
           (err: unknown) => {
-            if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError || isDependencyOutage(err)) return false;
+            if (isDependencyOutage(err)) return false; // includes the update call's own deadline
             throw err;
           },
         );

@@ -7,6 +7,7 @@ import { workflowIds } from '../../common/messages.ts';
 import type { keysAndDownloadsBody } from '../../common/schemas.ts';
 import type { Caller } from '../../db/api-keys.ts';
 import { isUniqueViolation, type Db } from '../../db/client.ts';
+import { expireLapsedWindows } from '../../db/links.ts';
 import type { DownloadLink, ProductVariant } from '../../generated/prisma/client.ts';
 import type { linkWorkflow } from '../../workflows/link.ts';
 import type { Secrets } from '../context.ts';
@@ -45,14 +46,6 @@ export function createSoftwareService(deps: { db: Db; temporal: Client; config: 
     return sub;
   }
 
-  /** Ends windows whose deadline has passed in the read model, so they never block a new one. */
-  async function closeLapsedWindows(subscriptionId: string) {
-    await db.downloadLink.updateMany({
-      where: { subscriptionId, status: 'active', expiresAt: { lte: new Date() } },
-      data: { status: 'expired', endReason: 'time', endedAt: new Date() },
-    });
-  }
-
   return {
     async list(caller: Caller, customerId: string) {
       const customer = await customers.get(caller, customerId);
@@ -74,7 +67,7 @@ export function createSoftwareService(deps: { db: Db; temporal: Client; config: 
 
     async get(caller: Caller, customerId: string, subscriptionId: string) {
       const sub = await subscriptionFor(caller, customerId, subscriptionId);
-      await closeLapsedWindows(sub.id);
+      await expireLapsedWindows(db, sub.id);
       const isAdmin = caller.role === 'admin_agent';
       const [key, links] = await Promise.all([
         isAdmin ? db.productKey.findUnique({ where: { subscriptionId: sub.id } }) : null,
@@ -123,7 +116,7 @@ export function createSoftwareService(deps: { db: Db; temporal: Client; config: 
       const key = await db.productKey.findUnique({ where: { subscriptionId: sub.id } });
       if (!key || key.status !== 'active') throw problems.conflict('This software has no active product key.');
 
-      await closeLapsedWindows(sub.id);
+      await expireLapsedWindows(db, sub.id);
       let link = await db.downloadLink.findFirst({ where: { subscriptionId: sub.id, variantId: variant.id, status: 'active' } });
       if (!link) {
         const linkId = randomUUID();
