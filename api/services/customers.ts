@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
 import type { createCustomerBody } from '../../common/schemas.ts';
 import type { Caller } from '../../db/api-keys.ts';
@@ -7,11 +8,16 @@ import { problems } from '../problem.ts';
 import { audit } from './audit.ts';
 import { partnerScope } from './scope.ts';
 
-type Customer = { id: string; domain: string; companyName: string; createdAt: Date };
+type Customer = { id: string; partnerId: string; domain: string; companyName: string; createdAt: Date };
 
 const view = (c: Customer) => ({ id: c.id, domain: c.domain, companyName: c.companyName, createdAt: c.createdAt.toISOString() });
 
 export function createCustomerService(db: Db) {
+  // A customer row never changes once created (nothing updates or deletes it), so a row read once
+  // stays true; the partner check is still made on every call. Only hits are kept: a customer
+  // created through another API process is found in the database.
+  const known = new LRUCache<string, Customer>({ max: 10_000 });
+
   return {
     async create(caller: Caller, body: z.infer<typeof createCustomerBody>) {
       if (!caller.partnerId) throw problems.forbidden('Only partner agents create customers.');
@@ -34,9 +40,14 @@ export function createCustomerService(db: Db) {
     },
 
     /** The caller's customer, or 404 (also for another partner's customer). */
-    async get(caller: Caller, customerId: string) {
-      const customer = await db.customer.findFirst({ where: { id: customerId, ...partnerScope(caller) } });
-      if (!customer) throw problems.notFound('customer');
+    async get(caller: Caller, customerId: string): Promise<Customer> {
+      let customer = known.get(customerId);
+      if (!customer) {
+        customer = (await db.customer.findUnique({ where: { id: customerId } })) ?? undefined;
+        if (customer) known.set(customerId, customer);
+      }
+      const scope = partnerScope(caller);
+      if (!customer || (scope.partnerId && customer.partnerId !== scope.partnerId)) throw problems.notFound('customer');
       return customer;
     },
 

@@ -12,14 +12,15 @@ import { Prisma, type Db } from '../../db/client.ts';
 import { persistOrder } from '../../db/orders.ts';
 import type { purchaseWorkflow } from '../../workflows/purchase.ts';
 import { problems, type FieldError } from '../problem.ts';
-import { audit } from './audit.ts';
 import type { CustomerService } from './customers.ts';
+import { createProductLookup } from './products.ts';
 import { partnerScope } from './scope.ts';
 
 const money = (amount: Prisma.Decimal, currency: string) => ({ amount: amount.toFixed(2), currency });
 
 export function createOrderService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService }) {
   const { db, temporal, config, customers } = deps;
+  const productsById = createProductLookup(db);
 
   return {
     /**
@@ -29,9 +30,8 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
      */
     async create(caller: Caller, customerId: string, body: z.infer<typeof createOrderBody>, idempotencyKey: string | undefined) {
       const productIds = [...new Set(body.lineItems.map((l) => l.productId))];
-      // Independent reads in parallel: this request is bound by its round trips.
-      const [customer, productRows] = await Promise.all([customers.get(caller, customerId), db.product.findMany({ where: { id: { in: productIds } } })]);
-      const products = new Map(productRows.map((p) => [p.id, p]));
+      // Independent reads in parallel; both are usually answered from memory.
+      const [customer, products] = await Promise.all([customers.get(caller, customerId), productsById(productIds)]);
       const errors: FieldError[] = [];
       body.lineItems.forEach((line, i) => {
         const product = products.get(line.productId);
@@ -65,8 +65,10 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
         lineItems,
         paymentConfirmationDeadlineMs: config.paymentConfirmationDeadlineMs,
       };
-      const status = await persistOrder(db, input);
-      const started = temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
+      // Recorded first, so the order is readable the moment it is acknowledged; then started. Both
+      // are idempotent on the order id, so a retry after a failure completes whatever is missing.
+      const status = await persistOrder(db, input, { agentId: caller.agentId, partnerId: caller.partnerId, data: { customerId, total: { ...input.total }, lines: lineItems.length } });
+      await temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
         temporal.workflow.start<typeof purchaseWorkflow>('purchaseWorkflow', {
           taskQueue: config.temporal.taskQueue,
           workflowId: workflowIds.order(orderId),
@@ -84,7 +86,6 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
         if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return undefined;
         throw err;
       });
-      await Promise.all([started, audit(db, caller, 'order.create', { type: 'order', id: orderId }, { customerId, total: { ...input.total }, lines: lineItems.length })]);
       return { orderId, status };
     },
 

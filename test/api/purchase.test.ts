@@ -95,6 +95,12 @@ describe('purchase through the API (dev server, PostgreSQL)', () => {
     assert.equal(runs.length, 1, 'exactly one workflow run');
     assert.equal(await stack.database.db.order.count({ where: { customerId } }), 1);
     assert.equal(await stack.database.db.providerPayment.count({ where: { reference: orderId } }), 1);
+    // The API and the workflow both record the order; its creation is audited once, with who did it.
+    const audits = await stack.database.db.auditEvent.findMany({ where: { action: 'order.create', targetId: orderId } });
+    assert.equal(audits.length, 1);
+    const adminKey = await stack.database.db.apiKey.findUniqueOrThrow({ where: { prefix: admin.split('_')[1]! } });
+    assert.equal(audits[0]!.agentId, adminKey.agentId);
+    assert.deepEqual(audits[0]!.data, { customerId, total: { amount: '6083.00', currency: 'USD' }, lines: 2 });
 
     const changed = await request(stack.app)
       .post(`/v1/customers/${customerId}/orders`)
@@ -114,6 +120,17 @@ describe('purchase through the API (dev server, PostgreSQL)', () => {
     assert.equal((await request(stack.app).get(`/v1/orders/${created.body.orderId}`).set(bearer(otherSales))).status, 404);
     assert.equal((await request(stack.app).get(`/v1/customers/${customerId}/software`).set(bearer(otherSales))).status, 404);
     assert.equal((await request(stack.app).get(`/v1/customers/${customerId}`).set(bearer(otherSales))).status, 404);
+  });
+
+  test('takes orders for a product added to the catalog a moment ago', async () => {
+    const customerId = stack.demo.partners[0]!.customers[0]!.id;
+    const unknown = await request(stack.app).post(`/v1/customers/${customerId}/orders`).set(bearer(admin)).send({ lineItems: [{ productId: 'visio-2024-new', quantity: 1 }], paymentMethod: 'pm_card_ok' });
+    assert.equal(unknown.status, 422);
+    await stack.database.db.product.create({ data: { id: 'visio-2024-new', name: 'Visio 2024 (new)', description: 'Added while the API runs', unitPrice: '580.00', currency: 'USD' } });
+    const ordered = await request(stack.app).post(`/v1/customers/${customerId}/orders`).set(bearer(admin)).send({ lineItems: [{ productId: 'visio-2024-new', quantity: 2 }], paymentMethod: 'pm_card_ok' });
+    assert.equal(ordered.status, 202, JSON.stringify(ordered.body));
+    const order = await stack.database.db.order.findUniqueOrThrow({ where: { id: ordered.body.orderId } });
+    assert.equal(order.totalAmount.toFixed(2), '1160.00');
   });
 
   test('rejects unknown products with a 422 naming each bad line, and orders nothing', async () => {
