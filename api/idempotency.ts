@@ -7,6 +7,13 @@ import { HttpProblem, problems } from './problem.ts';
 
 const REPLAYED_HEADERS = ['location', 'content-type'];
 const WAIT_FOR_FIRST_MS = 15_000;
+/**
+ * How long a first request may hold its key. Every idempotent route finishes well within it (its
+ * Temporal calls have 10 s deadlines). Past it, the first request's process is taken to have died
+ * between claiming the key and answering, and a retry runs the request instead of waiting on it
+ * forever: the routes derive what they create from the key, so running twice creates nothing twice.
+ */
+export const IDEMPOTENCY_LEASE_MS = 120_000;
 
 function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
@@ -26,7 +33,8 @@ function requestHash(req: Request): string {
  * Idempotency-Key (API.md): the first request with a key runs and its 2xx answer is stored; the
  * same key with the same body gets that answer again, with another body 422. A concurrent
  * duplicate waits for the first to finish instead of running twice. Non-2xx answers are not kept,
- * so a corrected retry may reuse the key.
+ * so a corrected retry may reuse the key. A claim is stamped (created_at) and only its holder may
+ * settle it, so a first request that wakes up after its key was taken over changes nothing.
  */
 export function idempotency(db: Db): RequestHandler {
   return async (req, res, next) => {
@@ -40,11 +48,13 @@ export function idempotency(db: Db): RequestHandler {
     const hash = requestHash(req);
     res.locals.idempotencyKey = key;
 
+    const stamp = new Date();
     const claimed = await db.idempotencyRecord.createMany({
-      data: [{ agentId: caller.agentId, key, method: req.method, path: req.originalUrl, requestHash: hash }],
+      data: [{ agentId: caller.agentId, key, method: req.method, path: req.originalUrl, requestHash: hash, createdAt: stamp }],
       skipDuplicates: true,
     });
-    if (claimed.count === 0) return replay(db, caller.agentId, key, hash, res, next);
+    if (claimed.count === 0 && (await replay(db, caller.agentId, key, hash, stamp, res, next)) === 'answered') return;
+    const mine = { agentId: caller.agentId, key, createdAt: stamp };
 
     const send = res.json.bind(res);
     let settled = false;
@@ -53,12 +63,12 @@ export function idempotency(db: Db): RequestHandler {
       settled = true;
       if (status >= 200 && status < 300) {
         const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.getHeader(h) ? [[h, String(res.getHeader(h))]] : [])));
-        await db.idempotencyRecord.update({
-          where: { agentId_key: { agentId: caller.agentId, key } },
+        await db.idempotencyRecord.updateMany({
+          where: mine,
           data: { responseStatus: status, responseHeaders: headers, responseBody: (body ?? null) as Prisma.InputJsonValue, completedAt: new Date() },
         });
       } else {
-        await db.idempotencyRecord.delete({ where: { agentId_key: { agentId: caller.agentId, key } } });
+        await db.idempotencyRecord.deleteMany({ where: mine });
       }
     };
     res.json = (body: unknown) => {
@@ -82,28 +92,38 @@ declare module 'express-serve-static-core' {
   }
 }
 
-async function replay(db: Db, agentId: string, key: string, hash: string, res: Response, next: (err?: unknown) => void) {
+/** Answers from the stored record (or with an error), or takes over a claim whose lease ran out: 'mine'. */
+async function replay(db: Db, agentId: string, key: string, hash: string, stamp: Date, res: Response, next: (err?: unknown) => void): Promise<'answered' | 'mine'> {
   const deadline = Date.now() + WAIT_FOR_FIRST_MS;
   for (;;) {
     const record = await db.idempotencyRecord.findUnique({ where: { agentId_key: { agentId, key } } });
     if (!record) {
-      return next(problems.conflict('The first request with this Idempotency-Key failed; send the request again.'));
+      next(problems.conflict('The first request with this Idempotency-Key failed; send the request again.'));
+      return 'answered';
     }
     if (record.requestHash !== hash) {
-      return next(
+      next(
         new HttpProblem(422, 'Unprocessable Content', 'This Idempotency-Key was already used with a different request body.', {
           errors: [{ path: 'Idempotency-Key', message: 'reused with a different request' }],
         }),
       );
+      return 'answered';
     }
     if (record.completedAt && record.responseStatus) {
       for (const [h, v] of Object.entries((record.responseHeaders ?? {}) as Record<string, string>)) res.setHeader(h, v);
       res.setHeader('Idempotent-Replayed', 'true');
       res.status(record.responseStatus).json(record.responseBody);
-      return;
+      return 'answered';
+    }
+    if (!record.completedAt && record.createdAt.getTime() < stamp.getTime() - IDEMPOTENCY_LEASE_MS) {
+      // Compare-and-set on the old stamp: of several retries, one takes the key over.
+      const taken = await db.idempotencyRecord.updateMany({ where: { agentId, key, completedAt: null, createdAt: record.createdAt }, data: { createdAt: stamp } });
+      if (taken.count === 1) return 'mine';
+      continue;
     }
     if (Date.now() > deadline) {
-      return next(new HttpProblem(409, 'Conflict', 'A request with this Idempotency-Key is still being processed; retry shortly.', { headers: { 'Retry-After': '1' } }));
+      next(new HttpProblem(409, 'Conflict', 'A request with this Idempotency-Key is still being processed; retry shortly.', { headers: { 'Retry-After': '1' } }));
+      return 'answered';
     }
     await new Promise((r) => setTimeout(r, 50));
   }

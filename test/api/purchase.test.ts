@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { IDEMPOTENCY_LEASE_MS } from '../../api/idempotency.ts';
 import { signPaymentWebhook } from '../../api/services/webhooks.ts';
+import { Prisma } from '../../db/client.ts';
 import { workflowIds } from '../../common/messages.ts';
 import { PRODUCT_KEY_PATTERN } from '../../providers/keys.ts';
 import { LocalPaymentProvider } from '../../providers/payments.ts';
@@ -109,6 +111,30 @@ describe('purchase through the API (dev server, PostgreSQL)', () => {
       .send({ ...orderBody, paymentMethod: 'pm_async' });
     assert.equal(changed.status, 422);
     assert.equal(changed.headers['content-type'], 'application/problem+json; charset=utf-8');
+  });
+
+  test('a retry takes over an Idempotency-Key whose first request died before answering, and places the order once', async () => {
+    const customerId = await newCustomer(admin, 'adatum-crash.com');
+    const send = () => request(stack.app).post(`/v1/customers/${customerId}/orders`).set(bearer(admin)).set('Idempotency-Key', 'died-mid-way').send(orderBody);
+    const first = await send();
+    assert.equal(first.status, 202);
+    // What an API process killed after starting the workflow but before storing its answer leaves behind.
+    const adminKey = await stack.database.db.apiKey.findUniqueOrThrow({ where: { prefix: admin.split('_')[1]! } });
+    const where = { agentId_key: { agentId: adminKey.agentId, key: 'died-mid-way' } };
+    await stack.database.db.idempotencyRecord.update({
+      where,
+      data: { completedAt: null, responseStatus: null, responseBody: Prisma.DbNull, responseHeaders: Prisma.DbNull, createdAt: new Date(Date.now() - IDEMPOTENCY_LEASE_MS - 1000) },
+    });
+    const retried = await send();
+    assert.equal(retried.status, 202, JSON.stringify(retried.body));
+    assert.equal(retried.body.orderId, first.body.orderId);
+    assert.equal(retried.headers.location, first.headers.location);
+    const record = await stack.database.db.idempotencyRecord.findUniqueOrThrow({ where });
+    assert.ok(record.completedAt, 'the retry stored its answer');
+    assert.equal(await stack.database.db.order.count({ where: { customerId } }), 1);
+    const runs = [];
+    for await (const wf of stack.client.workflow.list({ query: `WorkflowId = '${workflowIds.order(first.body.orderId)}'` })) runs.push(wf);
+    assert.equal(runs.length, 1, 'exactly one workflow run');
   });
 
   test('answers 404 to another partner’s agent, for the customer and for the order', async () => {
