@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { durationSchema } from './durations.ts';
-import { TASK_QUEUE } from './messages.ts';
+import { interactiveTaskQueue, TASK_QUEUE } from './messages.ts';
 
 const optionalText = z
   .string()
@@ -44,6 +44,8 @@ const envSchema = z.object({
   CONSOLE_SESSION_TTL: durationSchema.default(12 * 3600 * 1000),
   WORKER_METRICS_ADDRESS: optionalText.pipe(z.string().regex(/^[^:]+:\d{1,5}$/, 'host:port').optional()),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(250),
+  WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(64).default(1),
+  WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(10),
   METRICS_ADDRESS: optionalText.pipe(z.string().regex(/^[^:]+:\d{1,5}$/, 'host:port').optional()),
 });
 
@@ -70,6 +72,8 @@ export interface Config {
     address: string | undefined;
     namespace: string;
     taskQueue: string;
+    /** Links and refund cases (see interactiveTaskQueue). */
+    interactiveTaskQueue: string;
     apiKey: string | undefined;
     tls: TlsFiles | undefined;
     uiUrl: string | undefined;
@@ -93,6 +97,12 @@ export interface Config {
    * an evicted workflow is replayed from its short history when its next task comes.
    */
   workerMaxCachedWorkflows: number;
+  workerWorkflowThreads: number;
+  /**
+   * Activities each queue's worker runs at once. Past this they wait in Temporal, durably, instead
+   * of in the worker's event loop, where a burst of purchases would delay every download and decision.
+   */
+  workerActivitySlots: number;
   /** When set, the API serves /metrics only on this internal `host:port`, not on its public port. */
   metricsAddress: string | undefined;
 }
@@ -128,6 +138,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
+      interactiveTaskQueue: interactiveTaskQueue(e.TEMPORAL_TASK_QUEUE),
       apiKey: e.TEMPORAL_API_KEY,
       tls: wantsTls
         ? {
@@ -156,5 +167,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS,
     metricsAddress: e.METRICS_ADDRESS,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    workerWorkflowThreads: e.WORKER_WORKFLOW_THREADS,
+    workerActivitySlots: e.WORKER_ACTIVITY_SLOTS,
   };
 }

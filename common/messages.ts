@@ -6,6 +6,15 @@ import type { CommentRequest, DecisionRequest, DownloadGrant, LinkState, OrderSt
 
 export const TASK_QUEUE = 'csp-onprem';
 
+/**
+ * Download links and refund cases answer people waiting on an HTTP request (a download, a
+ * decision), so they run on a queue of their own, served by its own worker slots: a backlog of
+ * purchases (which callers poll for) does not queue in front of them. Purchases stay on TASK_QUEUE.
+ * Workers serve every workflow type on both queues, so windows and cases started on TASK_QUEUE
+ * before this split run on to their end.
+ */
+export const interactiveTaskQueue = (taskQueue: string) => `${taskQueue}-interactive`;
+
 export const workflowIds = {
   order: (orderId: string) => `order-${orderId}`,
   link: (linkId: string) => `link-${linkId}`,

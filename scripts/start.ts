@@ -19,7 +19,7 @@ import { resolveSecrets } from '../infra/secrets.ts';
 import { resolveTemporalBinary, withBinaryHint } from '../infra/temporal-binaries.ts';
 import { connectClient } from '../infra/temporal-connection.ts';
 import { startLinkSweeper } from '../worker/link-sweeper.ts';
-import { buildWorker } from '../worker/run.ts';
+import { buildWorkers } from '../worker/run.ts';
 
 const EMBEDDED_PG_PORT = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
 const EMBEDDED_TEMPORAL_PORT = Number(process.env.EMBEDDED_TEMPORAL_PORT ?? 7233);
@@ -102,12 +102,12 @@ try {
   writeFileSync(keysFile, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
 
   const codec = new EncryptionCodec(parseKeyRing(secrets.payloadKeys));
-  const worker = await buildWorker(runtimeConfig, temporalAddress, db, logger, codec);
-  const running = worker.run();
+  const workers = await buildWorkers(runtimeConfig, temporalAddress, db, logger, codec);
+  const running = workers.run();
   const sweeper = startLinkSweeper(db, logger);
   cleanups.push(() => sweeper.stop());
   cleanups.push(async () => {
-    worker.shutdown();
+    workers.shutdown();
     await running;
   });
 

@@ -7,7 +7,7 @@ import { createDb } from '../db/client.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
 import { startLinkSweeper } from './link-sweeper.ts';
-import { buildWorker } from './run.ts';
+import { buildWorkers } from './run.ts';
 
 try {
   const config = loadConfig();
@@ -25,10 +25,10 @@ try {
   });
   const db = createDb(config.databaseUrl, { poolSize: config.databasePoolSize });
   const codec = new EncryptionCodec(parseKeyRing(resolveSecrets(config).payloadKeys));
-  const worker = await buildWorker(config, config.temporal.address, db, logger, codec);
+  const workers = await buildWorkers(config, config.temporal.address, db, logger, codec);
   const sweeper = startLinkSweeper(db, logger);
-  logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker running');
-  await worker.run();
+  logger.info({ taskQueues: [config.temporal.taskQueue, config.temporal.interactiveTaskQueue], namespace: config.temporal.namespace }, 'worker running');
+  await workers.run();
   await sweeper.stop();
   await db.$disconnect();
   logger.info('worker stopped');

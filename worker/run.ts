@@ -1,5 +1,4 @@
 import type { PayloadCodec } from '@temporalio/common';
-import type { Worker } from '@temporalio/worker';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Db } from '../db/client.ts';
@@ -7,10 +6,10 @@ import { createProviders } from '../providers/index.ts';
 import { connectClient, connectWorkerConnection } from '../infra/temporal-connection.ts';
 import { ensureSearchAttributes } from '../infra/search-attributes.ts';
 import { prebuiltWorkflowBundle } from '../infra/workflow-bundle.ts';
-import { createWorker } from './worker.ts';
+import { createWorkerGroup, type WorkerGroup } from './worker.ts';
 
-/** Connects, makes sure the namespace knows our search attributes, and builds the worker. */
-export async function buildWorker(config: Config, address: string, db: Db, logger: Logger, codec: PayloadCodec): Promise<Worker> {
+/** Connects, makes sure the namespace knows our search attributes, and builds the workers. */
+export async function buildWorkers(config: Config, address: string, db: Db, logger: Logger, codec: PayloadCodec): Promise<WorkerGroup> {
   const client = await connectClient(config, address);
   try {
     const added = await ensureSearchAttributes(client.connection, config.temporal.namespace);
@@ -22,9 +21,10 @@ export async function buildWorker(config: Config, address: string, db: Db, logge
     await client.connection.close();
   }
   const [connection, workflowBundle] = await Promise.all([connectWorkerConnection(config, address), prebuiltWorkflowBundle()]);
-  return createWorker({
+  return createWorkerGroup({
     workflowBundle,
-    options: { maxCachedWorkflows: config.workerMaxCachedWorkflows },
+    maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    options: { workflowThreadPoolSize: config.workerWorkflowThreads, maxConcurrentActivityTaskExecutions: config.workerActivitySlots },
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,

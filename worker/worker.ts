@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
+import { interactiveTaskQueue } from '../common/messages.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -27,4 +28,41 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     ...(setup.codec ? { dataConverter: { payloadCodecs: [setup.codec] } } : {}),
     ...setup.options,
   });
+}
+
+/** The service's workers: one per task queue (purchases, and links with refund cases), run and stopped together. */
+export interface WorkerGroup {
+  workers: Worker[];
+  /** Resolves when every worker has stopped; if one fails, the others are shut down and its error is thrown. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/**
+ * Both workers register every workflow and activity, so either queue can finish what was started
+ * on it. The sticky cache is shared out between them, so the process holds what one worker held.
+ */
+export async function createWorkerGroup(setup: WorkerSetup & { maxCachedWorkflows?: number }): Promise<WorkerGroup> {
+  const { maxCachedWorkflows, ...rest } = setup;
+  const cache = maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: maxCachedWorkflows === 0 ? 0 : Math.max(2, Math.ceil(maxCachedWorkflows / 2)) };
+  const workers = await Promise.all(
+    [setup.taskQueue, interactiveTaskQueue(setup.taskQueue)].map((taskQueue) => createWorker({ ...rest, taskQueue, options: { ...cache, ...rest.options } })),
+  );
+  const shutdown = () => {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  return {
+    workers,
+    shutdown,
+    async run() {
+      const runs = workers.map((w) => w.run());
+      try {
+        await Promise.all(runs);
+      } catch (err) {
+        shutdown();
+        await Promise.allSettled(runs);
+        throw err;
+      }
+    },
+  };
 }

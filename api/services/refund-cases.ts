@@ -154,7 +154,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       try {
         await rpc(() =>
           temporal.workflow.start<typeof refundCaseWorkflow>('refundCaseWorkflow', {
-            taskQueue: config.temporal.taskQueue,
+            taskQueue: config.temporal.interactiveTaskQueue,
             workflowId: workflowIds.refundCase(caseId),
             args: [input],
             workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

@@ -144,7 +144,7 @@ export function createSoftwareService(deps: { db: Db; temporal: Client; config: 
           try {
             await temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
               temporal.workflow.start<typeof linkWorkflow>('linkWorkflow', {
-                taskQueue: config.temporal.taskQueue,
+                taskQueue: config.temporal.interactiveTaskQueue,
                 workflowId: link!.workflowId,
                 args: [input],
                 workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,

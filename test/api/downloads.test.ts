@@ -140,4 +140,26 @@ describe('keys and downloads through the API (dev server, PostgreSQL)', () => {
     assert.match(metrics, /csp_http_requests_total\{method="POST",route="\/v1\/customers\/:customerId\/software\/:subscriptionId\/keys-and-downloads",status="200"\}/);
     assert.match(metrics, /csp_orders\{status="active"\} [1-9]/);
   });
+
+  test('keeps counting downloads while no worker serves purchases: links have a task queue of their own', async () => {
+    const opened = await keysAndDownloads(admin, { ...VARIANT, language: 'German' });
+    assert.equal(opened.status, 200, JSON.stringify(opened.body));
+    const link = await stack.client.workflow.getHandle(workflowIds.link(opened.body.download.linkId)).describe();
+    assert.equal(link.taskQueue, stack.config.temporal.interactiveTaskQueue);
+
+    // A purchase backlog can only be as bad as no purchase worker at all.
+    const purchases = stack.workers()!.workers.find((w) => w.options.taskQueue === stack.config.temporal.taskQueue)!;
+    purchases.shutdown();
+    await eventually(async () => purchases.getState(), (s) => s === 'STOPPED');
+    const order = await request(stack.app).post(`/v1/customers/${customerId}/orders`).set(bearer(admin)).send({ lineItems: [{ productId: 'windows-server-2022-standard', quantity: 1 }], paymentMethod: 'pm_card_ok' });
+    assert.equal(order.status, 202);
+
+    const served = await request(stack.app).get(`/v1/downloads/${tokenOf(opened.body.download.url)}`);
+    assert.equal(served.status, 200);
+    const row = await stack.database.db.downloadLink.findUniqueOrThrow({ where: { id: opened.body.download.linkId } });
+    assert.equal(row.downloadsUsed, 1);
+    const stalled = await stack.database.db.order.findUniqueOrThrow({ where: { id: order.body.orderId } });
+    assert.equal(stalled.status, 'awaiting_payment', 'nothing served the purchase queue');
+  });
 });
+

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { EncryptionCodec, newKeyRingSpec, parseKeyRing } from '../../infra/payload-codec.ts';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../api/app.ts';
@@ -15,7 +14,7 @@ import { createLogger } from '../../common/logger.ts';
 import { seedDemo } from '../../db/demo.ts';
 import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
 import { createProviders } from '../../providers/index.ts';
-import { createWorker } from '../../worker/worker.ts';
+import { createWorkerGroup, type WorkerGroup } from '../../worker/worker.ts';
 import type { ActivityDeps } from '../../activities/index.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { devServerEnvironment, workflowBundle } from './temporal.ts';
@@ -32,7 +31,9 @@ export interface Stack {
   demo: Demo;
   secrets: { paymentWebhook: string; linkToken: string; demoSeed: string; payloadKeys: string };
   logLines: string[];
-  startWorker(deps?: Partial<ActivityDeps>): Promise<Worker>;
+  startWorker(deps?: Partial<ActivityDeps>): Promise<WorkerGroup>;
+  /** The running workers (one per task queue), if any. */
+  workers(): WorkerGroup | undefined;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -67,7 +68,7 @@ export async function startStack(label: string, env: Record<string, string> = {}
   const client = new Client({ connection: temporalEnv.connection, namespace: temporalEnv.namespace ?? 'default', dataConverter: { payloadCodecs: [codec] } });
   const app = createApp({ config, db: database.db, temporal: client, logger, secrets, metrics: createApiMetrics(database.db), codec });
 
-  let worker: Worker | undefined;
+  let worker: WorkerGroup | undefined;
   let running: Promise<void> | undefined;
   const stack: Stack = {
     app,
@@ -80,7 +81,7 @@ export async function startStack(label: string, env: Record<string, string> = {}
     secrets,
     logLines,
     async startWorker(deps = {}) {
-      worker = await createWorker({
+      worker = await createWorkerGroup({
         connection: temporalEnv.nativeConnection,
         namespace: temporalEnv.namespace ?? 'default',
         taskQueue: config.temporal.taskQueue,
@@ -91,8 +92,9 @@ export async function startStack(label: string, env: Record<string, string> = {}
       running = worker.run();
       return worker;
     },
+    workers: () => worker,
     async stopWorker() {
-      if (worker && worker.getState() === 'RUNNING') worker.shutdown();
+      worker?.shutdown();
       await running;
       worker = undefined;
     },
