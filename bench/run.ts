@@ -17,7 +17,7 @@ import { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { PurchaseInput } from '../common/domain.ts';
 import { durationSchema } from '../common/durations.ts';
-import { workflowIds } from '../common/messages.ts';
+import { interactiveTaskQueue, workflowIds } from '../common/messages.ts';
 import { createDb } from '../db/client.ts';
 import { seedDemo } from '../db/demo.ts';
 import { migrate } from '../db/migrate.ts';
@@ -146,6 +146,19 @@ const workerProc = await startService('worker/main.ts', sharedEnv, async () => {
 }, nodeArgs('worker'));
 let { proc: apiProc, base } = await startApiProcess();
 
+// The control arms of scenarios 1 and 3 (bench/bare-starter.ts): the same job through the least HTTP service.
+const barePort = await freePort();
+const bareBase = `http://127.0.0.1:${barePort}`;
+const bare = runs(1) || runs(3)
+  ? await startService('bench/bare-starter.ts', { ...sharedEnv, PORT: String(barePort) }, async () => {
+      try {
+        return (await fetch(`${bareBase}/ready`)).status === 200;
+      } catch {
+        return false;
+      }
+    })
+  : undefined;
+
 const baselineQueue = `${taskQueue}-baseline`;
 const baselineWorker = await Worker.create({
   connection: env.nativeConnection,
@@ -189,34 +202,52 @@ const delta = (before: ProcessStats, after: ProcessStats) => after.cpuSeconds - 
 if (runs(1)) {
   const rounds = 4;
   const perRound = Math.ceil(N / rounds);
-  let apiMs = 0;
-  let rawMs = 0;
+  const elapsed = { api: 0, bare: 0, raw: 0 };
   let apiCpu = 0;
   const workerBefore = workerProc.stats();
+  const timed = async (arm: keyof typeof elapsed, job: () => Promise<void>) => {
+    const t = performance.now();
+    await pool(perRound, C, job);
+    elapsed[arm] += performance.now() - t;
+  };
   for (let r = 0; r < rounds; r++) {
     const apiBefore = apiProc.stats();
-    let t = performance.now();
-    await pool(perRound, C, async () => {
+    await timed('api', async () => {
       await postOrder();
     });
-    apiMs += performance.now() - t;
     apiCpu += delta(apiBefore, apiProc.stats());
-    t = performance.now();
-    await pool(perRound, C, async () => {
+    await timed('bare', async () => {
+      const res = await fetch(`${bareBase}/start`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rawPurchaseInput()) });
+      await res.arrayBuffer();
+      if (res.status !== 202) throw new Error(`bare start answered ${res.status}`);
+    });
+    await timed('raw', async () => {
       const input = rawPurchaseInput();
       await client.workflow.start('purchaseWorkflow', { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
     });
-    rawMs += performance.now() - t;
   }
   const total = perRound * rounds;
-  const api = total / (apiMs / 1000);
-  const raw = total / (rawMs / 1000);
-  results.push({ scenario: 'order starts (per s)', figure: round(api), baseline: round(raw), ratio: round(api / raw, 2), goal: '≥ 0.9', errors: 0, n: total, concurrency: C });
+  const rate = (ms: number) => total / (ms / 1000);
+  const [api, bareRate, raw] = [rate(elapsed.api), rate(elapsed.bare), rate(elapsed.raw)];
+  results.push({
+    scenario: 'order starts (per s)',
+    figure: round(api),
+    baseline: round(raw),
+    ratio: round(api / raw, 2),
+    goal: '≥ 0.9',
+    errors: 0,
+    n: total,
+    concurrency: C,
+    bareHttpStartsPerSecond: round(bareRate),
+    bareHttpRatio: round(bareRate / raw, 2),
+    serviceVsBareHttpRatio: round(api / bareRate, 2),
+    note: 'bare HTTP = an Express server that only parses the body and starts the workflow (no auth, idempotency, validation or database)',
+  });
 
   // Every order of both kinds is the worker's work; wait until all of them are active.
   const apiOrders = total;
   await until('all orders active', async () => (await db.order.count({ where: { status: 'active' } })) >= apiOrders, 600_000);
-  await until('raw orders completed', async () => {
+  await until('raw and bare orders completed', async () => {
     const open = await client.workflow.count(`TaskQueue = "${taskQueue}" AND WorkflowType = "purchaseWorkflow" AND ExecutionStatus = "Running"`);
     return open.count === 0;
   }, 600_000);
@@ -225,15 +256,15 @@ if (runs(1)) {
   const api5 = apiProc.stats();
   results.push({
     scenario: 'resources per 1,000 orders',
-    figure: round((apiCpu / total) * 1000 + (workerCpu / (2 * total)) * 1000),
+    figure: round((apiCpu / total) * 1000 + (workerCpu / (3 * total)) * 1000),
     baseline: null,
     ratio: null,
     goal: 'report',
     apiCpuSecondsPer1000: round((apiCpu / total) * 1000),
-    workerCpuSecondsPer1000: round((workerCpu / (2 * total)) * 1000),
+    workerCpuSecondsPer1000: round((workerCpu / (3 * total)) * 1000),
     apiPeakRssMb: round(api5.peakRssMb),
     workerPeakRssMb: round(workerAfter.peakRssMb),
-    note: 'figure = API + worker CPU seconds per 1,000 orders; the worker ran the API orders and the raw ones',
+    note: 'figure = API + worker CPU seconds per 1,000 orders; the worker ran the API, bare-HTTP and raw orders',
   });
 }
 
@@ -300,10 +331,24 @@ if (runs(3)) {
     await handles[i % L]!.executeUpdate(incrementUpdate);
   });
   const rawSeconds = (performance.now() - t) / 1000;
+  // Control: the same counting through a bare HTTP server that also streams the same file.
+  const variant = await db.productVariant.findFirstOrThrow({ where: { productId: 'sql-server-2022-standard', version: '2022 RTM', language: 'English', fileType: 'ISO (x64)' } });
+  const bareCounters = await Promise.all(
+    Array.from({ length: L }, (_, i) => client.workflow.start(counterWorkflow, { taskQueue: baselineQueue, workflowId: `bench-bare-counter-${randomBytes(4).toString('hex')}-${i}`, args: [CAP] })),
+  );
+  const fileQuery = `variant=${encodeURIComponent(variant.id)}&file=${encodeURIComponent(variant.fileName)}&size=${variant.sizeBytes}`;
+  t = performance.now();
+  const bareLatencies = await pool(L * CAP, C, async (i) => {
+    const res = await fetch(`${bareBase}/download?workflow=${bareCounters[i % L]!.workflowId}&${fileQuery}`);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`bare download answered ${res.status}`);
+  });
+  const bareSeconds = (performance.now() - t) / 1000;
   const exact = tokens.every((tk) => served.get(tk) === CAP);
   const events = await db.downloadEvent.count();
   const apiRate = (L * CAP) / apiSeconds;
   const rawRate = (L * CAP) / rawSeconds;
+  const bareRate = (L * CAP) / bareSeconds;
   results.push({
     scenario: 'downloads (served per s)',
     figure: round(apiRate),
@@ -312,6 +357,11 @@ if (runs(3)) {
     goal: '≥ 0.7 and exact',
     p99Ms: round(pct(apiLatencies, 99)),
     baselineP99Ms: round(pct(rawLatencies, 99)),
+    bareHttpPerSecond: round(bareRate),
+    bareHttpP99Ms: round(pct(bareLatencies, 99)),
+    bareHttpRatio: round(bareRate / rawRate, 2),
+    serviceVsBareHttpRatio: round(apiRate / bareRate, 2),
+    note: 'bare HTTP = an Express server that counts on the same counter workflow and streams the same file, with no database, token or auth',
     exact,
     downloadEvents: events,
     links: L,
@@ -367,9 +417,9 @@ if (runs(4)) {
   // when thousands fire at once. Their lag: close time, less the linger after the end, less deadline.
   const ours = new Map((await db.downloadLink.findMany({ where: { createdAt: { gte: startedAt } }, select: { workflowId: true, expiresAt: true } })).map((l) => [l.workflowId, l.expiresAt.getTime()]));
   const linger = 30_000;
-  await until('every window workflow closed', async () => (await client.workflow.count(`WorkflowType = "linkWorkflow" AND ExecutionStatus = "Running" AND TaskQueue = "${taskQueue}"`)).count === 0, 30 * 60_000);
+  await until('every window workflow closed', async () => (await client.workflow.count(`WorkflowType = "linkWorkflow" AND ExecutionStatus = "Running" AND TaskQueue = "${interactiveTaskQueue(taskQueue)}"`)).count === 0, 30 * 60_000);
   const workflowLags: number[] = [];
-  for await (const wf of client.workflow.list({ query: `WorkflowType = "linkWorkflow" AND TaskQueue = "${taskQueue}"` })) {
+  for await (const wf of client.workflow.list({ query: `WorkflowType = "linkWorkflow" AND TaskQueue = "${interactiveTaskQueue(taskQueue)}"` })) {
     const deadline = ours.get(wf.workflowId);
     if (deadline !== undefined && wf.closeTime) workflowLags.push(wf.closeTime.getTime() - linger - deadline);
   }
@@ -401,6 +451,7 @@ if (runs(4)) {
 }
 
 await apiProc.stop();
+await bare?.stop();
 await workerProc.stop();
 const profiles = values.profile
   ? Object.fromEntries(

@@ -1,0 +1,43 @@
+// The control arms of bench scenarios 1 and 3: the least an HTTP service can do for the same job,
+// with no auth, idempotency, validation or database. Service vs control is what our API costs;
+// control vs raw SDK is what any HTTP hop (and, for downloads, the file) costs on the same machine.
+import { createReadStream } from 'node:fs';
+import express from 'express';
+import { loadConfig } from '../common/config.ts';
+import { workflowIds } from '../common/messages.ts';
+import type { PurchaseInput } from '../common/domain.ts';
+import { ensureMediaFile } from '../infra/media.ts';
+import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
+import { resolveSecrets } from '../infra/secrets.ts';
+import { connectClient } from '../infra/temporal-connection.ts';
+import { incrementUpdate } from './baseline-workflows.ts';
+
+const config = loadConfig();
+const codec = new EncryptionCodec(parseKeyRing(resolveSecrets(config).payloadKeys));
+const temporal = await connectClient(config, config.temporal.address!, codec);
+const app = express();
+
+/** Scenario 1: parse the body, start the purchase workflow. */
+app.post('/start', express.json(), async (req, res) => {
+  const input = req.body as PurchaseInput;
+  await temporal.workflow.start('purchaseWorkflow', { taskQueue: config.temporal.taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
+  res.status(202).json({ orderId: input.orderId });
+});
+
+/** Scenario 3: count on the baseline counter workflow, then stream the same file the service serves. */
+app.get('/download', async (req, res) => {
+  const q = req.query as Record<string, string>;
+  const media = await ensureMediaFile(config.downloads.filesDir, { id: q.variant!, fileName: q.file!, sizeBytes: Number(q.size) });
+  try {
+    await temporal.workflow.getHandle(q.workflow!).executeUpdate(incrementUpdate);
+  } catch {
+    return void res.sendStatus(410);
+  }
+  res.setHeader('Content-Type', 'application/octet-stream');
+  res.setHeader('Content-Length', String(media.size));
+  createReadStream(media.path).pipe(res);
+});
+
+app.get('/ready', (_req, res) => void res.sendStatus(200));
+const server = app.listen(config.port, config.host);
+process.once('SIGTERM', () => server.close(() => process.exit(0)));
