@@ -85,6 +85,9 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       if (errors.length) throw problems.unprocessable('The cancellation request has errors.', errors);
       if (sub.status === 'cancellation_requested') throw problems.conflict('A refund case is already open for this software.');
       if (sub.status !== 'active') throw problems.conflict(`This software is already ${sub.status}.`);
+      // Until the order is active its keys are still being issued: a key issued after this case
+      // revoked "all the keys" would outlive the cancellation.
+      if (sub.order.status !== 'active') throw problems.conflict(`This purchase is still ${sub.order.status.replace('_', ' ')}; it can be cancelled once the order is active.`);
       if (!sub.order.paymentId) throw problems.conflict('This software has no captured payment to refund.');
 
       const caseId = idempotencyKey ? uuidv5(`refund-case:${caller.agentId}:${idempotencyKey}`, ID_NAMESPACE) : randomUUID();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { LocalKeyAuthority, type KeyAuthority } from '../../providers/keys.ts';
 import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { activeOrder, bearer, cancellationTicket, eventually, startStack, type Stack } from '../helpers/stack.ts';
@@ -72,6 +73,43 @@ describe('cancellation through the API (dev server, PostgreSQL)', () => {
 
     assert.equal(await stack.database.db.refundCase.count({ where: { subscriptionId } }), 0);
     assert.equal((await stack.database.db.softwareSubscription.findUniqueOrThrow({ where: { id: subscriptionId } })).status, 'active');
+  });
+
+  test('refuses to cancel software whose order is still issuing its keys (409), so no key outlives a cancellation', async () => {
+    // A key authority that holds the purchase between "subscription created" and "key issued".
+    const real = new LocalKeyAuthority(stack.database.db);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held: KeyAuthority = {
+      async issue(request) {
+        await gate;
+        return real.issue(request);
+      },
+      revoke: (id) => real.revoke(id),
+    };
+    await stack.stopWorker();
+    await stack.startWorker({ keys: held });
+    try {
+      const created = await request(stack.app).post(`/v1/customers/${customer.id}/orders`).set(bearer(admin)).send({ lineItems: [{ productId: 'sql-server-2022-standard', quantity: 1 }], paymentMethod: 'pm_card_ok' });
+      assert.equal(created.status, 202);
+      const sub = await eventually(
+        () => stack.database.db.softwareSubscription.findFirst({ where: { orderId: created.body.orderId } }),
+        (s) => s !== null,
+      );
+      const early = await file(admin, sub!.id, ticket({ orderId: created.body.orderId, amountRequested: { amount: '10.00', currency: 'USD' } }));
+      assert.equal(early.status, 409, JSON.stringify(early.body));
+      assert.match(early.body.detail, /still provisioning/);
+      assert.equal(await stack.database.db.refundCase.count({ where: { subscriptionId: sub!.id } }), 0);
+
+      release();
+      await eventually(async () => (await stack.database.db.order.findUniqueOrThrow({ where: { id: created.body.orderId } })).status, (s) => s === 'active');
+      const later = await file(admin, sub!.id, ticket({ orderId: created.body.orderId, amountRequested: { amount: '10.00', currency: 'USD' } }));
+      assert.equal(later.status, 202, JSON.stringify(later.body));
+    } finally {
+      release();
+      await stack.stopWorker();
+      await stack.startWorker();
+    }
   });
 
   test('refuses the cancellation to a sales agent (403) and to another partner’s admin (404)', async () => {
