@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Response } from 'express';
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../../common/config.ts';
 import type { DownloadGrant } from '../../common/domain.ts';
 import { ErrorType } from '../../common/errors.ts';
@@ -26,8 +27,17 @@ function goneProblem(status: string, endReason: string | null | undefined): Http
   return problems.gone(`${why} ${status === 'revoked' ? '' : NEW_LINK_HINT}`.trim(), { linkStatus: status, reason: endReason ?? (status === 'revoked' ? 'revoked' : 'time') });
 }
 
+type LinkRow = NonNullable<Awaited<ReturnType<typeof findLinkRow>>>;
+const findLinkRow = (db: Db, hash: string) => db.downloadLink.findUnique({ where: { tokenHash: hash }, include: { variant: true } });
+
 export function createDownloadService(deps: { db: Db; temporal: Client; config: Config; metrics: ApiMetrics }) {
   const { db, temporal, config, metrics } = deps;
+  // A link's token, workflow, file and deadline never change, and an ended link never opens again,
+  // so a row read once answers that token's later downloads without a database read. The window's
+  // workflow still judges every count: a link ended since (at its cap, or revoked) is refused there
+  // and read again. Unknown tokens are never kept.
+  const links = new LRUCache<string, LinkRow>({ max: 10_000 });
+  const endedAs = (hash: string, link: LinkRow, status: LinkRow['status'], endReason: LinkRow['endReason']) => links.set(hash, { ...link, status, endReason });
 
   /**
    * Asks the link's workflow to count one download; its update validator refuses once the window
@@ -65,7 +75,9 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
         metrics.downloads.inc({ result: 'unknown' });
         throw problems.notFound('download link');
       }
-      const link = await db.downloadLink.findUnique({ where: { tokenHash: tokenHash(token) }, include: { variant: true } });
+      const hash = tokenHash(token);
+      const link = links.get(hash) ?? (await findLinkRow(db, hash));
+      if (link) links.set(hash, link);
       if (!link) {
         metrics.downloads.inc({ result: 'unknown' });
         throw problems.notFound('download link');
@@ -82,6 +94,7 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
       const grant = await countDownload(link.workflowId);
       if (grant === 'ended') {
         const now = await db.downloadLink.findUniqueOrThrow({ where: { id: link.id } });
+        if (now.status !== 'active') endedAs(hash, link, now.status, now.endReason);
         throw refuse(now.status === 'active' ? 'expired' : now.status, now.status === 'active' ? 'downloads' : now.endReason);
       }
       // One statement for the event and the counters (this path is bound by its round trips). The
@@ -99,6 +112,7 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
                end_reason = CASE WHEN ${grant.remaining} = 0 THEN 'downloads'::link_end_reason ELSE end_reason END,
                ended_at = CASE WHEN ${grant.remaining} = 0 THEN COALESCE(ended_at, now()) ELSE ended_at END
          WHERE id = ${link.id}::uuid`;
+      if (grant.remaining === 0) endedAs(hash, link, 'expired', 'downloads');
       metrics.downloads.inc({ result: 'served' });
 
       res.setHeader('X-Downloads-Remaining', String(grant.remaining));
