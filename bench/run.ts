@@ -127,16 +127,19 @@ let started = 0;
 // One folder per process: V8 writes a profile per thread (tsx adds a loader thread); the biggest is the main one.
 const nodeArgs = (name: string) => (values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, `${++started}-${name}`)}`] : []);
 
+/** A readiness check: the URL answers 200 (a refused connection is "not yet"). */
+const answers200 = (url: string) => async () => {
+  try {
+    return (await fetch(url)).status === 200;
+  } catch {
+    return false;
+  }
+};
+
 async function startApiProcess(extra: Record<string, string> = {}): Promise<{ proc: ServiceProcess; base: string }> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const proc = await startService('api/main.ts', { ...sharedEnv, ...extra, PORT: String(port), PUBLIC_BASE_URL: base }, async () => {
-    try {
-      return (await fetch(`${base}/readyz`)).status === 200;
-    } catch {
-      return false;
-    }
-  }, nodeArgs('api'));
+  const proc = await startService('api/main.ts', { ...sharedEnv, ...extra, PORT: String(port), PUBLIC_BASE_URL: base }, answers200(`${base}/readyz`), nodeArgs('api'));
   return { proc, base };
 }
 // Ready once it polls the task queue for workflow tasks.
@@ -150,13 +153,7 @@ let { proc: apiProc, base } = await startApiProcess();
 const barePort = await freePort();
 const bareBase = `http://127.0.0.1:${barePort}`;
 const bare = runs(1) || runs(3)
-  ? await startService('bench/bare-starter.ts', { ...sharedEnv, PORT: String(barePort) }, async () => {
-      try {
-        return (await fetch(`${bareBase}/ready`)).status === 200;
-      } catch {
-        return false;
-      }
-    })
+  ? await startService('bench/bare-starter.ts', { ...sharedEnv, PORT: String(barePort) }, answers200(`${bareBase}/ready`))
   : undefined;
 
 const baselineQueue = `${taskQueue}-baseline`;

@@ -76,8 +76,11 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
         throw problems.notFound('download link');
       }
       const hash = tokenHash(token);
-      const link = links.get(hash) ?? (await findLinkRow(db, hash));
-      if (link) links.set(hash, link);
+      let link = links.get(hash);
+      if (!link) {
+        link = (await findLinkRow(db, hash)) ?? undefined;
+        if (link) links.set(hash, link);
+      }
       if (!link) {
         metrics.downloads.inc({ result: 'unknown' });
         throw problems.notFound('download link');
