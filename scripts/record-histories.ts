@@ -112,6 +112,13 @@ const RECORDINGS: Record<string, () => Promise<WorkflowHandle>> = {
     await env.sleep(14 * 24 * HOUR + HOUR);
     return h;
   },
+  // Recorded after the end of a window became an ordinary activity again (patch 'link-end-recorded-by-activity').
+  'link-expired-end-recorded-by-activity': async () => {
+    const h = await link(50, 14 * 24 * HOUR);
+    await h.executeUpdate(countDownloadUpdate, { args: [{}] });
+    await env.sleep(14 * 24 * HOUR + HOUR);
+    return h;
+  },
   'link-revoked': async () => {
     const h = await link(50, 14 * 24 * HOUR);
     await h.executeUpdate(countDownloadUpdate, { args: [{}] });

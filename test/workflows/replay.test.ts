@@ -18,7 +18,7 @@ const load = (file: string) => proto.temporal.api.history.v1.History.fromObject(
 /** Recorded histories must replay on today's workflow code: a change that breaks them needs patching. */
 describe('replay of recorded workflow histories', () => {
   test('the recorded histories are there', () => {
-    assert.ok(files.length >= 13, `histories: ${files.join(', ')}`);
+    assert.ok(files.length >= 14, `histories: ${files.join(', ')}`);
   });
 
   for (const file of files) {
@@ -40,6 +40,7 @@ describe('replay of recorded workflow histories', () => {
     assert.deepEqual(patches('refund-case-info-sla-paused.json'), ['sla-paused-while-info-requested']);
     assert.deepEqual(patches('link-expired-by-time.json'), []);
     assert.deepEqual(patches('link-expired-end-recorded-locally.json'), ['link-end-recorded-locally']);
+    assert.deepEqual(patches('link-expired-end-recorded-by-activity.json'), ['link-end-recorded-by-activity']);
   });
 
   test('detects an unversioned change (negative control)', async () => {
