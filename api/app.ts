@@ -19,7 +19,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 export function createApp(deps: ApiDeps) {
   const { config, db, logger, metrics } = deps;
   const services = createServices(deps);
-  const verifier = new ApiKeyVerifier(db);
+  const verifier = new ApiKeyVerifier(db, deps.keyChanges);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');

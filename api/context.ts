@@ -4,6 +4,7 @@ import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Db } from '../db/client.ts';
 import type { Caller } from '../db/api-keys.ts';
+import type { KeyChangeFeed } from '../db/key-changes.ts';
 import type { ApiMetrics } from './metrics.ts';
 
 export interface Secrets {
@@ -20,6 +21,8 @@ export interface ApiDeps {
   metrics: ApiMetrics;
   /** The payload codec, served to the Temporal Web UI as a codec server. */
   codec: PayloadCodec;
+  /** Lets the API remember verified keys until the database says they changed (else each request reads its key). */
+  keyChanges?: KeyChangeFeed;
 }
 
 declare module 'express-serve-static-core' {

@@ -5,6 +5,7 @@ import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Db } from '../db/client.ts';
 import type { ResolvedSecrets } from '../infra/secrets.ts';
+import { listenForKeyChanges } from '../db/key-changes.ts';
 import { createApp } from './app.ts';
 import { createApiMetrics, startMetricsServer } from './metrics.ts';
 
@@ -16,7 +17,8 @@ export interface RunningApi {
 
 export async function startApi(deps: { config: Config; db: Db; temporal: Client; logger: Logger; secrets: ResolvedSecrets; codec: PayloadCodec }): Promise<RunningApi> {
   const metrics = createApiMetrics(deps.db);
-  const app = createApp({ ...deps, metrics });
+  const keyChanges = deps.config.databaseUrl ? listenForKeyChanges(deps.config.databaseUrl, deps.logger) : undefined;
+  const app = createApp({ ...deps, metrics, keyChanges });
   const metricsServer = deps.config.metricsAddress ? await startMetricsServer(metrics, deps.config.metricsAddress) : undefined;
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(deps.config.port, deps.config.host, () => resolve(s));
@@ -34,6 +36,7 @@ export async function startApi(deps: { config: Config; db: Db; temporal: Client;
         server.closeIdleConnections();
       });
       await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+      await keyChanges?.close();
     },
   };
 }

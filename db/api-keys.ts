@@ -1,7 +1,9 @@
 import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { Role } from '../common/domain.ts';
+import { LRUCache } from 'lru-cache';
 import type { Db } from './client.ts';
+import { ALL_KEYS, type KeyChangeFeed } from './key-changes.ts';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: string, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
 const SCRYPT = { N: 16384, r: 8, p: 1 };
@@ -47,24 +49,40 @@ export async function revokeApiKey(db: Db, prefix: string): Promise<boolean> {
   return count > 0;
 }
 
+type KeyRow = NonNullable<Awaited<ReturnType<typeof findKeyRow>>>;
+const findKeyRow = (db: Db, prefix: string) => db.apiKey.findUnique({ where: { prefix }, include: { agent: true } });
+
 /**
  * Resolves a presented key to its caller, or null for anything unknown, revoked or malformed.
- * The key's row is read on every request, so a revocation takes effect at once; only the scrypt
- * check of a secret already verified against the same stored hash is remembered.
+ * With a change feed, a key's row read once answers its later requests until the database says
+ * the key (or any agent) changed; without one, or while the feed is down, the row is read on every
+ * request. Either way a revocation takes effect as soon as it commits. The scrypt check of a secret
+ * already verified against the same stored hash is remembered too.
  */
 export class ApiKeyVerifier {
   private readonly verified = new Set<string>();
+  private readonly rows: LRUCache<string, KeyRow>;
+  /** Bumped by every change notice: a row read across one is not remembered. */
+  private changes = 0;
 
   constructor(
     private readonly db: Db,
+    private readonly feed?: KeyChangeFeed,
     private readonly maxEntries = 10_000,
-  ) {}
+  ) {
+    this.rows = new LRUCache({ max: maxEntries });
+    feed?.subscribe((prefix) => {
+      this.changes++;
+      if (prefix === ALL_KEYS) this.rows.clear();
+      else this.rows.delete(prefix);
+    });
+  }
 
   async verify(presented: string): Promise<Caller | null> {
     const match = KEY_PATTERN.exec(presented);
     if (!match) return null;
     const [, prefix, secret] = match as unknown as [string, string, string];
-    const row = await this.db.apiKey.findUnique({ where: { prefix }, include: { agent: true } });
+    const row = await this.row(prefix);
     if (!row || row.revokedAt) return null;
     const proof = createHash('sha256').update(`${presented}\n${row.secretHash}`).digest('base64');
     if (!this.verified.has(proof)) {
@@ -73,5 +91,16 @@ export class ApiKeyVerifier {
       this.verified.add(proof);
     }
     return { agentId: row.agentId, partnerId: row.agent.partnerId, role: row.agent.role, keyPrefix: prefix };
+  }
+
+  private async row(prefix: string): Promise<KeyRow | null> {
+    if (!this.feed?.live) return findKeyRow(this.db, prefix);
+    const known = this.rows.get(prefix);
+    if (known) return known;
+    const before = this.changes;
+    const row = await findKeyRow(this.db, prefix);
+    // Unknown prefixes are never kept: a key created later must be found.
+    if (row && this.feed.live && this.changes === before) this.rows.set(prefix, row);
+    return row;
   }
 }

@@ -12,6 +12,8 @@ import { createApiMetrics } from '../../api/metrics.ts';
 import { loadConfig, type Config } from '../../common/config.ts';
 import { createLogger } from '../../common/logger.ts';
 import { seedDemo } from '../../db/demo.ts';
+import { listenForKeyChanges, type KeyChangeFeed } from '../../db/key-changes.ts';
+import { until } from '../../infra/waiting.ts';
 import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
 import { createProviders } from '../../providers/index.ts';
 import { createWorkerGroup, type WorkerGroup } from '../../worker/worker.ts';
@@ -31,6 +33,8 @@ export interface Stack {
   demo: Demo;
   secrets: { paymentWebhook: string; linkToken: string; demoSeed: string; payloadKeys: string };
   logLines: string[];
+  /** The API's feed of API key changes (its verifier hears each notice before later subscribers). */
+  keyChanges: KeyChangeFeed;
   startWorker(deps?: Partial<ActivityDeps>): Promise<WorkerGroup>;
   /** The running workers (one per task queue), if any. */
   workers(): WorkerGroup | undefined;
@@ -66,7 +70,10 @@ export async function startStack(label: string, env: Record<string, string> = {}
   const codec = new EncryptionCodec(parseKeyRing(secrets.payloadKeys));
   // The API and the worker encrypt payloads as in production; `client` decodes them too.
   const client = new Client({ connection: temporalEnv.connection, namespace: temporalEnv.namespace ?? 'default', dataConverter: { payloadCodecs: [codec] } });
-  const app = createApp({ config, db: database.db, temporal: client, logger, secrets, metrics: createApiMetrics(database.db), codec });
+  // As in production: verified keys are remembered until the database's change notice.
+  const keyChanges = listenForKeyChanges(database.url, logger);
+  await until('API key change feed live', async () => keyChanges.live, 10_000);
+  const app = createApp({ config, db: database.db, temporal: client, logger, secrets, metrics: createApiMetrics(database.db), codec, keyChanges });
 
   let worker: WorkerGroup | undefined;
   let running: Promise<void> | undefined;
@@ -80,6 +87,7 @@ export async function startStack(label: string, env: Record<string, string> = {}
     demo,
     secrets,
     logLines,
+    keyChanges,
     async startWorker(deps = {}) {
       worker = await createWorkerGroup({
         connection: temporalEnv.nativeConnection,
@@ -100,6 +108,7 @@ export async function startStack(label: string, env: Record<string, string> = {}
     },
     async close() {
       await stack.stopWorker();
+      await keyChanges.close();
       await temporalEnv.teardown();
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
