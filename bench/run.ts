@@ -290,80 +290,111 @@ if (runs(2)) {
   results.push({ scenario: 'purchase latency p50 (ms)', figure: a.p50, baseline: b.p50, ratio: round(a.p50 / b.p50, 2), goal: '≤ 1.3', api: a, baselineLatency: b, activities, samples: S });
 }
 
-// ---- 3. downloads: L links × 50 through GET /v1/downloads/:token vs raw updates on a counter.
+// ---- 3. downloads: L links × 50 through GET /v1/downloads/:token vs raw updates on a counter,
+// once serving the file itself (200) and once sending the client to storage (302, DOWNLOAD_STORAGE_URL).
 if (runs(3)) {
-  const subs: string[] = [];
-  while (subs.length < L) {
-    // One order of up to 10 lines gives up to 10 subscriptions.
-    const lines = Math.min(10, L - subs.length);
-    const orderId = await postOrder(JSON.stringify({ lineItems: Array.from({ length: lines }, () => ({ productId: 'sql-server-2022-standard', quantity: 1 })), paymentMethod: 'pm_card_ok' }));
-    await client.workflow.getHandle(workflowIds.order(orderId)).result();
-    subs.push(...(await db.softwareSubscription.findMany({ where: { orderId }, select: { id: true } })).map((s) => s.id));
-  }
-  const tokens: string[] = [];
-  await pool(L, C, async (i) => {
-    const res = await fetch(`${base}/v1/customers/${customer.id}/software/${subs[i]}/keys-and-downloads`, {
-      method: 'POST',
-      headers: headers(),
-      body: JSON.stringify({ version: '2022 RTM', language: 'English', fileType: 'ISO (x64)' }),
+  const variantSpec = { version: '2022 RTM', language: 'English', fileType: 'ISO (x64)' };
+  /** L fresh links on `apiBase`, one per new subscription. */
+  async function openLinks(apiBase: string): Promise<string[]> {
+    const subs: string[] = [];
+    while (subs.length < L) {
+      // One order of up to 10 lines gives up to 10 subscriptions.
+      const lines = Math.min(10, L - subs.length);
+      const orderId = await postOrder(JSON.stringify({ lineItems: Array.from({ length: lines }, () => ({ productId: 'sql-server-2022-standard', quantity: 1 })), paymentMethod: 'pm_card_ok' }));
+      await client.workflow.getHandle(workflowIds.order(orderId)).result();
+      subs.push(...(await db.softwareSubscription.findMany({ where: { orderId }, select: { id: true } })).map((s) => s.id));
+    }
+    const tokens: string[] = [];
+    await pool(L, C, async (i) => {
+      const res = await fetch(`${apiBase}/v1/customers/${customer.id}/software/${subs[i]}/keys-and-downloads`, { method: 'POST', headers: headers(), body: JSON.stringify(variantSpec) });
+      const body = (await res.json()) as { download: { url: string } };
+      tokens[i] = new URL(body.download.url).pathname.split('/').pop()!;
     });
-    const body = (await res.json()) as { download: { url: string } };
-    tokens[i] = new URL(body.download.url).pathname.split('/').pop()!;
-  });
-  const served = new Map<string, number>();
-  let t = performance.now();
-  const apiLatencies = await pool(L * (CAP + 5), C, async (i) => {
-    const token = tokens[i % L]!;
-    const res = await fetch(`${base}/v1/downloads/${token}`);
-    await res.arrayBuffer();
-    if (res.status === 200) served.set(token, (served.get(token) ?? 0) + 1);
-    else if (res.status !== 410) throw new Error(`download answered ${res.status}`);
-  });
-  const apiSeconds = (performance.now() - t) / 1000;
-  const handles = await Promise.all(
-    Array.from({ length: L }, (_, i) => client.workflow.start(counterWorkflow, { taskQueue: baselineQueue, workflowId: `bench-counter-${randomBytes(4).toString('hex')}-${i}`, args: [CAP] })),
-  );
-  t = performance.now();
-  const rawLatencies = await pool(L * CAP, C, async (i) => {
-    await handles[i % L]!.executeUpdate(incrementUpdate);
-  });
-  const rawSeconds = (performance.now() - t) / 1000;
+    return tokens;
+  }
+  /** Downloads every link past its cap (5 more each); `served` counts the answers that gave the file. */
+  async function downloadAll(apiBase: string, tokens: string[], servedStatus: number) {
+    const served = new Map<string, number>();
+    const t = performance.now();
+    const latencies = await pool(L * (CAP + 5), C, async (i) => {
+      const token = tokens[i % L]!;
+      const res = await fetch(`${apiBase}/v1/downloads/${token}`, { redirect: 'manual' });
+      await res.arrayBuffer();
+      if (res.status === servedStatus) served.set(token, (served.get(token) ?? 0) + 1);
+      else if (res.status !== 410) throw new Error(`download answered ${res.status}`);
+    });
+    const seconds = (performance.now() - t) / 1000;
+    return { rate: (L * CAP) / seconds, p99: pct(latencies, 99), exact: tokens.every((tk) => served.get(tk) === CAP), counts: [...served.values()] };
+  }
+  /** Raw executeUpdate on L fresh counter workflows, CAP each: the baseline of both modes. */
+  async function rawUpdates() {
+    const handles = await Promise.all(
+      Array.from({ length: L }, (_, i) => client.workflow.start(counterWorkflow, { taskQueue: baselineQueue, workflowId: `bench-counter-${randomBytes(4).toString('hex')}-${i}`, args: [CAP] })),
+    );
+    const t = performance.now();
+    const latencies = await pool(L * CAP, C, async (i) => {
+      await handles[i % L]!.executeUpdate(incrementUpdate);
+    });
+    return { rate: (L * CAP) / ((performance.now() - t) / 1000), p99: pct(latencies, 99) };
+  }
+
+  const streamedTokens = await openLinks(base);
+  const streamed = await downloadAll(base, streamedTokens, 200);
+  const raw = await rawUpdates();
   // Control: the same counting through a bare HTTP server that also streams the same file.
-  const variant = await db.productVariant.findFirstOrThrow({ where: { productId: 'sql-server-2022-standard', version: '2022 RTM', language: 'English', fileType: 'ISO (x64)' } });
+  const variant = await db.productVariant.findFirstOrThrow({ where: { productId: 'sql-server-2022-standard', ...variantSpec } });
   const bareCounters = await Promise.all(
     Array.from({ length: L }, (_, i) => client.workflow.start(counterWorkflow, { taskQueue: baselineQueue, workflowId: `bench-bare-counter-${randomBytes(4).toString('hex')}-${i}`, args: [CAP] })),
   );
   const fileQuery = `variant=${encodeURIComponent(variant.id)}&file=${encodeURIComponent(variant.fileName)}&size=${variant.sizeBytes}`;
-  t = performance.now();
+  const t = performance.now();
   const bareLatencies = await pool(L * CAP, C, async (i) => {
     const res = await fetch(`${bareBase}/download?workflow=${bareCounters[i % L]!.workflowId}&${fileQuery}`);
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`bare download answered ${res.status}`);
   });
-  const bareSeconds = (performance.now() - t) / 1000;
-  const exact = tokens.every((tk) => served.get(tk) === CAP);
+  const bareRate = (L * CAP) / ((performance.now() - t) / 1000);
   const events = await db.downloadEvent.count();
-  const apiRate = (L * CAP) / apiSeconds;
-  const rawRate = (L * CAP) / rawSeconds;
-  const bareRate = (L * CAP) / bareSeconds;
   results.push({
     scenario: 'downloads (served per s)',
-    figure: round(apiRate),
-    baseline: round(rawRate),
-    ratio: round(apiRate / rawRate, 2),
+    figure: round(streamed.rate),
+    baseline: round(raw.rate),
+    ratio: round(streamed.rate / raw.rate, 2),
     goal: '≥ 0.7 and exact',
-    p99Ms: round(pct(apiLatencies, 99)),
-    baselineP99Ms: round(pct(rawLatencies, 99)),
+    p99Ms: round(streamed.p99),
+    baselineP99Ms: round(raw.p99),
     bareHttpPerSecond: round(bareRate),
     bareHttpP99Ms: round(pct(bareLatencies, 99)),
-    bareHttpRatio: round(bareRate / rawRate, 2),
-    serviceVsBareHttpRatio: round(apiRate / bareRate, 2),
-    note: 'bare HTTP = an Express server that counts on the same counter workflow and streams the same file, with no database, token or auth',
-    exact,
+    bareHttpRatio: round(bareRate / raw.rate, 2),
+    serviceVsBareHttpRatio: round(streamed.rate / bareRate, 2),
+    note: 'the API streams the file (200); bare HTTP = an Express server that counts on the same counter workflow and streams the same file, with no database, token or auth',
+    exact: streamed.exact,
     downloadEvents: events,
     links: L,
   });
-  if (!exact || events !== L * CAP) throw new Error(`downloads not exact: ${JSON.stringify([...served.values()])}, ${events} events`);
+  if (!streamed.exact || events !== L * CAP) throw new Error(`downloads not exact: ${JSON.stringify(streamed.counts)}, ${events} events`);
+
+  // The same through an API that redirects to storage, as a deployment with DOWNLOAD_STORAGE_URL does.
+  await apiProc.stop();
+  ({ proc: apiProc, base } = await startApiProcess({ DOWNLOAD_STORAGE_URL: 'https://downloads.example.test/media' }));
+  const redirectedTokens = await openLinks(base);
+  const redirected = await downloadAll(base, redirectedTokens, 302);
+  const raw2 = await rawUpdates();
+  const eventsAfter = await db.downloadEvent.count();
+  results.push({
+    scenario: 'downloads, 302 to storage (per s)',
+    figure: round(redirected.rate),
+    baseline: round(raw2.rate),
+    ratio: round(redirected.rate / raw2.rate, 2),
+    goal: '≥ 0.7 and exact',
+    p99Ms: round(redirected.p99),
+    baselineP99Ms: round(raw2.p99),
+    note: 'DOWNLOAD_STORAGE_URL set: each counted download answers 302 to storage instead of streaming the file',
+    exact: redirected.exact,
+    downloadEvents: eventsAfter - events,
+    links: L,
+  });
+  if (!redirected.exact || eventsAfter - events !== L * CAP) throw new Error(`redirected downloads not exact: ${JSON.stringify(redirected.counts)}, ${eventsAfter - events} events`);
 }
 
 // ---- 4. open windows: W active download windows at once, then a short TTL runs them all out.
