@@ -56,8 +56,9 @@ const findKeyRow = (db: Db, prefix: string) => db.apiKey.findUnique({ where: { p
  * Resolves a presented key to its caller, or null for anything unknown, revoked or malformed.
  * With a change feed, a key's row read once answers its later requests until the database says
  * the key (or any agent) changed; without one, or while the feed is down, the row is read on every
- * request. Either way a revocation takes effect as soon as it commits. The scrypt check of a secret
- * already verified against the same stored hash is remembered too.
+ * request. Either way a revocation takes effect once it commits (with the feed, when its notice
+ * arrives: milliseconds later). The scrypt check of a secret already verified against the same
+ * stored hash is remembered too.
  */
 export class ApiKeyVerifier {
   private readonly verified = new Set<string>();
