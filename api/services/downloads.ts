@@ -9,6 +9,7 @@ import type { DownloadGrant } from '../../common/domain.ts';
 import { ErrorType } from '../../common/errors.ts';
 import { countDownloadUpdate } from '../../common/messages.ts';
 import type { Db } from '../../db/client.ts';
+import { createDownloadRecorder } from '../../db/download-records.ts';
 import { isUnreachable } from '../../infra/outage.ts';
 import { ensureMediaFile } from '../../infra/media.ts';
 import type { ApiMetrics } from '../metrics.ts';
@@ -37,6 +38,7 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
   // workflow still judges every count: a link ended since (at its cap, or revoked) is refused there
   // and read again. Unknown tokens are never kept.
   const links = new LRUCache<string, LinkRow>({ max: 10_000 });
+  const recorder = createDownloadRecorder(db);
   const endedAs = (hash: string, link: LinkRow, status: LinkRow['status'], endReason: LinkRow['endReason']) => links.set(hash, { ...link, status, endReason });
 
   /**
@@ -100,21 +102,8 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
         if (now.status !== 'active') endedAs(hash, link, now.status, now.endReason);
         throw refuse(now.status === 'active' ? 'expired' : now.status, now.status === 'active' ? 'downloads' : now.endReason);
       }
-      // One statement for the event and the counters (this path is bound by its round trips). The
-      // sequence is unique per link: the read model can never hold more events than the cap, and a
-      // grant answered twice for one update id is recorded once.
-      await db.$executeRaw`
-        WITH event AS (
-          INSERT INTO download_events (link_id, sequence, client_address, user_agent)
-          VALUES (${link.id}::uuid, ${grant.sequence}, ${client.address ?? null}, ${client.userAgent?.slice(0, 500) ?? null})
-          ON CONFLICT (link_id, sequence) DO NOTHING
-        )
-        UPDATE download_links
-           SET downloads_used = GREATEST(downloads_used, ${grant.sequence}),
-               status = CASE WHEN ${grant.remaining} = 0 THEN 'expired'::link_status ELSE status END,
-               end_reason = CASE WHEN ${grant.remaining} = 0 THEN 'downloads'::link_end_reason ELSE end_reason END,
-               ended_at = CASE WHEN ${grant.remaining} = 0 THEN COALESCE(ended_at, now()) ELSE ended_at END
-         WHERE id = ${link.id}::uuid`;
+      // Recorded before answering; concurrent downloads share one statement (db/download-records.ts).
+      await recorder.record({ linkId: link.id, sequence: grant.sequence, remaining: grant.remaining, clientAddress: client.address ?? null, userAgent: client.userAgent?.slice(0, 500) ?? null });
       if (grant.remaining === 0) endedAs(hash, link, 'expired', 'downloads');
       metrics.downloads.inc({ result: 'served' });
 

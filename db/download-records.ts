@@ -1,0 +1,71 @@
+import type { Db } from './client.ts';
+
+/** One counted download, as its link's workflow granted it. */
+export interface DownloadRecord {
+  linkId: string;
+  sequence: number;
+  remaining: number;
+  clientAddress: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * Writes counted downloads to the read model: each one's event, and its link's counters (the link
+ * ends there when a grant leaves nothing). Downloads that arrive while a write is in flight go
+ * together in the next one, so under load one statement records many (each statement costs the API
+ * and PostgreSQL CPU; a lone download is written at once). `record` resolves once its download is
+ * stored, so nothing is answered before it is recorded; when a shared write fails, each download
+ * in it is written alone, so only one that cannot be stored fails.
+ * Idempotent: an event is unique per link and sequence, and counters only move forward.
+ */
+export function createDownloadRecorder(db: Db) {
+  let waiting: { record: DownloadRecord; settle: (err?: unknown) => void }[] = [];
+  let writing = false;
+
+  async function flush(): Promise<void> {
+    writing = true;
+    while (waiting.length) {
+      const batch = waiting;
+      waiting = [];
+      try {
+        await write(db, batch.map((b) => b.record));
+        for (const b of batch) b.settle();
+      } catch (err) {
+        if (batch.length === 1) batch[0]!.settle(err);
+        // Each download's fate stays its own: alone, only a bad record fails.
+        else await Promise.all(batch.map((b) => write(db, [b.record]).then(() => b.settle(), (e: unknown) => b.settle(e))));
+      }
+    }
+    writing = false;
+  }
+
+  return {
+    record(record: DownloadRecord): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ record, settle: (err) => (err === undefined ? resolve() : reject(err)) });
+        if (!writing) void flush();
+      });
+    },
+  };
+}
+
+function write(db: Db, records: DownloadRecord[]): Promise<number> {
+  const rows = JSON.stringify(records.map((r) => ({ link_id: r.linkId, sequence: r.sequence, remaining: r.remaining, client_address: r.clientAddress, user_agent: r.userAgent })));
+  return db.$executeRaw`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS x(link_id uuid, sequence int, remaining int, client_address text, user_agent text)
+    ), event AS (
+      INSERT INTO download_events (link_id, sequence, client_address, user_agent)
+      SELECT link_id, sequence, client_address, user_agent FROM input
+      ON CONFLICT (link_id, sequence) DO NOTHING
+    ), per_link AS (
+      SELECT link_id, max(sequence) AS sequence, bool_or(remaining = 0) AS last FROM input GROUP BY link_id
+    )
+    UPDATE download_links l
+       SET downloads_used = GREATEST(l.downloads_used, p.sequence),
+           status = CASE WHEN p.last THEN 'expired'::link_status ELSE l.status END,
+           end_reason = CASE WHEN p.last THEN 'downloads'::link_end_reason ELSE l.end_reason END,
+           ended_at = CASE WHEN p.last THEN COALESCE(l.ended_at, now()) ELSE l.ended_at END
+      FROM per_link p
+     WHERE l.id = p.link_id`;
+}

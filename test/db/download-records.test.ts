@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import type { Db } from '../../db/client.ts';
+import { createDownloadRecorder, type DownloadRecord } from '../../db/download-records.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+
+describe('recording counted downloads', () => {
+  let database: TestDatabase;
+  let subscriptionId: string;
+
+  before(async () => {
+    database = await createTestDatabase('download_records');
+    const db = database.db;
+    const partner = await db.partner.create({ data: { id: randomUUID(), name: 'P' } });
+    const customer = await db.customer.create({ data: { id: randomUUID(), partnerId: partner.id, domain: 'c.example', companyName: 'C' } });
+    await db.product.create({ data: { id: 'prod', name: 'Prod', description: 'd', unitPrice: '10.50', currency: 'USD' } });
+    const order = await db.order.create({
+      data: { id: randomUUID(), partnerId: partner.id, customerId: customer.id, status: 'active', paymentMethod: 'pm_card_ok', totalAmount: '10.50', currency: 'USD', workflowId: `wf-${randomUUID()}` },
+    });
+    const line = await db.orderLineItem.create({ data: { id: randomUUID(), orderId: order.id, position: 1, productId: 'prod', quantity: 1, unitPrice: '10.50' } });
+    subscriptionId = (
+      await db.softwareSubscription.create({
+        data: { id: randomUUID(), orderId: order.id, lineItemId: line.id, partnerId: partner.id, customerId: customer.id, productId: 'prod', quantity: 1, status: 'active' },
+      })
+    ).id;
+  });
+  after(async () => database?.drop());
+
+  async function newLink(maxDownloads: number): Promise<string> {
+    const id = randomUUID();
+    // One active window per subscription and variant: each link gets a variant of its own.
+    const variantId = (await database.db.productVariant.create({ data: { id: randomUUID(), productId: 'prod', version: id, language: 'en', fileType: 'ISO', fileName: 'f.iso', sizeBytes: 1 } })).id;
+    await database.db.downloadLink.create({
+      data: { id, subscriptionId, variantId, tokenHash: id, workflowId: `wf-${id}`, status: 'active', maxDownloads, expiresAt: new Date(Date.now() + 3600_000) },
+    });
+    return id;
+  }
+  /** The database, with its raw statements counted. */
+  function counting(): { db: Db; statements: () => number } {
+    let statements = 0;
+    const db = new Proxy(database.db, {
+      get(target, prop, receiver) {
+        if (prop === '$executeRaw') return (...args: Parameters<Db['$executeRaw']>) => (statements++, target.$executeRaw(...args));
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    return { db, statements: () => statements };
+  }
+  const grant = (linkId: string, sequence: number, max: number): DownloadRecord => ({ linkId, sequence, remaining: max - sequence, clientAddress: '127.0.0.1', userAgent: 'test' });
+
+  test('records concurrent downloads once each, in fewer statements than downloads', async () => {
+    const [a, b] = [await newLink(30), await newLink(30)];
+    const { db, statements } = counting();
+    const recorder = createDownloadRecorder(db);
+    await Promise.all(Array.from({ length: 60 }, (_, i) => recorder.record(grant(i % 2 ? b : a, Math.floor(i / 2) + 1, 30))));
+    assert.equal(await database.db.downloadEvent.count({ where: { linkId: { in: [a, b] } } }), 60);
+    for (const id of [a, b]) {
+      const link = await database.db.downloadLink.findUniqueOrThrow({ where: { id } });
+      assert.deepEqual([link.downloadsUsed, link.status, link.endReason], [30, 'expired', 'downloads'], 'the last grant ends the link');
+      assert.ok(link.endedAt);
+    }
+    assert.ok(statements() < 60 && statements() >= 1, `60 downloads in ${statements()} statements`);
+  });
+
+  test('writes a lone download at once, and a repeated grant changes nothing', async () => {
+    const link = await newLink(50);
+    const { db, statements } = counting();
+    const recorder = createDownloadRecorder(db);
+    await recorder.record(grant(link, 1, 50));
+    assert.equal(statements(), 1);
+    await recorder.record(grant(link, 1, 50));
+    assert.equal(await database.db.downloadEvent.count({ where: { linkId: link } }), 1);
+    const row = await database.db.downloadLink.findUniqueOrThrow({ where: { id: link } });
+    assert.deepEqual([row.downloadsUsed, row.status], [1, 'active']);
+  });
+
+  test('a download that cannot be stored fails alone; those written with it are stored', async () => {
+    const link = await newLink(50);
+    const recorder = createDownloadRecorder(database.db);
+    // A link the database does not know: its event breaks the foreign key, so a statement with it fails.
+    const results = await Promise.allSettled([recorder.record(grant(link, 1, 50)), recorder.record(grant(randomUUID(), 1, 50)), recorder.record(grant(link, 2, 50)), recorder.record(grant(link, 3, 50))]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    assert.equal(await database.db.downloadEvent.count({ where: { linkId: link } }), 3);
+    assert.equal((await database.db.downloadLink.findUniqueOrThrow({ where: { id: link } })).downloadsUsed, 3);
+  });
+});
