@@ -30,6 +30,7 @@ describe('benchmark smoke run', () => {
     const byName = Object.fromEntries(report.results.map((r) => [r.scenario, r]));
     assert.deepEqual(Object.keys(byName).sort(), [
       'downloads (served per s)',
+      'downloads, 302 to storage (per s)',
       'open windows: expiry lag p99 (ms)',
       'order starts (per s)',
       'purchase latency p50 (ms)',
@@ -37,6 +38,7 @@ describe('benchmark smoke run', () => {
     ]);
     assert.equal(byName['order starts (per s)']?.errors, 0);
     assert.equal(byName['downloads (served per s)']?.exact, true);
+    assert.equal(byName['downloads, 302 to storage (per s)']?.exact, true);
     const windows = byName['open windows: expiry lag p99 (ms)']!;
     assert.deepEqual([windows.openAtOnce, windows.failed, windows.expiredByTime], [report.windows, 0, report.windows], 'every window open at once, then expired by its timer');
     assert.ok((byName['purchase latency p50 (ms)']?.activities ?? 0) >= 3, 'the baseline runs as many activities as a purchase');
