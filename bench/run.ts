@@ -194,6 +194,21 @@ function rawPurchaseInput(): PurchaseInput {
 }
 const delta = (before: ProcessStats, after: ProcessStats) => after.cpuSeconds - before.cpuSeconds;
 
+/** `count` active subscriptions, bought through the API in orders of up to 10 lines, `concurrency` orders at a time. */
+async function newSubscriptions(count: number, concurrency: number): Promise<string[]> {
+  const subs: string[] = [];
+  await pool(Math.ceil(count / 10), concurrency, async (i) => {
+    const lines = Math.min(10, count - i * 10);
+    const orderId = await postOrder(JSON.stringify({ lineItems: Array.from({ length: lines }, () => ({ productId: 'sql-server-2022-standard', quantity: 1 })), paymentMethod: 'pm_card_ok' }));
+    await client.workflow.getHandle(workflowIds.order(orderId)).result();
+    subs.push(...(await db.softwareSubscription.findMany({ where: { orderId }, select: { id: true } })).map((s) => s.id));
+  });
+  return subs;
+}
+/** `count` counter workflows (capped at CAP) on the baseline worker. */
+const startCounters = (label: string, count: number) =>
+  Promise.all(Array.from({ length: count }, (_, i) => client.workflow.start(counterWorkflow, { taskQueue: baselineQueue, workflowId: `bench-${label}-${randomBytes(4).toString('hex')}-${i}`, args: [CAP] })));
+
 // ---- 1. order starts: API POST vs raw client.workflow.start of the same workflow, interleaved.
 // ---- 5. API and worker CPU seconds and peak RSS per 1,000 orders, from the same orders.
 if (runs(1)) {
@@ -296,14 +311,7 @@ if (runs(3)) {
   const variantSpec = { version: '2022 RTM', language: 'English', fileType: 'ISO (x64)' };
   /** L fresh links on `apiBase`, one per new subscription. */
   async function openLinks(apiBase: string): Promise<string[]> {
-    const subs: string[] = [];
-    while (subs.length < L) {
-      // One order of up to 10 lines gives up to 10 subscriptions.
-      const lines = Math.min(10, L - subs.length);
-      const orderId = await postOrder(JSON.stringify({ lineItems: Array.from({ length: lines }, () => ({ productId: 'sql-server-2022-standard', quantity: 1 })), paymentMethod: 'pm_card_ok' }));
-      await client.workflow.getHandle(workflowIds.order(orderId)).result();
-      subs.push(...(await db.softwareSubscription.findMany({ where: { orderId }, select: { id: true } })).map((s) => s.id));
-    }
+    const subs = await newSubscriptions(L, Math.min(C, 8));
     const tokens: string[] = [];
     await pool(L, C, async (i) => {
       const res = await fetch(`${apiBase}/v1/customers/${customer.id}/software/${subs[i]}/keys-and-downloads`, { method: 'POST', headers: headers(), body: JSON.stringify(variantSpec) });
@@ -326,11 +334,27 @@ if (runs(3)) {
     const seconds = (performance.now() - t) / 1000;
     return { rate: (L * CAP) / seconds, p99: pct(latencies, 99), exact: tokens.every((tk) => served.get(tk) === CAP), counts: [...served.values()] };
   }
+  type Run = Awaited<ReturnType<typeof downloadAll>>;
+  /** One mode's row: its rate against the raw baseline measured after it; exact counts or the run fails. */
+  function downloadResult(scenario: string, run: Run, raw: { rate: number; p99: number }, events: number, extra: Record<string, unknown>) {
+    results.push({
+      scenario,
+      figure: round(run.rate),
+      baseline: round(raw.rate),
+      ratio: round(run.rate / raw.rate, 2),
+      goal: '≥ 0.7 and exact',
+      p99Ms: round(run.p99),
+      baselineP99Ms: round(raw.p99),
+      ...extra,
+      exact: run.exact,
+      downloadEvents: events,
+      links: L,
+    });
+    if (!run.exact || events !== L * CAP) throw new Error(`${scenario} not exact: ${JSON.stringify(run.counts)}, ${events} events`);
+  }
   /** Raw executeUpdate on L fresh counter workflows, CAP each: the baseline of both modes. */
   async function rawUpdates() {
-    const handles = await Promise.all(
-      Array.from({ length: L }, (_, i) => client.workflow.start(counterWorkflow, { taskQueue: baselineQueue, workflowId: `bench-counter-${randomBytes(4).toString('hex')}-${i}`, args: [CAP] })),
-    );
+    const handles = await startCounters('counter', L);
     const t = performance.now();
     const latencies = await pool(L * CAP, C, async (i) => {
       await handles[i % L]!.executeUpdate(incrementUpdate);
@@ -343,9 +367,7 @@ if (runs(3)) {
   const raw = await rawUpdates();
   // Control: the same counting through a bare HTTP server that also streams the same file.
   const variant = await db.productVariant.findFirstOrThrow({ where: { productId: 'sql-server-2022-standard', ...variantSpec } });
-  const bareCounters = await Promise.all(
-    Array.from({ length: L }, (_, i) => client.workflow.start(counterWorkflow, { taskQueue: baselineQueue, workflowId: `bench-bare-counter-${randomBytes(4).toString('hex')}-${i}`, args: [CAP] })),
-  );
+  const bareCounters = await startCounters('bare-counter', L);
   const fileQuery = `variant=${encodeURIComponent(variant.id)}&file=${encodeURIComponent(variant.fileName)}&size=${variant.sizeBytes}`;
   const t = performance.now();
   const bareLatencies = await pool(L * CAP, C, async (i) => {
@@ -355,24 +377,13 @@ if (runs(3)) {
   });
   const bareRate = (L * CAP) / ((performance.now() - t) / 1000);
   const events = await db.downloadEvent.count();
-  results.push({
-    scenario: 'downloads (served per s)',
-    figure: round(streamed.rate),
-    baseline: round(raw.rate),
-    ratio: round(streamed.rate / raw.rate, 2),
-    goal: '≥ 0.7 and exact',
-    p99Ms: round(streamed.p99),
-    baselineP99Ms: round(raw.p99),
+  downloadResult('downloads (served per s)', streamed, raw, events, {
     bareHttpPerSecond: round(bareRate),
     bareHttpP99Ms: round(pct(bareLatencies, 99)),
     bareHttpRatio: round(bareRate / raw.rate, 2),
     serviceVsBareHttpRatio: round(streamed.rate / bareRate, 2),
     note: 'the API streams the file (200); bare HTTP = an Express server that counts on the same counter workflow and streams the same file, with no database, token or auth',
-    exact: streamed.exact,
-    downloadEvents: events,
-    links: L,
   });
-  if (!streamed.exact || events !== L * CAP) throw new Error(`downloads not exact: ${JSON.stringify(streamed.counts)}, ${events} events`);
 
   // The same through an API that redirects to storage, as a deployment with DOWNLOAD_STORAGE_URL does.
   await apiProc.stop();
@@ -380,21 +391,9 @@ if (runs(3)) {
   const redirectedTokens = await openLinks(base);
   const redirected = await downloadAll(base, redirectedTokens, 302);
   const raw2 = await rawUpdates();
-  const eventsAfter = await db.downloadEvent.count();
-  results.push({
-    scenario: 'downloads, 302 to storage (per s)',
-    figure: round(redirected.rate),
-    baseline: round(raw2.rate),
-    ratio: round(redirected.rate / raw2.rate, 2),
-    goal: '≥ 0.7 and exact',
-    p99Ms: round(redirected.p99),
-    baselineP99Ms: round(raw2.p99),
+  downloadResult('downloads, 302 to storage (per s)', redirected, raw2, (await db.downloadEvent.count()) - events, {
     note: 'DOWNLOAD_STORAGE_URL set: each counted download answers 302 to storage instead of streaming the file',
-    exact: redirected.exact,
-    downloadEvents: eventsAfter - events,
-    links: L,
   });
-  if (!redirected.exact || eventsAfter - events !== L * CAP) throw new Error(`redirected downloads not exact: ${JSON.stringify(redirected.counts)}, ${eventsAfter - events} events`);
 }
 
 // ---- 4. open windows: W active download windows at once, then a short TTL runs them all out.
@@ -409,13 +408,7 @@ if (runs(4)) {
   ] as const;
   const combos = VARIANTS[0].flatMap((version) => VARIANTS[1].flatMap((language) => VARIANTS[2].map((fileType) => ({ version, language, fileType }))));
   const subsNeeded = Math.ceil(W / combos.length);
-  const subs: string[] = [];
-  await pool(Math.ceil(subsNeeded / 10), Math.min(C, 8), async (i) => {
-    const lines = Math.min(10, subsNeeded - i * 10);
-    const orderId = await postOrder(JSON.stringify({ lineItems: Array.from({ length: lines }, () => ({ productId: 'sql-server-2022-standard', quantity: 1 })), paymentMethod: 'pm_card_ok' }));
-    await client.workflow.getHandle(workflowIds.order(orderId)).result();
-    subs.push(...(await db.softwareSubscription.findMany({ where: { orderId }, select: { id: true } })).map((s) => s.id));
-  });
+  const subs = await newSubscriptions(subsNeeded, Math.min(C, 8));
   const before = workerProc.stats();
   const startedAt = new Date();
   const t = performance.now();
