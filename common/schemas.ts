@@ -2,6 +2,21 @@
 // them and the OpenAPI document is generated from them.
 import { z } from 'zod';
 import { IMPACTS, LINK_STATUSES, ORDER_STATUSES, PAYMENT_METHODS, SUBSCRIPTION_STATUSES } from './domain.ts';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './text.ts';
+
+/**
+ * A text field a caller sends: trimmed, within its length, and only characters the database can
+ * store (common/text.ts), so bad text answers 422 naming the field instead of failing later.
+ */
+export function text(max: number, options: { min?: number; required?: string } = {}) {
+  const min = options.min ?? 1;
+  return z
+    .string()
+    .trim()
+    .min(min, options.required)
+    .max(max)
+    .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
+}
 
 export const uuidSchema = z.uuid();
 export const moneySchema = z.object({
@@ -16,18 +31,18 @@ const domainName = z
   .max(253)
   .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a domain name such as contoso.com');
 
-export const idempotencyKeySchema = z.string().min(1).max(255);
+export const idempotencyKeySchema = z.string().min(1).max(255).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 
 export const createCustomerBody = z.strictObject({
   domain: domainName,
-  companyName: z.string().trim().min(1).max(200),
+  companyName: text(200),
 });
 
 export const customerSchema = z.object({ id: z.uuid(), domain: z.string(), companyName: z.string(), createdAt: z.string() });
 
 export const createOrderBody = z.strictObject({
   lineItems: z
-    .array(z.strictObject({ productId: z.string().trim().min(1).max(100), quantity: z.number().int().min(1).max(10_000) }))
+    .array(z.strictObject({ productId: text(100), quantity: z.number().int().min(1).max(10_000) }))
     .min(1)
     .max(50),
   paymentMethod: z.enum(PAYMENT_METHODS),
@@ -53,7 +68,7 @@ export const orderSchema = z.object({
 });
 
 export const paymentWebhookBody = z.strictObject({
-  eventId: z.string().min(1).max(200),
+  eventId: text(200),
   orderId: z.uuid(),
   type: z.enum(['payment.succeeded', 'payment.failed']),
 });
@@ -97,9 +112,9 @@ export const softwareItemSchema = softwareListItemSchema.extend({
 });
 
 export const keysAndDownloadsBody = z.strictObject({
-  version: z.string().trim().min(1).max(100),
-  language: z.string().trim().min(1).max(100),
-  fileType: z.string().trim().min(1).max(100),
+  version: text(100),
+  language: text(100),
+  fileType: text(100),
 });
 
 export const keysAndDownloadsSchema = z.object({ productKey: z.string(), download: downloadLinkSchema });
@@ -115,7 +130,8 @@ const attachmentSchema = z.strictObject({
     .string()
     .min(1)
     .max(255)
-    .regex(/^[^/\\\0]+$/, 'a file name without path separators'),
+    .regex(/^[^/\\]+$/, 'a file name without path separators')
+    .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE),
   contentType: z.enum(ATTACHMENT_TYPES),
   contentBase64: z
     .string()
@@ -126,16 +142,16 @@ const attachmentSchema = z.strictObject({
 /** The support ticket of a cancellation, as PRODUCT.md lists it. */
 export const cancellationBody = z
   .strictObject({
-    customer: z.union([z.strictObject({ domain: z.string().trim().toLowerCase().min(1).max(253) }), z.strictObject({ tenantId: z.uuid() })]),
+    customer: z.union([z.strictObject({ domain: text(253).toLowerCase() }), z.strictObject({ tenantId: z.uuid() })]),
     orderId: z.uuid().optional(),
     subscriptionId: z.uuid().optional(),
-    refundReason: z.string().trim().min(1, 'the refund reason is required').max(2000),
+    refundReason: text(2000, { required: 'the refund reason is required' }),
     amountRequested: moneySchema.refine((m) => Number(m.amount) > 0, 'must be more than 0'),
     impact: impactSchema,
-    title: z.string().trim().min(1).max(200),
-    description: z.string().trim().max(5000).optional(),
+    title: text(200),
+    description: text(5000, { min: 0 }).optional(),
     contact: z.strictObject({
-      name: z.string().trim().min(1).max(200),
+      name: text(200),
       email: z.email(),
       phone: z.string().trim().regex(/^\+?[0-9][0-9 ().-]{5,24}$/, 'a phone number such as +1 425 555 0100'),
     }),
@@ -153,7 +169,7 @@ export const decisionBody = z
   .strictObject({
     decision: z.enum(['approve', 'reject', 'request_info']),
     approvedAmount: z.union([moneySchema, moneySchema.shape.amount]).optional(),
-    note: z.string().trim().min(1, 'a note is required').max(2000),
+    note: text(2000, { required: 'a note is required' }),
   })
   .superRefine((body, ctx) => {
     if (body.approvedAmount !== undefined && body.decision !== 'approve') {
@@ -161,7 +177,7 @@ export const decisionBody = z
     }
   });
 
-export const commentBody = z.strictObject({ note: z.string().trim().min(1).max(2000) });
+export const commentBody = z.strictObject({ note: text(2000, { required: 'a note is required' }) });
 
 export const refundCaseListQuery = z.strictObject({
   status: z.enum(['submitted', 'in_review', 'info_requested', 'approved', 'completed', 'rejected']).optional(),

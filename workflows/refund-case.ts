@@ -12,6 +12,7 @@ import type { DecisionRequest, RefundCaseInput, RefundCaseState } from '../commo
 import { ErrorType } from '../common/errors.ts';
 import { commentSignal, decideUpdate, refundCaseStateQuery, revokeLinkSignal } from '../common/messages.ts';
 import { toCents } from '../common/money.ts';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../common/text.ts';
 import { defaultActivityOptions } from './activity-options.ts';
 
 const acts = proxyActivities<Activities>(defaultActivityOptions);
@@ -49,6 +50,9 @@ export async function refundCaseWorkflow(input: RefundCaseInput): Promise<Refund
         if (pending) refuse('Another decision on this case is being recorded.');
         if (state.status !== 'in_review') refuse(`The case is ${state.status.replace('_', ' ')} and cannot be decided now.`);
         if (request.decision === 'reject' && !request.note.trim()) refuse('A rejection needs a note.');
+        // Text the database cannot store would fail its recording on every attempt: refuse it here,
+        // before it reaches history, so the case stays decidable.
+        if (!isStorableText(request.note)) refuse(`The note ${UNSTORABLE_TEXT_MESSAGE}.`);
         if (request.decision === 'approve' && request.approvedAmount !== undefined) {
           const cents = toCents(request.approvedAmount);
           if (cents <= 0 || cents > toCents(input.amountRequested.amount)) {
