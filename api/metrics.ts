@@ -22,7 +22,7 @@ export function createApiMetrics(db: Db) {
   });
   const downloads = new client.Counter({
     name: 'csp_downloads_total',
-    help: 'Download requests by result (served, refused_expired, refused_revoked, unknown)',
+    help: 'Download requests by result (served, resumed, refused_expired, refused_revoked, unknown)',
     labelNames: ['result'] as const,
     registers: [registry],
   });
@@ -46,6 +46,17 @@ export function createApiMetrics(db: Db) {
       this.reset();
       const rows = await db.refundCase.groupBy({ by: ['status', 'overdue'], _count: { _all: true } });
       for (const r of rows) this.set({ status: r.status, overdue: String(r.overdue) }, r._count._all);
+    },
+  });
+  new client.Gauge({
+    name: 'csp_activities_retrying',
+    help: 'Activities retrying a transient failure from their third attempt on, by activity type (written by the workers)',
+    labelNames: ['activity_type'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db.activityRetry.groupBy({ by: ['activityType'], _count: { _all: true } });
+      for (const r of rows) this.set({ activity_type: r.activityType }, r._count._all);
     },
   });
   return { registry, httpRequests, httpDuration, downloads };

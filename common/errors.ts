@@ -9,7 +9,8 @@ export const ErrorType = {
   KeyAuthorityRefused: 'KeyAuthorityRefused',
   ProductNotSellable: 'ProductNotSellable',
   OrderNotFound: 'OrderNotFound',
-  InvalidInput: 'InvalidInput',
+  // The database refused the data itself (infra/database-errors.ts): the same on every attempt.
+  DataRejected: 'DataRejected',
   LinkEnded: 'LinkEnded',
   CaseNotDecidable: 'CaseNotDecidable',
 } as const;

@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { PayloadCodec } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import { interactiveTaskQueue } from '../common/messages.ts';
+import { activityFailureInterceptor } from './activity-failures.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -25,6 +26,7 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     taskQueue: setup.taskQueue,
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(setup.deps),
+    interceptors: { activity: [activityFailureInterceptor(setup.deps.db)] },
     ...(setup.codec ? { dataConverter: { payloadCodecs: [setup.codec] } } : {}),
     ...setup.options,
   });

@@ -99,9 +99,25 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
       });
     },
 
+    /** Activities retrying a transient failure (attempt 3 and on), the longest-failing first. */
+    async retrying() {
+      const rows = await db.activityRetry.findMany({ orderBy: [{ firstFailedAt: 'asc' }, { workflowId: 'asc' }, { activityId: 'asc' }], take: 500 });
+      return rows.map((r) => ({
+        workflowId: r.workflowId,
+        workflowType: r.workflowType,
+        activityId: r.activityId,
+        activityType: r.activityType,
+        attempt: r.attempt,
+        lastError: r.lastError,
+        firstFailedAt: r.firstFailedAt.toISOString(),
+        lastFailedAt: r.lastFailedAt.toISOString(),
+        temporalUiUrl: uiLink(r.workflowId),
+      }));
+    },
+
     async summary() {
       const now = Date.now();
-      const [orderCounts, caseCounts, overdueCases, oldest, expiring] = await Promise.all([
+      const [orderCounts, caseCounts, overdueCases, oldest, expiring, retrying] = await Promise.all([
         db.order.groupBy({ by: ['status'], _count: { _all: true } }),
         db.refundCase.groupBy({ by: ['status'], _count: { _all: true } }),
         db.refundCase.count({ where: { overdue: true, status: { in: ['submitted', 'in_review', 'info_requested', 'approved'] } } }),
@@ -111,6 +127,7 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
           orderBy: { expiresAt: 'asc' },
           take: 100,
         }),
+        db.activityRetry.count(),
       ]);
       const count = <S extends string>(statuses: readonly S[], rows: { status: string; _count: { _all: number } }[]) =>
         Object.fromEntries(statuses.map((s) => [s, rows.find((r) => r.status === s)?._count._all ?? 0]));
@@ -118,6 +135,7 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
         ordersByStatus: count(ORDER_STATUSES, orderCounts),
         refundCasesByStatus: count(REFUND_CASE_STATUSES, caseCounts),
         overdueRefundCases: overdueCases,
+        retryingActivities: retrying,
         oldestInFlightOrder: oldest
           ? { orderId: oldest.id, status: oldest.status, ageMinutes: Math.floor((now - oldest.createdAt.getTime()) / MINUTE), workflowId: oldest.workflowId }
           : null,
