@@ -69,3 +69,22 @@ function write(db: Db, records: DownloadRecord[]): Promise<number> {
       FROM per_link p
      WHERE l.id = p.link_id`;
 }
+
+/**
+ * A resumed download (a Range that does not start at byte 0) is served without counting while the
+ * bytes served to resumes stay within one file per counted download: claims `bytes` of that
+ * allowance in one statement, so concurrent resumes cannot overdraw it. A window revoked or past
+ * its deadline grants nothing; one that ended at its cap still lets its last downloads finish.
+ * Returns the downloads left, or null when the allowance (or the window) does not cover it.
+ */
+export async function claimResumedBytes(db: Db, linkId: string, bytes: number, fileSize: number): Promise<{ remaining: number } | null> {
+  const rows = await db.$queryRaw<{ remaining: number }[]>`
+    UPDATE download_links
+       SET resumed_bytes = resumed_bytes + ${bytes}::bigint
+     WHERE id = ${linkId}::uuid
+       AND expires_at > now()
+       AND (status = 'active' OR (status = 'expired' AND end_reason = 'downloads'))
+       AND resumed_bytes + ${bytes}::bigint <= downloads_used::bigint * ${fileSize}::bigint
+    RETURNING max_downloads - downloads_used AS remaining`;
+  return rows[0] ?? null;
+}

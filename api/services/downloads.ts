@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../../common/config.ts';
 import type { DownloadGrant } from '../../common/domain.ts';
 import { ErrorType } from '../../common/errors.ts';
 import { countDownloadUpdate } from '../../common/messages.ts';
 import type { Db } from '../../db/client.ts';
-import { createDownloadRecorder } from '../../db/download-records.ts';
+import { claimResumedBytes, createDownloadRecorder } from '../../db/download-records.ts';
 import { isUnreachable } from '../../infra/outage.ts';
-import { ensureMediaFile } from '../../infra/media.ts';
+import { ensureMediaFile, type MediaFile } from '../../infra/media.ts';
+import { isResume, rangeLength, readDownloadAsk, type DownloadAsk } from './download-ranges.ts';
 import type { ApiMetrics } from '../metrics.ts';
 import { HttpProblem, problems } from '../problem.ts';
 import { TOKEN_PATTERN, tokenHash } from './link-tokens.ts';
@@ -71,8 +72,18 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
     }
   }
 
+  const fail = (status: string, reason: string | null | undefined) => {
+    metrics.downloads.inc({ result: status === 'revoked' ? 'refused_revoked' : 'refused_expired' });
+    return goneProblem(status, reason);
+  };
+
   return {
-    async download(token: string, client: { address?: string; userAgent?: string }, res: Response): Promise<void> {
+    /**
+     * Serves a download link: HEAD answers the headers and counts nothing; a request from the first
+     * byte counts one download; a Range that starts later resumes one (free within the allowance of
+     * claimResumedBytes, counted otherwise). Dead links answer 410 with why.
+     */
+    async download(token: string, client: { address?: string; userAgent?: string }, req: Request, res: Response): Promise<void> {
       if (!TOKEN_PATTERN.test(token)) {
         metrics.downloads.inc({ result: 'unknown' });
         throw problems.notFound('download link');
@@ -87,41 +98,75 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
         metrics.downloads.inc({ result: 'unknown' });
         throw problems.notFound('download link');
       }
-      const refuse = (status: string, reason: string | null | undefined) => {
-        metrics.downloads.inc({ result: status === 'revoked' ? 'refused_revoked' : 'refused_expired' });
-        return goneProblem(status, reason);
-      };
-      if (link.status !== 'active') throw refuse(link.status, link.endReason);
-      if (link.expiresAt.getTime() <= Date.now()) throw refuse('expired', 'time');
-
+      const size = link.variant.sizeBytes;
+      const lapsed = link.expiresAt.getTime() <= Date.now();
       // Have the file ready before counting, so a counted download is always a served one.
-      const media = config.downloads.storageUrl ? undefined : await ensureMediaFile(config.downloads.filesDir, link.variant);
+      const mediaFor = (l: LinkRow) => (config.downloads.storageUrl ? Promise.resolve(undefined) : ensureMediaFile(config.downloads.filesDir, l.variant));
+      const etagOf = (media: MediaFile | undefined) => (media ? `"${media.sha256Hex}"` : undefined);
+      const serve = async (status: 200 | 206, ask: DownloadAsk, remaining: number, media: MediaFile | undefined) => {
+        res.setHeader('X-Downloads-Remaining', String(remaining));
+        res.setHeader('Cache-Control', 'no-store');
+        res.setHeader('Accept-Ranges', 'bytes');
+        if (!media) {
+          res.redirect(302, `${config.downloads.storageUrl!.replace(/\/$/, '')}/${link.variant.productId}/${encodeURIComponent(link.variant.fileName)}`);
+          return;
+        }
+        const range = ask.kind === 'range' ? ask : undefined;
+        res.status(range ? 206 : status);
+        res.setHeader('Content-Type', 'application/octet-stream');
+        res.setHeader('Content-Length', String(range ? rangeLength(range) : media.size));
+        if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${media.size}`);
+        res.setHeader('Content-Disposition', `attachment; filename="${link.variant.fileName}"`);
+        res.setHeader('ETag', etagOf(media)!);
+        res.setHeader('X-Checksum-SHA256', media.sha256Hex);
+        res.setHeader('Repr-Digest', `sha-256=:${Buffer.from(media.sha256Hex, 'hex').toString('base64')}:`);
+        if (ask.kind === 'head') return void res.end();
+        await new Promise<void>((resolve, reject) => {
+          createReadStream(media.path, range ? { start: range.start, end: range.end } : {})
+            .on('error', reject)
+            .pipe(res)
+            .on('finish', resolve)
+            .on('error', reject);
+        });
+      };
+
+      if (req.method === 'HEAD') {
+        if (link.status !== 'active' || lapsed) throw goneProblem(lapsed && link.status === 'active' ? 'expired' : link.status, lapsed ? 'time' : link.endReason);
+        const [media, now] = await Promise.all([mediaFor(link), db.downloadLink.findUniqueOrThrow({ where: { id: link.id } })]);
+        return serve(200, { kind: 'head' }, now.maxDownloads - now.downloadsUsed, media);
+      }
+
+      const resumable = !lapsed && (link.status === 'active' || link.endReason === 'downloads');
+      if (resumable && req.get('Range')) {
+        const media = await mediaFor(link);
+        const ask = readDownloadAsk(req, size, etagOf(media));
+        if (isResume(ask)) {
+          const claimed = await claimResumedBytes(db, link.id, rangeLength(ask), size);
+          if (claimed) {
+            metrics.downloads.inc({ result: 'resumed' });
+            return serve(206, ask, claimed.remaining, media);
+          }
+        }
+      }
+      if (link.status !== 'active') throw fail(link.status, link.endReason);
+      if (lapsed) throw fail('expired', 'time');
+
+      const media = await mediaFor(link);
+      const ask = readDownloadAsk(req, size, etagOf(media));
+      if (ask.kind === 'unsatisfiable') {
+        throw new HttpProblem(416, 'Range Not Satisfiable', `The file is ${size} bytes long; ask for a range within it.`, { headers: { 'Content-Range': `bytes */${size}` } });
+      }
       const grant = await countDownload(link.workflowId);
       if (grant === 'ended') {
         const now = await db.downloadLink.findUniqueOrThrow({ where: { id: link.id } });
         if (now.status !== 'active') endedAs(hash, link, now.status, now.endReason);
-        throw refuse(now.status === 'active' ? 'expired' : now.status, now.status === 'active' ? 'downloads' : now.endReason);
+        throw fail(now.status === 'active' ? 'expired' : now.status, now.status === 'active' ? 'downloads' : now.endReason);
       }
       // Recorded before answering; concurrent downloads share one statement (db/download-records.ts).
       await recorder.record({ linkId: link.id, sequence: grant.sequence, remaining: grant.remaining, clientAddress: client.address ?? null, userAgent: client.userAgent?.slice(0, 500) ?? null });
       if (grant.remaining === 0) endedAs(hash, link, 'expired', 'downloads');
       metrics.downloads.inc({ result: 'served' });
-
-      res.setHeader('X-Downloads-Remaining', String(grant.remaining));
-      res.setHeader('Cache-Control', 'no-store');
-      if (!media) {
-        res.redirect(302, `${config.downloads.storageUrl!.replace(/\/$/, '')}/${link.variant.productId}/${encodeURIComponent(link.variant.fileName)}`);
-        return;
-      }
-      res.status(200);
-      res.setHeader('Content-Type', 'application/octet-stream');
-      res.setHeader('Content-Length', String(media.size));
-      res.setHeader('Content-Disposition', `attachment; filename="${link.variant.fileName}"`);
-      res.setHeader('X-Checksum-SHA256', media.sha256Hex);
-      res.setHeader('Repr-Digest', `sha-256=:${Buffer.from(media.sha256Hex, 'hex').toString('base64')}:`);
-      await new Promise<void>((resolve, reject) => {
-        createReadStream(media.path).on('error', reject).pipe(res).on('finish', resolve).on('error', reject);
-      });
+      return serve(200, ask, grant.remaining, media);
     },
   };
 }
