@@ -32,8 +32,9 @@ function requestHash(req: Request): string {
 /**
  * Idempotency-Key (API.md): the first request with a key runs and its 2xx answer is stored; the
  * same key with the same body gets that answer again, with another body 422. A concurrent
- * duplicate waits for the first to finish instead of running twice. Non-2xx answers are not kept,
- * so a corrected retry may reuse the key. A claim is stamped (created_at) and only its holder may
+ * duplicate waits for the first to finish instead of running twice. A 4xx answer is not kept, so
+ * a corrected retry may reuse the key; after a 5xx the key stays bound to its body until a retry
+ * of that same request succeeds. A claim is stamped (created_at) and only its holder may
  * settle it, so a first request that wakes up after its key was taken over changes nothing.
  */
 export function idempotency(db: Db): RequestHandler {
@@ -67,8 +68,14 @@ export function idempotency(db: Db): RequestHandler {
           where: mine,
           data: { responseStatus: status, responseHeaders: headers, responseBody: (body ?? null) as Prisma.InputJsonValue, completedAt: new Date() },
         });
-      } else {
+      } else if (status < 500) {
+        // The request was refused before it changed anything: a corrected retry may use the key.
         await db.idempotencyRecord.deleteMany({ where: mine });
+      } else {
+        // It failed part-way (an order recorded, its workflow not started): the key stays bound to
+        // this body, so only the same request can finish the job (at once: the lease is given up),
+        // and another body with this key is refused instead of starting something else.
+        await db.idempotencyRecord.updateMany({ where: mine, data: { createdAt: new Date(0) } });
       }
     };
     res.json = (body: unknown) => {

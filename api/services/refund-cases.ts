@@ -21,6 +21,27 @@ import { isPartnerStaff, partnerScope } from './scope.ts';
 const HOUR = 3600 * 1000;
 const money = (amount: Prisma.Decimal, currency: string) => ({ amount: amount.toFixed(2), currency });
 
+/** Whether a new case may be opened for this software now (409 with the reason otherwise). */
+function assertCancellable(sub: { status: string; order: { status: string; paymentId: string | null } }): void {
+  if (sub.status === 'cancellation_requested') throw problems.conflict('A refund case is already open for this software.');
+  if (sub.status !== 'active') throw problems.conflict(`This software is already ${sub.status}.`);
+  // Until the order is active its keys are still being issued: a key issued after this case
+  // revoked "all the keys" would outlive the cancellation.
+  if (sub.order.status !== 'active') throw problems.conflict(`This purchase is still ${sub.order.status.replace('_', ' ')}; it can be cancelled once the order is active.`);
+  if (!sub.order.paymentId) throw problems.conflict('This software has no captured payment to refund.');
+}
+
+function sameTicket(c: RefundCase, subscriptionId: string, body: z.infer<typeof cancellationBody>): boolean {
+  return (
+    c.subscriptionId === subscriptionId &&
+    c.title === body.title &&
+    c.refundReason === body.refundReason &&
+    c.impact === body.impact &&
+    c.amountRequested.equals(body.amountRequested.amount) &&
+    (c.description ?? undefined) === body.description
+  );
+}
+
 export function createRefundCaseService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService }) {
   const { db, temporal, config, customers } = deps;
   const rpc = <T>(fn: () => Promise<T>) => temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, fn);
@@ -83,16 +104,17 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
         return { ...a, content };
       });
       if (errors.length) throw problems.unprocessable('The cancellation request has errors.', errors);
-      if (sub.status === 'cancellation_requested') throw problems.conflict('A refund case is already open for this software.');
-      if (sub.status !== 'active') throw problems.conflict(`This software is already ${sub.status}.`);
-      // Until the order is active its keys are still being issued: a key issued after this case
-      // revoked "all the keys" would outlive the cancellation.
-      if (sub.order.status !== 'active') throw problems.conflict(`This purchase is still ${sub.order.status.replace('_', ' ')}; it can be cancelled once the order is active.`);
-      if (!sub.order.paymentId) throw problems.conflict('This software has no captured payment to refund.');
 
       const caseId = idempotencyKey ? uuidv5(`refund-case:${caller.agentId}:${idempotencyKey}`, ID_NAMESPACE) : randomUUID();
-      const slaDueAt = new Date(Date.now() + config.refundCaseSlaMs);
       const existing = await db.refundCase.findUnique({ where: { id: caseId } });
+      // The case id comes from the key: the same ticket sent again (a retry, a double click) carries
+      // on with its case, while a key already used for another ticket (other software, amount or
+      // reason) must not answer with that earlier case. One key, one ticket.
+      if (existing && !sameTicket(existing, sub.id, body)) {
+        throw problems.unprocessable('This Idempotency-Key was already used with a different request body.', [{ path: 'Idempotency-Key', message: 'reused with a different request' }]);
+      }
+      if (!existing) assertCancellable(sub);
+      const slaDueAt = new Date(Date.now() + config.refundCaseSlaMs);
       if (!existing) {
         try {
           await db.$transaction(async (tx) => {
