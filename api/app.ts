@@ -16,13 +16,26 @@ import { createConsoleRouter } from './console/router.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
+/**
+ * The URL as logged: a download path's token and every query value are secrets or may be (a key
+ * sent as `?api_key=` must not land in the log), so only the route and the query's names remain.
+ */
+export function loggedUrl(url: string): string {
+  const [path = '', query] = url.split(/\?(.*)/s, 2);
+  const route = path.replace(/\/v1\/downloads\/[^/]+/, '/v1/downloads/[token]');
+  if (query === undefined) return route;
+  const names = query.split('&').filter(Boolean).map((pair) => `${pair.split('=')[0]!.slice(0, 40)}=[redacted]`);
+  return `${route}?${names.join('&')}`;
+}
+
 export function createApp(deps: ApiDeps) {
   const { config, db, logger, metrics } = deps;
   const services = createServices(deps);
   const verifier = new ApiKeyVerifier(db, deps.keyChanges);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Only a configured proxy's X-Forwarded-For is believed (TRUST_PROXY); otherwise the peer address is the client.
+  app.set('trust proxy', config.trustProxy);
 
   app.use((req, res, next) => {
     const incoming = req.get('X-Request-Id');
@@ -35,9 +48,8 @@ export function createApp(deps: ApiDeps) {
       logger,
       genReqId: (_req, res) => String(res.getHeader('X-Request-Id')),
       customProps: (_req, res) => ({ partnerId: res.locals.caller?.partnerId ?? undefined, agentId: res.locals.caller?.agentId }),
-      // Download URLs carry their token in the path: log the route, never the token.
       serializers: {
-        req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: req.url.replace(/\/v1\/downloads\/[^/?]+/, '/v1/downloads/[token]') }),
+        req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: loggedUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
     }),
@@ -77,6 +89,26 @@ export function createApp(deps: ApiDeps) {
   // In production /metrics belongs on an internal port (METRICS_ADDRESS, see server.ts).
   if (!config.metricsAddress) app.get('/metrics', metricsHandler(metrics));
 
+  // Failed authentications per client address: past the limit the address is answered 429 before
+  // any key is checked, so guessing keys cannot be used to burn the scrypt CPU.
+  const authFailures = rateLimit({
+    windowMs: 60_000,
+    limit: config.authFailuresPerMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: (req) => `auth:${ipKeyGenerator(req.ip ?? '')}`,
+    skipSuccessfulRequests: true,
+    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+    handler: (_req, res, _next, options) => {
+      sendProblem(
+        res,
+        new HttpProblem(429, 'Too Many Requests', `Too many failed authentications from this address (${options.limit} per minute); wait before trying again.`, {
+          headers: { 'Retry-After': String(Math.ceil(options.windowMs / 1000)) },
+        }),
+      );
+    },
+  });
+
   const authenticate: RequestHandler = async (req, res, next) => {
     const header = req.get('Authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -110,7 +142,7 @@ export function createApp(deps: ApiDeps) {
   function pipeline(def: RouteDef): RequestHandler[] {
     const steps: RequestHandler[] = [];
     if (def.access !== 'public') {
-      steps.push(authenticate, limiter);
+      steps.push(authFailures, authenticate, limiter);
       const allowed = def.access;
       steps.push((_req, res, next) => {
         const role = res.locals.caller!.role;

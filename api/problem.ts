@@ -21,7 +21,10 @@ export class HttpProblem extends Error {
 
 export const problems = {
   badRequest: (detail: string, errors?: FieldError[]) => new HttpProblem(400, 'Bad Request', detail, { errors }),
-  unauthorized: () => new HttpProblem(401, 'Unauthorized', 'A valid API key is required: send `Authorization: Bearer <api key>`.'),
+  unauthorized: () =>
+    new HttpProblem(401, 'Unauthorized', 'A valid API key is required: send `Authorization: Bearer <api key>`.', {
+      headers: { 'WWW-Authenticate': 'Bearer realm="csp-onprem"' },
+    }),
   forbidden: (detail = 'Your role may not do this.') => new HttpProblem(403, 'Forbidden', detail),
   notFound: (what = 'resource') => new HttpProblem(404, 'Not Found', `No such ${what}.`),
   conflict: (detail: string) => new HttpProblem(409, 'Conflict', detail),
@@ -78,6 +81,12 @@ export function errorHandler(log: (err: unknown, req: Parameters<RequestHandler>
     const parserError = err as BodyParserError;
     if (parserError?.type === 'entity.too.large') {
       return sendProblem(res, new HttpProblem(413, 'Content Too Large', 'The request body is larger than this endpoint accepts.'));
+    }
+    // A path whose percent-encoding does not decode (`/v1/orders/%`) names nothing: the client's
+    // mistake, logged as one short line at most, never with the path (it may hold a token).
+    if (err instanceof URIError) {
+      req.log.info({ problem: 'malformed percent-encoding' }, 'bad request URL');
+      return sendProblem(res, problems.badRequest('The request URL is not valid percent-encoding.'));
     }
     if (parserError?.type === 'entity.parse.failed') {
       return sendProblem(res, problems.badRequest('The request body is not valid JSON.'));

@@ -71,8 +71,9 @@ const ANY_AGENT = ['admin_agent', 'sales_agent', 'support_engineer', 'operations
 const customerParams = z.object({ customerId: uuidSchema });
 const subscriptionParams = z.object({ customerId: uuidSchema, subscriptionId: uuidSchema });
 const refundCaseParams = z.object({ refundCaseId: uuidSchema });
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 const codecBody = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), z.string()).optional(), data: z.string().optional() })).max(10_000),
+  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(10_000),
 });
 
 export const ROUTES: RouteDef[] = [
@@ -190,18 +191,20 @@ export const ROUTES: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/downloads/:token',
-    summary: 'Download the file behind a link (counts one download)',
+    summary: 'Download the file behind a link: counts one download from its first byte; HEAD counts nothing; a Range that starts later resumes',
     tag: 'Downloads',
     access: 'public',
     params: z.object({ token: z.string().max(200) }),
     responses: {
-      200: { description: 'The file' },
+      200: { description: 'The file (HEAD: its headers only, counting nothing)' },
+      206: { description: 'The requested range of the file (a resumed download is not counted; see the README for the rule)' },
       302: { description: 'Redirect to the file in object storage' },
       404: { description: 'Unknown link' },
       410: { description: 'The link expired (time or downloads) or was revoked' },
+      416: { description: 'The range lies outside the file' },
     },
     handler: async ({ params, req, res, services }) => {
-      await services.downloads.download(params.token, { address: req.ip, userAgent: req.get('user-agent') }, res);
+      await services.downloads.download(params.token, { address: req.ip, userAgent: req.get('user-agent') }, req, res);
       return undefined;
     },
   }),
@@ -302,6 +305,15 @@ export const ROUTES: RouteDef[] = [
   }),
   route({
     method: 'get',
+    path: '/v1/operations/retrying',
+    summary: 'Activities that keep failing and are being retried (from their third attempt), longest-failing first',
+    tag: 'Operations',
+    access: ['operations'],
+    responses: { 200: { description: 'Retrying activities, each with its workflow and last error' } },
+    handler: async ({ services }) => ({ status: 200, body: await services.operations.retrying() }),
+  }),
+  route({
+    method: 'get',
     path: '/v1/operations/reconciliation',
     summary: 'Orders whose database status and workflow state disagree',
     tag: 'Operations',
@@ -327,16 +339,25 @@ export const ROUTES: RouteDef[] = [
     responses: { 200: { description: 'The summary' } },
     handler: async ({ services }) => ({ status: 200, body: await services.operations.summary() }),
   }),
-  ...(['decode', 'encode'] as const).map((direction) =>
+  ...(
+    [
+      // Encoding writes payloads a workflow would trust: only support, who may act on cases, gets it.
+      ['decode', ['operations', 'support_engineer']],
+      ['encode', ['support_engineer']],
+    ] as const
+  ).map(([direction, access]) =>
     route({
       method: 'post',
       path: `/codec/${direction}`,
-      summary: `Codec server: ${direction} Temporal payloads (for the Web UI; operations and support only)`,
+      summary: `Codec server: ${direction} Temporal payloads (for the Web UI; ${access.length === 2 ? 'operations and support' : 'support'} only)`,
       tag: 'Codec server',
-      access: ['operations', 'support_engineer'],
+      access,
       body: codecBody,
       bodyLimit: '8mb',
-      responses: { 200: { description: `The ${direction}d payloads`, schema: codecBody } },
+      responses: {
+        200: { description: `The ${direction}d payloads`, schema: codecBody },
+        400: { description: `A payload could not be ${direction}d; each one is named` },
+      },
       handler: async ({ body, services }) => ({ status: 200, body: await services.codec[direction](body.payloads) }),
     }),
   ),

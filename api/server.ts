@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
-import type { Config } from '../common/config.ts';
+import { ConfigError, type Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Db } from '../db/client.ts';
 import type { ResolvedSecrets } from '../infra/secrets.ts';
@@ -15,7 +15,20 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
+/**
+ * /metrics tells anyone who can reach it how much is sold and to whom: in production it belongs on
+ * an internal port, and the API refuses to start with it on the public one unless told to.
+ */
+export function assertMetricsPlacement(config: Config): void {
+  if (config.env === 'production' && !config.metricsAddress && !config.allowPublicMetrics) {
+    throw new ConfigError(
+      'Invalid configuration:\n  - METRICS_ADDRESS: in production /metrics must be served on an internal host:port (METRICS_ADDRESS), or allowed on the public port with ALLOW_PUBLIC_METRICS=true',
+    );
+  }
+}
+
 export async function startApi(deps: { config: Config; db: Db; temporal: Client; logger: Logger; secrets: ResolvedSecrets; codec: PayloadCodec }): Promise<RunningApi> {
+  assertMetricsPlacement(deps.config);
   const metrics = createApiMetrics(deps.db);
   const keyChanges = deps.config.databaseUrl ? listenForKeyChanges(deps.config.databaseUrl, deps.logger) : undefined;
   const app = createApp({ ...deps, metrics, keyChanges });

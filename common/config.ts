@@ -47,6 +47,14 @@ const envSchema = z.object({
   WORKER_WORKFLOW_THREADS: z.coerce.number().int().min(1).max(64).default(1),
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(10_000).default(10),
   METRICS_ADDRESS: optionalText.pipe(z.string().regex(/^[^:]+:\d{1,5}$/, 'host:port').optional()),
+  ALLOW_PUBLIC_METRICS: z.enum(['true', 'false']).default('false'),
+  TRUST_PROXY: optionalText.pipe(
+    z
+      .string()
+      .regex(/^(false|\d{1,2}|[0-9a-zA-Z.:/]+(\s*,\s*[0-9a-zA-Z.:/]+)*)$/, 'false, a hop count, or a comma-separated list of proxy addresses, CIDRs, or loopback / linklocal / uniquelocal')
+      .optional(),
+  ),
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -105,6 +113,15 @@ export interface Config {
   workerActivitySlots: number;
   /** When set, the API serves /metrics only on this internal `host:port`, not on its public port. */
   metricsAddress: string | undefined;
+  /** Production only starts with /metrics on the public port when this says so. */
+  allowPublicMetrics: boolean;
+  /**
+   * Which proxies' X-Forwarded-For is believed (Express's `trust proxy`): none unless configured,
+   * so a client cannot choose the address that rate limits and download records see.
+   */
+  trustProxy: false | number | string;
+  /** Failed authentications per client address per minute; past it the address gets 429 before any key is checked. */
+  authFailuresPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -166,6 +183,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     consoleSessionTtlMs: e.CONSOLE_SESSION_TTL,
     workerMetricsAddress: e.WORKER_METRICS_ADDRESS,
     metricsAddress: e.METRICS_ADDRESS,
+    allowPublicMetrics: e.ALLOW_PUBLIC_METRICS === 'true',
+    trustProxy: !e.TRUST_PROXY || e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerWorkflowThreads: e.WORKER_WORKFLOW_THREADS,
     workerActivitySlots: e.WORKER_ACTIVITY_SLOTS,

@@ -49,6 +49,11 @@ export async function revokeApiKey(db: Db, prefix: string): Promise<boolean> {
   return count > 0;
 }
 
+// A hash no key has: an unknown or revoked key is checked against it, so a wrong secret costs one
+// scrypt whether or not its prefix exists, and the answer's timing does not tell which.
+let decoyHash: Promise<string> | undefined;
+const decoy = () => (decoyHash ??= hashSecret('0000000000000000', randomBytes(32).toString('base64url')));
+
 type KeyRow = NonNullable<Awaited<ReturnType<typeof findKeyRow>>>;
 const findKeyRow = (db: Db, prefix: string) => db.apiKey.findUnique({ where: { prefix }, include: { agent: true } });
 
@@ -62,6 +67,8 @@ const findKeyRow = (db: Db, prefix: string) => db.apiKey.findUnique({ where: { p
  */
 export class ApiKeyVerifier {
   private readonly verified = new Set<string>();
+  /** scrypt checks run so far: the work a presented key cost, which tests compare across cases. */
+  scrypts = 0;
   private readonly rows: LRUCache<string, KeyRow>;
   /** Bumped by every change notice: a row read across one is not remembered. */
   private changes = 0;
@@ -84,9 +91,14 @@ export class ApiKeyVerifier {
     if (!match) return null;
     const [, prefix, secret] = match as unknown as [string, string, string];
     const row = await this.row(prefix);
-    if (!row || row.revokedAt) return null;
+    if (!row || row.revokedAt) {
+      this.scrypts++;
+      await verifySecret(prefix, secret, await decoy());
+      return null;
+    }
     const proof = createHash('sha256').update(`${presented}\n${row.secretHash}`).digest('base64');
     if (!this.verified.has(proof)) {
+      this.scrypts++;
       if (!(await verifySecret(prefix, secret, row.secretHash))) return null;
       if (this.verified.size >= this.maxEntries) this.verified.clear();
       this.verified.add(proof);

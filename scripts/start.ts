@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { startApi } from '../api/server.ts';
 import { ConfigError, loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
@@ -16,6 +16,7 @@ import { migrate } from '../db/migrate.ts';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
+import { RuntimeLogger } from '../infra/runtime-logger.ts';
 import { resolveTemporalBinary, withBinaryHint } from '../infra/temporal-binaries.ts';
 import { connectClient } from '../infra/temporal-connection.ts';
 import { startLinkSweeper } from '../worker/link-sweeper.ts';
@@ -35,7 +36,7 @@ try {
 }
 const logger = createLogger({ level: config.logLevel, name: 'start' });
 Runtime.install({
-  logger: new DefaultLogger('WARN'),
+  logger: new RuntimeLogger(logger.child({ sdk: 'temporal' }, { level: 'warn' })),
   telemetryOptions: {
     logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
     metrics: { prometheus: { bindAddress: config.workerMetricsAddress ?? '127.0.0.1:9464' } },

@@ -6,6 +6,7 @@ import { createLogger } from '../common/logger.ts';
 import { createDb } from '../db/client.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
+import { RuntimeLogger } from '../infra/runtime-logger.ts';
 import { startLinkSweeper } from './link-sweeper.ts';
 import { buildWorkers } from './run.ts';
 
@@ -16,6 +17,7 @@ try {
   }
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   Runtime.install({
+    logger: new RuntimeLogger(logger.child({ sdk: 'temporal' }, { level: 'warn' })),
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
       ...(config.workerMetricsAddress ? { metrics: { prometheus: { bindAddress: config.workerMetricsAddress } } } : {}),

@@ -1,4 +1,5 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { problems } from '../problem.ts';
 
 export interface JsonPayload {
   metadata?: Record<string, string>;
@@ -14,14 +15,27 @@ const toJson = (p: Payload): JsonPayload => ({
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-/** The remote codec protocol of the Temporal Web UI and CLI: base64 JSON payloads in and out. */
+/**
+ * The remote codec protocol of the Temporal Web UI and CLI: base64 JSON payloads in and out.
+ * A payload the codec cannot read (unknown key id, tampered ciphertext, not a payload at all) is
+ * the caller's input, answered 400 naming it, never a 500.
+ */
 export function createCodecService(codec: PayloadCodec) {
+  async function each(direction: 'decode' | 'encode', payloads: JsonPayload[]) {
+    const out = await Promise.all(
+      payloads.map((p, i) =>
+        codec[direction]([toPayload(p)]).then(
+          ([done]) => ({ done: toJson(done!) }),
+          (err: unknown) => ({ error: { path: `payloads.${i}`, message: `cannot be ${direction}d: ${(err as Error).message}` } }),
+        ),
+      ),
+    );
+    const errors = out.flatMap((o) => ('error' in o ? [o.error] : []));
+    if (errors.length) throw problems.badRequest(`Some payloads could not be ${direction}d.`, errors);
+    return { payloads: out.map((o) => ('done' in o ? o.done : {})) };
+  }
   return {
-    async decode(payloads: JsonPayload[]) {
-      return { payloads: (await codec.decode(payloads.map(toPayload))).map(toJson) };
-    },
-    async encode(payloads: JsonPayload[]) {
-      return { payloads: (await codec.encode(payloads.map(toPayload))).map(toJson) };
-    },
+    decode: (payloads: JsonPayload[]) => each('decode', payloads),
+    encode: (payloads: JsonPayload[]) => each('encode', payloads),
   };
 }

@@ -57,9 +57,36 @@ describe('encrypted payloads and the codec server', () => {
     }
     assert.equal((await request(stack.app).post('/codec/decode').send(body)).status, 401);
     assert.equal((await request(stack.app).post('/codec/decode').set(bearer(stack.demo.partners[0]!.apiKeys.admin_agent)).send(body)).status, 403);
-    const roundTrip = await request(stack.app).post('/codec/encode').set(bearer(stack.demo.apiKeys.operations)).send({ payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"x"').toString('base64') }] });
+  });
+
+  test('encodes for support only: the read-only operations role cannot forge payloads', async () => {
+    const plain = { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"x"').toString('base64') }] };
+    const refused = await request(stack.app).post('/codec/encode').set(bearer(stack.demo.apiKeys.operations)).send(plain);
+    assert.equal(refused.status, 403);
+    const roundTrip = await request(stack.app).post('/codec/encode').set(bearer(stack.demo.apiKeys.support_engineer)).send(plain);
     assert.equal(roundTrip.status, 200);
     assert.equal(Buffer.from(roundTrip.body.payloads[0].metadata.encoding, 'base64').toString(), 'binary/encrypted');
+  });
+
+  test('answers 400 naming each payload it cannot decode: unknown key, tampered ciphertext, not base64', async () => {
+    const { input } = await rawPayloads();
+    const real = input[0]!;
+    const meta = Object.fromEntries(Object.entries(real.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]));
+    const data = Buffer.from(real.data!);
+    const tampered = Buffer.from(data);
+    tampered.writeUInt8(tampered.readUInt8(tampered.length - 1) ^ 0xff, tampered.length - 1);
+    const unknownKey = { ...meta, 'encryption-key-id': Buffer.from('no-such-key').toString('base64') };
+    const ops = bearer(stack.demo.apiKeys.operations);
+    const res = await request(stack.app)
+      .post('/codec/decode')
+      .set(ops)
+      .send({ payloads: [{ metadata: meta, data: data.toString('base64') }, { metadata: meta, data: tampered.toString('base64') }, { metadata: unknownKey, data: data.toString('base64') }] });
+    assert.equal(res.status, 400);
+    assert.match(res.headers['content-type']!, /application\/problem\+json/);
+    assert.deepEqual(res.body.errors.map((e: { path: string }) => e.path), ['payloads.1', 'payloads.2']);
+    const notBase64 = await request(stack.app).post('/codec/decode').set(ops).send({ payloads: [{ metadata: meta, data: '%%%' }] });
+    assert.equal(notBase64.status, 422);
+    assert.equal(notBase64.body.errors[0].path, 'payloads.0.data');
   });
 
   test('lets the Web UI origin through CORS preflight, and no other origin', async () => {

@@ -1,0 +1,49 @@
+import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
+import type { Logger } from '../common/logger.ts';
+
+// A task token lets whoever holds it complete or fail that activity: it must not reach the logs.
+// The SDK puts it in log metadata (`taskToken`) and the core in message text (`task_token: …`).
+const TOKEN_IN_TEXT = /(task[_ ]?token["']?\s*[:=]\s*)("[^"]*"|'[^']*'|TaskToken\([^)]*\)|\[[^\]]*\]|[^\s,;)}]+)/gi;
+const TOKEN_KEY = /^task_?token$/i;
+
+export function redactTaskTokens(message: string): string {
+  return message.replace(TOKEN_IN_TEXT, '$1[redacted]');
+}
+
+function redactMeta(meta: LogMetadata | undefined, depth = 0): LogMetadata | undefined {
+  if (!meta || depth > 4) return meta;
+  return Object.fromEntries(
+    Object.entries(meta).map(([k, v]) => {
+      if (TOKEN_KEY.test(k)) return [k, '[redacted]'];
+      if (typeof v === 'string') return [k, redactTaskTokens(v)];
+      if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Error) && !ArrayBuffer.isView(v)) return [k, redactMeta(v as LogMetadata, depth + 1)];
+      return [k, v];
+    }),
+  );
+}
+
+const LEVELS = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+/** The Temporal SDK's and core's log lines, through our pino logger, with task tokens redacted. */
+export class RuntimeLogger implements SdkLogger {
+  constructor(private readonly logger: Logger) {}
+
+  log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    this.logger[LEVELS[level]](redactMeta(meta) ?? {}, redactTaskTokens(message));
+  }
+  trace(message: string, meta?: LogMetadata): void {
+    this.log('TRACE', message, meta);
+  }
+  debug(message: string, meta?: LogMetadata): void {
+    this.log('DEBUG', message, meta);
+  }
+  info(message: string, meta?: LogMetadata): void {
+    this.log('INFO', message, meta);
+  }
+  warn(message: string, meta?: LogMetadata): void {
+    this.log('WARN', message, meta);
+  }
+  error(message: string, meta?: LogMetadata): void {
+    this.log('ERROR', message, meta);
+  }
+}
