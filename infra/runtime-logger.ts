@@ -4,10 +4,11 @@ import type { Logger } from '../common/logger.ts';
 // A task token lets whoever holds it complete or fail that activity: it must not reach the logs.
 // The SDK puts it in log metadata (`taskToken`) and the core in message text (`task_token: …`).
 const TOKEN_IN_TEXT = /(task[_ ]?token["']?\s*[:=]\s*)("[^"]*"|'[^']*'|TaskToken\([^)]*\)|\[[^\]]*\]|[^\s,;)}]+)/gi;
+const TOKEN_WRAPPED = /TaskToken\([^)]*\)/g;
 const TOKEN_KEY = /^task_?token$/i;
 
 export function redactTaskTokens(message: string): string {
-  return message.replace(TOKEN_IN_TEXT, '$1[redacted]');
+  return message.replace(TOKEN_WRAPPED, 'TaskToken([redacted])').replace(TOKEN_IN_TEXT, '$1[redacted]');
 }
 
 function redactMeta(meta: LogMetadata | undefined, depth = 0): LogMetadata | undefined {

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createApiKey, revokeApiKey } from '../../db/api-keys.ts';
+import { createApp } from '../../api/app.ts';
+import { createApiMetrics } from '../../api/metrics.ts';
+import { createLogger } from '../../common/logger.ts';
+import { ApiKeyVerifier, createApiKey, revokeApiKey } from '../../db/api-keys.ts';
 import { apiKeySecret, bearer, startStack, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -26,6 +29,7 @@ describe('authentication and rate limits', () => {
     answers.push(await request(stack.app).get('/v1/products'));
     for (const res of answers) {
       assert.equal(res.status, 401);
+      assert.equal(res.headers['www-authenticate'], 'Bearer realm="csp-onprem"');
       assert.equal(res.body.detail, answers[0]!.body.detail, 'the answer never says which check failed');
     }
     const stored = await stack.database.db.apiKey.findUniqueOrThrow({ where: { prefix } });
@@ -67,5 +71,45 @@ describe('authentication and rate limits', () => {
       .send({ domain: 'long-key.example.com', companyName: 'Long Key' });
     assert.equal(res.status, 400);
     assert.equal(await stack.database.db.customer.count(), before);
+  });
+
+  test('a wrong secret costs one scrypt whether or not its prefix exists, so the answer tells nothing', async () => {
+    const db = stack.database.db;
+    const agent = await db.agent.findFirstOrThrow({ where: { role: 'operations' } });
+    const known = await createApiKey(db, agent.id);
+    const revoked = await createApiKey(db, agent.id);
+    await revokeApiKey(db, revoked.split('_')[1]!);
+    const verifier = new ApiKeyVerifier(db);
+    const work = async (key: string) => {
+      const before = verifier.scrypts;
+      assert.equal(await verifier.verify(key), null);
+      return verifier.scrypts - before;
+    };
+    const wrongSecret = (key: string) => key.slice(0, -4) + (key.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    assert.deepEqual(
+      { unknownPrefix: await work('csp_0123456789abcdef_' + 'x'.repeat(43)), knownPrefix: await work(wrongSecret(known)), revoked: await work(revoked), malformed: await work('not-a-key') },
+      { unknownPrefix: 1, knownPrefix: 1, revoked: 1, malformed: 0 },
+    );
+  });
+
+  test('limits failed authentications per client address with 429 before any key is checked', async () => {
+    const app = createApp({
+      config: { ...stack.config, authFailuresPerMinute: 3 },
+      db: stack.database.db,
+      temporal: stack.client,
+      logger: createLogger({ level: 'silent' }),
+      secrets: stack.secrets,
+      metrics: createApiMetrics(stack.database.db),
+      codec: stack.codec,
+    });
+    const good = stack.demo.apiKeys.support_engineer;
+    assert.equal((await request(app).get('/v1/refund-cases').set(bearer(good))).status, 200, 'successes do not count');
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await request(app).get('/v1/products').set(bearer('csp_0123456789abcdef_' + 'y'.repeat(43)))).status);
+    assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+    const blocked = await request(app).get('/v1/refund-cases').set(bearer(good));
+    assert.equal(blocked.status, 429, 'the address is refused before its key is checked');
+    assert.ok(Number(blocked.headers['retry-after']) > 0);
+    assert.match(blocked.body.detail, /failed authentications/);
   });
 });
