@@ -62,6 +62,7 @@ export function createApp(deps: ApiDeps) {
       const labels = { method: req.method, route, status: String(res.statusCode) };
       metrics.httpRequests.inc(labels);
       stop(labels);
+      if (req.route) deps.onAnswered?.(req.method, route, res.statusCode);
     });
     next();
   });

@@ -23,6 +23,8 @@ export interface ApiDeps {
   codec: PayloadCodec;
   /** Lets the API remember verified keys until the database says they changed (else each request reads its key). */
   keyChanges?: KeyChangeFeed;
+  /** Told of every answer on a route (method, route path, status): the contract test records them. */
+  onAnswered?: (method: string, route: string, status: number) => void;
 }
 
 declare module 'express-serve-static-core' {

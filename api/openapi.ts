@@ -19,6 +19,29 @@ export const SERVICE_DOCUMENTS: [string, string, string][] = [
   ['/metrics', 'Prometheus metrics (bind to an internal port in production)', 'text/plain'],
 ];
 
+/**
+ * What the shared pipeline (app.ts) can answer on a route besides the route's own answers: the
+ * rate limits, authentication and roles, body and path parsing, query validation, Idempotency-Key
+ * rules, and 503 while the database or Temporal is down.
+ */
+export function answersOfEveryRoute(def: RouteDef): Record<string, string> {
+  const errors: Record<string, string> = { 429: 'Rate-limited, or too many failed authentications from this address (see Retry-After)' };
+  if (def.access !== 'public') Object.assign(errors, { 401: 'Missing or unknown API key (see WWW-Authenticate)', 403: 'The role may not do this' });
+  if (def.method === 'post') Object.assign(errors, { 413: 'The body is too large', 422: 'Invalid input (see `errors`)' });
+  if (def.method === 'post' && !def.rawBody) errors[400] = 'The body is not valid JSON';
+  if (def.params) Object.assign(errors, { 400: errors[400] ? 'The body is not valid JSON, or the URL is not valid percent-encoding' : 'The URL is not valid percent-encoding', 404: 'Unknown, or another partner’s' });
+  if (def.query) errors[422] = 'Invalid query string (see `errors`)';
+  if (def.idempotent) {
+    Object.assign(errors, {
+      400: 'The body is not valid JSON, the URL is not valid percent-encoding, or the Idempotency-Key is not 1–255 characters',
+      409: 'A request with this Idempotency-Key is still being processed (retry after Retry-After), or the state forbids it',
+      422: 'Invalid input (see `errors`), or this Idempotency-Key was used with another body',
+    });
+  }
+  if (def.path !== '/healthz') errors[503] = 'The database or Temporal is unavailable right now; retry after Retry-After (with the same Idempotency-Key)';
+  return errors;
+}
+
 /** Express `:param` paths to OpenAPI `{param}` paths. */
 export const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$1}');
 
@@ -27,10 +50,7 @@ export function buildOpenApiDocument(routes: RouteDef[]) {
   const registry = new OpenAPIRegistry();
   const bearer = registry.registerComponent('securitySchemes', 'bearerApiKey', { type: 'http', scheme: 'bearer', description: 'An agent’s API key' });
   for (const def of routes) {
-    const errors: Record<string, string> = {};
-    if (def.access !== 'public') Object.assign(errors, { 401: 'Missing or unknown API key', 403: 'The role may not do this', 429: 'Rate-limited (see Retry-After)' });
-    if (def.method === 'post') Object.assign(errors, { 413: 'The body is too large', 422: 'Invalid input (see `errors`)' });
-    if (def.params) errors[404] = 'Unknown, or another partner’s';
+    const errors = answersOfEveryRoute(def);
     registry.registerPath({
       method: def.method,
       path: toOpenApiPath(def.path),

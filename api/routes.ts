@@ -23,6 +23,18 @@ import {
   softwareListItemSchema,
   uuidSchema,
 } from '../common/schemas.ts';
+import {
+  commentSchema,
+  hourlyActivitySchema,
+  livenessSchema,
+  operationsOrderSchema,
+  operationsSummarySchema,
+  paymentWebhookReplySchema,
+  readinessSchema,
+  reconciliationSchema,
+  refundCaseDetailSchema,
+  retryingActivitySchema,
+} from '../common/response-schemas.ts';
 import type { Caller } from '../db/api-keys.ts';
 import type { Services } from './services/index.ts';
 
@@ -245,7 +257,7 @@ export const ROUTES: RouteDef[] = [
     tag: 'Refund cases',
     access: ['support_engineer', 'operations', 'admin_agent'],
     params: refundCaseParams,
-    responses: { 200: { description: 'The case' } },
+    responses: { 200: { description: 'The case', schema: refundCaseDetailSchema } },
     handler: async ({ caller, params, services }) => ({ status: 200, body: await services.refundCases.get(caller, params.refundCaseId) }),
   }),
   route({
@@ -257,8 +269,8 @@ export const ROUTES: RouteDef[] = [
     params: refundCaseParams,
     body: decisionBody,
     responses: {
-      200: { description: 'The case after the decision was carried out' },
-      202: { description: 'The decision is accepted and recorded; it is still being carried out (the case shows its progress)' },
+      200: { description: 'The case after the decision was carried out', schema: refundCaseDetailSchema },
+      202: { description: 'The decision is accepted and recorded; it is still being carried out (the case shows its progress)', schema: refundCaseDetailSchema },
       409: { description: 'The case is not in review' },
     },
     handler: async ({ caller, params, body, services }) => {
@@ -274,7 +286,7 @@ export const ROUTES: RouteDef[] = [
     access: ['support_engineer', 'admin_agent'],
     params: refundCaseParams,
     body: commentBody,
-    responses: { 201: { description: 'The comment' }, 409: { description: 'The case is closed' } },
+    responses: { 201: { description: 'The comment', schema: commentSchema }, 409: { description: 'The case is closed' } },
     handler: async ({ caller, params, body, services }) => ({ status: 201, body: await services.refundCases.comment(caller, params.refundCaseId, body) }),
   }),
   route({
@@ -285,8 +297,9 @@ export const ROUTES: RouteDef[] = [
     access: 'public',
     rawBody: true,
     responses: {
-      200: { description: 'Received (also for a duplicate eventId, which changes nothing)' },
+      200: { description: 'Received (also for a duplicate eventId, which changes nothing)', schema: paymentWebhookReplySchema },
       401: { description: 'Missing or wrong signature' },
+      422: { description: 'A signed body that is not a payment event' },
     },
     handler: async ({ req, services }) => ({
       status: 200,
@@ -300,7 +313,7 @@ export const ROUTES: RouteDef[] = [
     tag: 'Operations',
     access: ['operations'],
     query: operationsOrdersQuery,
-    responses: { 200: { description: 'Orders' } },
+    responses: { 200: { description: 'Orders', schema: z.array(operationsOrderSchema) } },
     handler: async ({ query, services }) => ({ status: 200, body: await services.operations.orders(query) }),
   }),
   route({
@@ -309,7 +322,7 @@ export const ROUTES: RouteDef[] = [
     summary: 'Activities that keep failing and are being retried (from their third attempt), longest-failing first',
     tag: 'Operations',
     access: ['operations'],
-    responses: { 200: { description: 'Retrying activities, each with its workflow and last error' } },
+    responses: { 200: { description: 'Retrying activities, each with its workflow and last error', schema: z.array(retryingActivitySchema) } },
     handler: async ({ services }) => ({ status: 200, body: await services.operations.retrying() }),
   }),
   route({
@@ -318,7 +331,7 @@ export const ROUTES: RouteDef[] = [
     summary: 'Orders whose database status and workflow state disagree',
     tag: 'Operations',
     access: ['operations'],
-    responses: { 200: { description: 'What was checked and what disagrees' } },
+    responses: { 200: { description: 'What was checked and what disagrees', schema: reconciliationSchema } },
     handler: async ({ services }) => ({ status: 200, body: await services.operations.reconciliation() }),
   }),
   route({
@@ -327,7 +340,7 @@ export const ROUTES: RouteDef[] = [
     summary: 'Orders placed and downloads served per hour over the last 24 hours',
     tag: 'Operations',
     access: ['operations'],
-    responses: { 200: { description: 'One row per hour, oldest first' } },
+    responses: { 200: { description: 'One row per hour, oldest first', schema: hourlyActivitySchema } },
     handler: async ({ services }) => ({ status: 200, body: await services.operations.activity(24) }),
   }),
   route({
@@ -336,7 +349,7 @@ export const ROUTES: RouteDef[] = [
     summary: 'Counts by order and case status, the oldest in-flight order, links expiring in 24 h',
     tag: 'Operations',
     access: ['operations'],
-    responses: { 200: { description: 'The summary' } },
+    responses: { 200: { description: 'The summary', schema: operationsSummarySchema } },
     handler: async ({ services }) => ({ status: 200, body: await services.operations.summary() }),
   }),
   ...(
@@ -367,7 +380,7 @@ export const ROUTES: RouteDef[] = [
     summary: 'Liveness',
     tag: 'Health',
     access: 'public',
-    responses: { 200: { description: 'The process is up' } },
+    responses: { 200: { description: 'The process is up', schema: livenessSchema } },
     handler: async () => ({ status: 200, body: { status: 'ok' } }),
   }),
   route({
@@ -376,7 +389,7 @@ export const ROUTES: RouteDef[] = [
     summary: 'Readiness: the database and Temporal answer',
     tag: 'Health',
     access: 'public',
-    responses: { 200: { description: 'Ready' }, 503: { description: 'A dependency is down' } },
+    responses: { 200: { description: 'Ready', schema: readinessSchema }, 503: { description: 'A dependency is down: `checks` names it', schema: readinessSchema } },
     handler: async ({ services }) => {
       const report = await services.health.readiness();
       return { status: report.status === 'ready' ? 200 : 503, body: report };

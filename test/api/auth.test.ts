@@ -6,7 +6,7 @@ import { createApp } from '../../api/app.ts';
 import { createApiMetrics } from '../../api/metrics.ts';
 import { createLogger } from '../../common/logger.ts';
 import { ApiKeyVerifier, createApiKey, revokeApiKey } from '../../db/api-keys.ts';
-import { apiKeySecret, bearer, startStack, type Stack } from '../helpers/stack.ts';
+import { apiKeySecret, bearer, recordAnswer, startStack, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -101,6 +101,7 @@ describe('authentication and rate limits', () => {
       secrets: stack.secrets,
       metrics: createApiMetrics(stack.database.db),
       codec: stack.codec,
+      onAnswered: recordAnswer,
     });
     const good = stack.demo.apiKeys.support_engineer;
     assert.equal((await request(app).get('/v1/refund-cases').set(bearer(good))).status, 200, 'successes do not count');

@@ -10,7 +10,7 @@ import { ROUTES } from '../../api/routes.ts';
 import { createServices } from '../../api/services/index.ts';
 import { createLogger } from '../../common/logger.ts';
 import { decideUpdate } from '../../common/messages.ts';
-import { activeOrder, bearer, cancellationTicket, eventually, startStack, type Stack } from '../helpers/stack.ts';
+import { activeOrder, bearer, cancellationTicket, eventually, recordAnswer, startStack, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -167,6 +167,7 @@ describe('hardening: bad input is refused before it can break anything', () => {
       secrets: stack.secrets,
       metrics: createApiMetrics(stack.database.db),
       codec: stack.codec,
+      onAnswered: recordAnswer,
     });
     await request(behindProxy).get(link.path).set('X-Forwarded-For', '203.0.113.8');
     const events = await stack.database.db.downloadEvent.findMany({ where: { linkId: link.linkId }, orderBy: { sequence: 'asc' } });
@@ -195,6 +196,7 @@ describe('hardening: bad input is refused before it can break anything', () => {
       secrets: stack.secrets,
       metrics: createApiMetrics(stack.database.db),
       codec: stack.codec,
+      onAnswered: recordAnswer,
     });
     const body = { lineItems: [{ productId: 'project-professional-2024', quantity: 1 }], paymentMethod: 'pm_card_ok' };
     const first = await request(broken).post(`/v1/customers/${customerId}/orders`).set(bearer(admin)).set('Idempotency-Key', 'half-done').send(body);
@@ -221,6 +223,7 @@ describe('hardening: bad input is refused before it can break anything', () => {
       secrets: stack.secrets,
       metrics: createApiMetrics(stack.database.db),
       codec: stack.codec,
+      onAnswered: recordAnswer,
     });
     const agent = await stack.database.db.agent.findFirstOrThrow({ where: { role: 'admin_agent', partnerId: stack.demo.partners[0]!.id } });
     const caller = { agentId: agent.id, partnerId: agent.partnerId, role: agent.role, keyPrefix: 'console' };

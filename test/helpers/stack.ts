@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
@@ -73,7 +73,7 @@ export async function startStack(label: string, env: Record<string, string> = {}
   // As in production: verified keys are remembered until the database's change notice.
   const keyChanges = listenForKeyChanges(database.url, logger);
   await until('API key change feed live', async () => keyChanges.live, 10_000);
-  const app = createApp({ config, db: database.db, temporal: client, logger, secrets, metrics: createApiMetrics(database.db), codec, keyChanges });
+  const app = createApp({ config, db: database.db, temporal: client, logger, secrets, metrics: createApiMetrics(database.db), codec, keyChanges, onAnswered: recordAnswer });
 
   let worker: WorkerGroup | undefined;
   let running: Promise<void> | undefined;
@@ -116,6 +116,15 @@ export async function startStack(label: string, env: Record<string, string> = {}
   };
   if (options.worker !== false) await stack.startWorker();
   return stack;
+}
+
+/**
+ * Every answer the suite's apps give is appended to API_STATUS_LOG (set by scripts/test.ts), so the
+ * contract test can check that each status a route answered is in the OpenAPI document.
+ */
+export function recordAnswer(method: string, route: string, status: number): void {
+  const file = process.env.API_STATUS_LOG;
+  if (file) appendFileSync(file, `${method.toLowerCase()} ${route} ${status}\n`);
 }
 
 export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });

@@ -1,0 +1,80 @@
+// Shapes of the answers that are not a resource of common/schemas.ts: a refund case in full, the
+// operations views, readiness. They document what the routes answer (OpenAPI); the services
+// build these objects, and the contract test checks every status a route answers is documented.
+import { z } from 'zod';
+import { ORDER_STATUSES, REFUND_CASE_STATUSES, ROLES } from './domain.ts';
+import { moneySchema, refundCaseSchema } from './schemas.ts';
+
+const actorSchema = z.object({ agentId: z.uuid(), name: z.string(), role: z.enum(ROLES) }).nullable();
+
+export const refundCaseDetailSchema = refundCaseSchema.extend({
+  escalatedAt: z.string().nullable(),
+  workflowId: z.string(),
+  completedAt: z.string().nullable(),
+  description: z.string().nullable(),
+  refundReason: z.string(),
+  customerReference: z.string(),
+  orderReference: z.string(),
+  externalTicketId: z.string().nullable(),
+  contact: z.object({ name: z.string(), email: z.string(), phone: z.string() }),
+  attachments: z.array(z.object({ id: z.uuid(), fileName: z.string(), contentType: z.string(), sizeBytes: z.number(), sha256: z.string(), createdAt: z.string() })),
+  timeline: z.array(z.object({ at: z.string(), type: z.string(), note: z.string().nullable(), actor: actorSchema })),
+});
+
+export const commentSchema = z.object({ at: z.string(), type: z.literal('comment'), note: z.string().nullable() });
+
+export const paymentWebhookReplySchema = z.object({ received: z.literal(true), duplicate: z.boolean(), note: z.string().optional() });
+
+export const operationsOrderSchema = z.object({
+  orderId: z.uuid(),
+  partnerId: z.uuid(),
+  partnerName: z.string(),
+  customerId: z.uuid(),
+  status: z.enum(ORDER_STATUSES),
+  paymentMethod: z.string(),
+  total: moneySchema,
+  ageMinutes: z.number(),
+  minutesInStatus: z.number(),
+  stuck: z.boolean(),
+  workflowId: z.string(),
+  temporalUiUrl: z.string().nullable(),
+  createdAt: z.string(),
+});
+
+export const reconciliationSchema = z.object({
+  checked: z.number(),
+  unreachable: z.number(),
+  mismatches: z.array(z.object({ orderId: z.uuid(), workflowId: z.string(), database: z.string(), workflow: z.string() })),
+});
+
+export const hourlyActivitySchema = z.array(z.object({ hour: z.string(), orders: z.number(), downloads: z.number() }));
+
+export const retryingActivitySchema = z.object({
+  workflowId: z.string(),
+  workflowType: z.string(),
+  activityId: z.string(),
+  activityType: z.string(),
+  attempt: z.number(),
+  lastError: z.string(),
+  firstFailedAt: z.string(),
+  lastFailedAt: z.string(),
+  temporalUiUrl: z.string().nullable(),
+});
+
+const countsOf = <T extends readonly [string, ...string[]]>(values: T) => z.object(Object.fromEntries(values.map((v) => [v, z.number()])) as Record<T[number], z.ZodNumber>);
+
+export const operationsSummarySchema = z.object({
+  ordersByStatus: countsOf(ORDER_STATUSES),
+  refundCasesByStatus: countsOf(REFUND_CASE_STATUSES),
+  overdueRefundCases: z.number(),
+  retryingActivities: z.number(),
+  oldestInFlightOrder: z.object({ orderId: z.uuid(), status: z.enum(ORDER_STATUSES), ageMinutes: z.number(), workflowId: z.string() }).nullable(),
+  linksExpiringIn24h: z.object({
+    count: z.number(),
+    links: z.array(z.object({ linkId: z.uuid(), subscriptionId: z.uuid(), expiresAt: z.string(), downloadsUsed: z.number(), maxDownloads: z.number() })),
+  }),
+});
+
+const dependency = z.enum(['up', 'down']);
+export const readinessSchema = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ database: dependency, temporal: dependency }) });
+export const livenessSchema = z.object({ status: z.literal('ok') });
