@@ -22,6 +22,7 @@ export function newTally(): Tally {
 export interface Reply {
   status: number;
   body: Record<string, unknown>;
+  retryAfter: string | null;
 }
 
 
@@ -53,7 +54,7 @@ export function httpClient(base: string, tally: Tally) {
       } catch {
         body = {};
       }
-      return { status: res.status, body };
+      return { status: res.status, body, retryAfter: res.headers.get('retry-after') };
     } catch {
       // The connection failed or timed out: the caller does not know the outcome.
       tally.byStatus.network = (tally.byStatus.network ?? 0) + 1;

@@ -88,6 +88,8 @@ export async function startChaosStack(settings: ChaosSettings) {
   const secrets = { PAYMENT_WEBHOOK_SECRET: randomBytes(24).toString('hex'), LINK_TOKEN_SECRET: randomBytes(32).toString('hex'), PAYLOAD_ENCRYPTION_KEYS: newKeyRingSpec() };
   const env = {
     NODE_ENV: 'production',
+    // The API listens on loopback only here; the chaos run reads its /metrics on that port.
+    ALLOW_PUBLIC_METRICS: 'true',
     LOG_LEVEL: 'info',
     DATA_DIR: scratch,
     DATABASE_URL: dbUrl,
