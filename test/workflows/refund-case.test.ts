@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { RefundCaseInput } from '../../common/domain.ts';
@@ -20,6 +20,16 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 const taskQueue = 'refund-test';
 const HOUR = 3600 * 1000;
+
+/** Waits (in real time, with a deadline) until the case's workflow says it is in review. */
+async function inReview(handle: WorkflowHandle<typeof refundCaseWorkflow>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while ((last = (await handle.query(refundCaseStateQuery)).status) !== 'in_review') {
+    if (Date.now() > deadline) throw new Error(`the case did not reach in_review within ${timeoutMs} ms; last status: ${last}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe('refund case workflow (time skipping)', () => {
   let env: TestWorkflowEnvironment;
@@ -79,7 +89,7 @@ describe('refund case workflow (time skipping)', () => {
     });
     const caseInput: RefundCaseInput = { caseId, subscriptionId, orderId: input.orderId, title: 'Bought by mistake', amountRequested: input.total, paymentId: order.paymentId!, slaDueAt: slaDueAt.toISOString() };
     const handle = await env.client.workflow.start(refundCaseWorkflow, { taskQueue: caseQueue, workflowId: workflowIds.refundCase(caseId), args: [caseInput] });
-    while ((await handle.query(refundCaseStateQuery)).status !== 'in_review') await new Promise((r) => setTimeout(r, 20));
+    await inReview(handle);
     return { handle, caseId, subscriptionId, orderId: input.orderId, paymentId: order.paymentId!, link, amount: input.total.amount };
   }
 
@@ -129,7 +139,7 @@ describe('refund case workflow (time skipping)', () => {
     assert.equal(asked.status, 'info_requested');
     await assert.rejects(decide(c.handle, 'approve'), WorkflowUpdateFailedError, 'no decision while waiting for the partner');
     await c.handle.signal(commentSignal, { note: 'Datacenter, not Standard', agentId: adminAgentId, fromPartner: true });
-    while ((await c.handle.query(refundCaseStateQuery)).status !== 'in_review') await new Promise((r) => setTimeout(r, 20));
+    await inReview(c.handle);
     await decide(c.handle, 'approve');
     assert.equal((await c.handle.result()).status, 'completed');
     const types = (await database.db.refundCaseEvent.findMany({ where: { caseId: c.caseId }, orderBy: { id: 'asc' } })).map((e) => e.type);
@@ -144,7 +154,7 @@ describe('refund case workflow (time skipping)', () => {
     // The partner takes 30 hours to answer: without the pause the case would be overdue at 48 h.
     await env.sleep(30 * HOUR);
     await c.handle.signal(commentSignal, { note: 'Standard', agentId: adminAgentId, fromPartner: true });
-    while ((await c.handle.query(refundCaseStateQuery)).status !== 'in_review') await new Promise((r) => setTimeout(r, 20));
+    await inReview(c.handle);
     const moved = (await database.db.refundCase.findUniqueOrThrow({ where: { id: c.caseId } })).slaDueAt.getTime();
     assert.ok(Math.abs(moved - filedSla - 30 * HOUR) < 60_000, `the deadline moved by the 30 h spent waiting (${(moved - filedSla) / HOUR} h)`);
     await env.sleep(20 * HOUR); // 60 h after filing, 38 h of SLA used
