@@ -158,8 +158,11 @@ try {
     'every acknowledged order finished',
     async () => (await stack.db.order.count({ where: { id: { in: [...acknowledgedOrders.keys()] }, status: { in: ['awaiting_payment', 'provisioning'] } } })) === 0,
     240_000,
+    () => unsettledOrders(),
   );
-  await until('every approved case completed', async () => (await stack.db.refundCase.count({ where: { id: { in: [...approvedCases] }, status: { not: 'completed' } } })) === 0, 240_000);
+  await until('every approved case completed', async () => (await stack.db.refundCase.count({ where: { id: { in: [...approvedCases] }, status: { not: 'completed' } } })) === 0, 240_000, () =>
+    stack.db.refundCase.findMany({ where: { id: { in: [...approvedCases] }, status: { not: 'completed' } }, select: { id: true, status: true } }),
+  );
 
   // ---------------------------------------------------------------- 2. Temporal server restart
   log('phase 2: Temporal dev server restart');
@@ -230,6 +233,7 @@ try {
       return [...fired.values()].every((t) => t !== null);
     },
     lastDeadline - Date.now() + 60_000,
+    async () => Object.fromEntries(fired),
   );
   for (const [workflowId, at] of fired) {
     if (at! < stoppedAt) restartProblems.push(`${workflowId}: its timer fired before the restart, so the restart did not test it`);
@@ -345,8 +349,11 @@ try {
     'load orders finished',
     async () => (await stack.db.order.count({ where: { id: { in: [...acknowledgedOrders.keys()] }, status: { in: ['awaiting_payment', 'provisioning'] } } })) === 0,
     240_000,
+    () => unsettledOrders(),
   );
-  await until('approved cases completed', async () => (await stack.db.refundCase.count({ where: { id: { in: [...approvedCases] }, status: { not: 'completed' } } })) === 0, 240_000);
+  await until('approved cases completed', async () => (await stack.db.refundCase.count({ where: { id: { in: [...approvedCases] }, status: { not: 'completed' } } })) === 0, 240_000, () =>
+    stack.db.refundCase.groupBy({ by: ['status'], where: { id: { in: [...approvedCases] } }, _count: { _all: true } }),
+  );
   checks.push({ name: 'load: no 5xx', checked: loadTally.attempted, discrepancies: loadTally.serverErrors.concat(loadTally.unavailable ? [`${loadTally.unavailable} answers were 503 with nothing down`] : []) });
   const loadLatency = Object.fromEntries(Object.entries(loadTally.latencies).map(([op, xs]) => [op, { n: xs.length, p50: Math.round(pct(xs, 50)), p99: Math.round(pct(xs, 99)) }]));
   phaseNotes.load = { clients: BUDGET.loadClients, seconds: BUDGET.loadSeconds, attempted: loadTally.attempted, acknowledged: loadTally.acknowledged, byStatus: loadTally.byStatus, byOperation: loadTally.byOperation, latencyMs: loadLatency };
@@ -385,6 +392,11 @@ function outageProblems(what: string, replies: Record<string, Reply | null>, rea
     problems.push(`/readyz while ${what} was down answered ${ready?.status ?? 'nothing'} ${JSON.stringify(checksNamed)}, not 503 naming ${check} down and ${other} up`);
   }
   return problems;
+}
+
+/** The acknowledged orders still in flight, for a wait that timed out. */
+function unsettledOrders() {
+  return stack.db.order.findMany({ where: { id: { in: [...acknowledgedOrders.keys()] }, status: { in: ['awaiting_payment', 'provisioning'] } }, select: { id: true, status: true, paymentMethod: true }, take: 10 });
 }
 
 function countBy(xs: number[]) {

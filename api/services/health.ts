@@ -3,8 +3,11 @@ import type { Db } from '../../db/client.ts';
 
 async function probe(check: () => Promise<unknown>, timeoutMs: number): Promise<'up' | 'down'> {
   let timer: NodeJS.Timeout | undefined;
+  // A check that outlives the timeout still settles later: keep its rejection from going unhandled.
+  const running = check();
+  running.catch(() => undefined);
   try {
-    await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)))]);
+    await Promise.race([running, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs)))]);
     return 'up';
   } catch {
     return 'down';

@@ -187,7 +187,8 @@ describe('hardening: bad input is refused before it can break anything', () => {
 
   test('a retry of an order whose workflow failed to start cannot change its lines: same key, other body → 422', async () => {
     // An API whose Temporal is unreachable records the order, then fails to start its workflow (503).
-    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    // No retry interceptor: calls fail at once, so none is still retrying when the connection closes.
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', interceptors: [] }) });
     const broken = createApp({
       config: { ...stack.config, temporal: { ...stack.config.temporal, rpcTimeoutMs: 2_000 } },
       db: stack.database.db,
@@ -201,6 +202,11 @@ describe('hardening: bad input is refused before it can break anything', () => {
     const body = { lineItems: [{ productId: 'project-professional-2024', quantity: 1 }], paymentMethod: 'pm_card_ok' };
     const first = await request(broken).post(`/v1/customers/${customerId}/orders`).set(bearer(admin)).set('Idempotency-Key', 'half-done').send(body);
     assert.equal(first.status, 503, JSON.stringify(first.body));
+    assert.ok(Number(first.headers['retry-after']) > 0, 'a 503 says when to retry');
+    assert.match(first.headers['content-type']!, /application\/problem\+json/);
+    const ready = await request(broken).get('/readyz');
+    assert.equal(ready.status, 503);
+    assert.deepEqual(ready.body, { status: 'not_ready', checks: { database: 'up', temporal: 'down' } }, '/readyz names the dependency that is down, and only it');
     const other = await request(stack.app)
       .post(`/v1/customers/${customerId}/orders`)
       .set(bearer(admin))
