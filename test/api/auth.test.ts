@@ -3,10 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createApp } from '../../api/app.ts';
-import { createApiMetrics } from '../../api/metrics.ts';
-import { createLogger } from '../../common/logger.ts';
 import { ApiKeyVerifier, createApiKey, revokeApiKey } from '../../db/api-keys.ts';
-import { apiKeySecret, bearer, recordAnswer, startStack, type Stack } from '../helpers/stack.ts';
+import { apiKeySecret, bearer, startStack, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -93,16 +91,7 @@ describe('authentication and rate limits', () => {
   });
 
   test('limits failed authentications per client address with 429 before any key is checked', async () => {
-    const app = createApp({
-      config: { ...stack.config, authFailuresPerMinute: 3 },
-      db: stack.database.db,
-      temporal: stack.client,
-      logger: createLogger({ level: 'silent' }),
-      secrets: stack.secrets,
-      metrics: createApiMetrics(stack.database.db),
-      codec: stack.codec,
-      onAnswered: recordAnswer,
-    });
+    const app = createApp(stack.apiDeps({ config: { ...stack.config, authFailuresPerMinute: 3 } }));
     const good = stack.demo.apiKeys.support_engineer;
     assert.equal((await request(app).get('/v1/refund-cases').set(bearer(good))).status, 200, 'successes do not count');
     const statuses = [];

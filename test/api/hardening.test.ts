@@ -5,12 +5,10 @@ import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/clien
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import request from 'supertest';
 import { createApp } from '../../api/app.ts';
-import { createApiMetrics } from '../../api/metrics.ts';
 import { ROUTES } from '../../api/routes.ts';
 import { createServices } from '../../api/services/index.ts';
-import { createLogger } from '../../common/logger.ts';
 import { decideUpdate } from '../../common/messages.ts';
-import { activeOrder, bearer, cancellationTicket, eventually, recordAnswer, startStack, type Stack } from '../helpers/stack.ts';
+import { activeOrder, bearer, cancellationTicket, eventually, startStack, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -159,16 +157,7 @@ describe('hardening: bad input is refused before it can break anything', () => {
   test('believes X-Forwarded-For only from a configured proxy (TRUST_PROXY)', async () => {
     const link = await linkFor('German');
     await request(stack.app).get(link.path).set('X-Forwarded-For', '203.0.113.7');
-    const behindProxy = createApp({
-      config: { ...stack.config, trustProxy: 'loopback' },
-      db: stack.database.db,
-      temporal: stack.client,
-      logger: createLogger({ level: 'silent' }),
-      secrets: stack.secrets,
-      metrics: createApiMetrics(stack.database.db),
-      codec: stack.codec,
-      onAnswered: recordAnswer,
-    });
+    const behindProxy = createApp(stack.apiDeps({ config: { ...stack.config, trustProxy: 'loopback' } }));
     await request(behindProxy).get(link.path).set('X-Forwarded-For', '203.0.113.8');
     const events = await stack.database.db.downloadEvent.findMany({ where: { linkId: link.linkId }, orderBy: { sequence: 'asc' } });
     assert.equal(events.length, 2);
@@ -189,16 +178,7 @@ describe('hardening: bad input is refused before it can break anything', () => {
     // An API whose Temporal is unreachable records the order, then fails to start its workflow (503).
     // No retry interceptor: calls fail at once, so none is still retrying when the connection closes.
     const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', interceptors: [] }) });
-    const broken = createApp({
-      config: { ...stack.config, temporal: { ...stack.config.temporal, rpcTimeoutMs: 2_000 } },
-      db: stack.database.db,
-      temporal: unreachable,
-      logger: createLogger({ level: 'silent' }),
-      secrets: stack.secrets,
-      metrics: createApiMetrics(stack.database.db),
-      codec: stack.codec,
-      onAnswered: recordAnswer,
-    });
+    const broken = createApp(stack.apiDeps({ config: { ...stack.config, temporal: { ...stack.config.temporal, rpcTimeoutMs: 2_000 } }, temporal: unreachable }));
     const body = { lineItems: [{ productId: 'project-professional-2024', quantity: 1 }], paymentMethod: 'pm_card_ok' };
     const first = await request(broken).post(`/v1/customers/${customerId}/orders`).set(bearer(admin)).set('Idempotency-Key', 'half-done').send(body);
     assert.equal(first.status, 503, JSON.stringify(first.body));
@@ -221,16 +201,7 @@ describe('hardening: bad input is refused before it can break anything', () => {
   });
 
   test('a cancellation key reused for other software answers 422, not the earlier case (the console files with such keys)', async () => {
-    const services = createServices({
-      config: stack.config,
-      db: stack.database.db,
-      temporal: stack.client,
-      logger: createLogger({ level: 'silent' }),
-      secrets: stack.secrets,
-      metrics: createApiMetrics(stack.database.db),
-      codec: stack.codec,
-      onAnswered: recordAnswer,
-    });
+    const services = createServices(stack.apiDeps());
     const agent = await stack.database.db.agent.findFirstOrThrow({ where: { role: 'admin_agent', partnerId: stack.demo.partners[0]!.id } });
     const caller = { agentId: agent.id, partnerId: agent.partnerId, role: agent.role, keyPrefix: 'console' };
     const ticket = (sub: string) => ({ ...(cancellationTicket({ customer: { tenantId: customerId }, subscriptionId: sub }) as Parameters<typeof services.refundCases.file>[3]) });

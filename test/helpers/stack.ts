@@ -18,6 +18,7 @@ import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
 import { createProviders } from '../../providers/index.ts';
 import { createWorkerGroup, type WorkerGroup } from '../../worker/worker.ts';
 import type { ActivityDeps } from '../../activities/index.ts';
+import type { ApiDeps } from '../../api/context.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { devServerEnvironment, workflowBundle } from './temporal.ts';
 
@@ -35,6 +36,8 @@ export interface Stack {
   logLines: string[];
   /** The API's feed of API key changes (its verifier hears each notice before later subscribers). */
   keyChanges: KeyChangeFeed;
+  /** The API's parts, for a second app or the services alone (a different config, an unreachable Temporal …). */
+  apiDeps(overrides?: Partial<ApiDeps>): ApiDeps;
   startWorker(deps?: Partial<ActivityDeps>): Promise<WorkerGroup>;
   /** The running workers (one per task queue), if any. */
   workers(): WorkerGroup | undefined;
@@ -88,6 +91,17 @@ export async function startStack(label: string, env: Record<string, string> = {}
     secrets,
     logLines,
     keyChanges,
+    apiDeps: (overrides = {}) => ({
+      config,
+      db: database.db,
+      temporal: client,
+      logger: createLogger({ level: 'silent' }),
+      secrets,
+      metrics: createApiMetrics(database.db),
+      codec,
+      onAnswered: recordAnswer,
+      ...overrides,
+    }),
     async startWorker(deps = {}) {
       worker = await createWorkerGroup({
         connection: temporalEnv.nativeConnection,
