@@ -427,7 +427,13 @@ if (runs(4)) {
     if (res.status !== 200) failed++;
   });
   const createSeconds = (performance.now() - t) / 1000;
-  const open = await db.downloadLink.count({ where: { status: 'active', createdAt: { gte: startedAt } } });
+  // On a busy machine the first windows may reach their (short) deadline before the last is open:
+  // count those apart, so what is judged is what the deadlines imply, not how fast the machine is.
+  const countedAt = new Date();
+  const [open, lapsedWhileOpening] = await Promise.all([
+    db.downloadLink.count({ where: { status: 'active', createdAt: { gte: startedAt }, expiresAt: { gt: countedAt } } }),
+    db.downloadLink.count({ where: { createdAt: { gte: startedAt }, expiresAt: { lte: countedAt } } }),
+  ]);
   const atOpen = workerProc.stats();
   let peakDuringExpiry = atOpen.rssMb;
   await until('every window expired', async () => {
@@ -456,6 +462,7 @@ if (runs(4)) {
     goal: '≤ 1 (p99 ≤ 5 s) and worker RSS ≤ 512 MB',
     windows: W,
     openAtOnce: open,
+    lapsedWhileOpening,
     failed,
     createSeconds: round(createSeconds),
     createdPerSecond: round(W / createSeconds),
@@ -475,7 +482,9 @@ if (runs(4)) {
     expiredByTime: Number(lag!.n),
     windowTtlMs: WINDOW_TTL_MS,
   });
-  if (failed || open !== W || Number(lag!.n) !== W) throw new Error(`open windows: ${failed} failed, ${open} of ${W} open at once, ${Number(lag!.n)} expired by time`);
+  if (failed || open + lapsedWhileOpening !== W || Number(lag!.n) !== W) {
+    throw new Error(`open windows: ${failed} failed, ${open} of ${W} open at once and ${lapsedWhileOpening} past their deadline by then, ${Number(lag!.n)} expired by time`);
+  }
 }
 
 await apiProc.stop();

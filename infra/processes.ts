@@ -52,6 +52,12 @@ export async function startService(entry: string, env: Record<string, string>, r
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A run that fails part-way (a thrown check) must not leave its services running behind it.
+  const orphanGuard = () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', orphanGuard);
+  child.once('exit', () => process.off('exit', orphanGuard));
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${entry} exited during start-up:\n${output.slice(-3000)}`);
