@@ -4,11 +4,11 @@ import { ErrorType } from '../common/errors.ts';
 /** Transient faults retry with exponential backoff; business failures (ErrorType) never do. */
 export const defaultActivityOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
-  // Unbounded because what is left to retry is transient: a database or provider outage must be
-  // ridden out, never turned into a lost order or case. What retrying cannot cure never gets here:
-  // activities throw business failures, and the workers' interceptor turns data the database
-  // refuses into one (worker/activity-failures.ts). An activity that keeps failing is listed for
-  // operations from its third attempt (GET /v1/operations/retrying, csp_activities_retrying).
+  // What retrying cannot cure never gets here: activities throw business failures, and the
+  // workers' interceptor turns data the database refuses into one (worker/activity-failures.ts).
+  // An activity that keeps failing is listed for operations from its third attempt
+  // (GET /v1/operations/retrying, csp_activities_retrying).
+  // Unbounded because what is left is transient: an outage is ridden out, never a lost order or case.
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
