@@ -136,23 +136,20 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
         return serve(200, { kind: 'head' }, now.maxDownloads - now.downloadsUsed, media);
       }
 
+      // A window that ended by its cap may still finish its downloads by resuming; any other end is final.
       const resumable = !lapsed && (link.status === 'active' || link.endReason === 'downloads');
-      if (resumable && req.get('Range')) {
-        const media = await mediaFor(link);
-        const ask = readDownloadAsk(req, size, etagOf(media));
-        if (isResume(ask)) {
-          const claimed = await claimResumedBytes(db, link.id, rangeLength(ask), size);
-          if (claimed) {
-            metrics.downloads.inc({ result: 'resumed' });
-            return serve(206, ask, claimed.remaining, media);
-          }
+      if (!resumable) throw link.status !== 'active' ? fail(link.status, link.endReason) : fail('expired', 'time');
+      // The file and the request's range are read once, for the resume and for the count alike.
+      const media = await mediaFor(link);
+      const ask = readDownloadAsk(req, size, etagOf(media));
+      if (isResume(ask)) {
+        const claimed = await claimResumedBytes(db, link.id, rangeLength(ask), size);
+        if (claimed) {
+          metrics.downloads.inc({ result: 'resumed' });
+          return serve(206, ask, claimed.remaining, media);
         }
       }
       if (link.status !== 'active') throw fail(link.status, link.endReason);
-      if (lapsed) throw fail('expired', 'time');
-
-      const media = await mediaFor(link);
-      const ask = readDownloadAsk(req, size, etagOf(media));
       if (ask.kind === 'unsatisfiable') {
         throw new HttpProblem(416, 'Range Not Satisfiable', `The file is ${size} bytes long; ask for a range within it.`, { headers: { 'Content-Range': `bytes */${size}` } });
       }
