@@ -2,6 +2,7 @@
 // role checks and the OpenAPI document are all built from it.
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { ACCESS } from '../common/access.ts';
 import type { Role } from '../common/domain.ts';
 import {
   operationsOrdersQuery,
@@ -77,8 +78,6 @@ function route<P, Q, B>(def: RouteDef<P, Q, B>): RouteDef {
   return def as unknown as RouteDef;
 }
 
-const PARTNER_STAFF = ['admin_agent', 'sales_agent'] as const;
-const ANY_AGENT = ['admin_agent', 'sales_agent', 'support_engineer', 'operations'] as const;
 
 const customerParams = z.object({ customerId: uuidSchema });
 const subscriptionParams = z.object({ customerId: uuidSchema, subscriptionId: uuidSchema });
@@ -94,7 +93,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/products',
     summary: 'The catalog, with each product’s variants and unit price',
     tag: 'Catalog',
-    access: ANY_AGENT,
+    access: ACCESS.readCatalog,
     responses: { 200: { description: 'The catalog', schema: z.array(productSchema) } },
     handler: async ({ services }) => ({ status: 200, body: await services.catalog.list() }),
   }),
@@ -103,7 +102,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/customers',
     summary: 'Create a customer of the caller’s partner',
     tag: 'Customers',
-    access: PARTNER_STAFF,
+    access: ACCESS.partnerStaff,
     body: createCustomerBody,
     idempotent: true,
     responses: { 201: { description: 'Created', schema: customerSchema }, 409: { description: 'The partner already has a customer with this domain' } },
@@ -117,7 +116,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/customers',
     summary: 'The caller’s partner’s customers, by domain',
     tag: 'Customers',
-    access: PARTNER_STAFF,
+    access: ACCESS.partnerStaff,
     responses: { 200: { description: 'Customers', schema: z.array(customerSchema) } },
     handler: async ({ caller, services }) => ({ status: 200, body: await services.customers.list(caller) }),
   }),
@@ -126,7 +125,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/customers/:customerId',
     summary: 'One customer',
     tag: 'Customers',
-    access: PARTNER_STAFF,
+    access: ACCESS.partnerStaff,
     params: customerParams,
     responses: { 200: { description: 'The customer', schema: customerSchema } },
     handler: async ({ caller, params, services }) => ({
@@ -139,7 +138,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/customers/:customerId/orders',
     summary: 'Buy products for a customer: starts the purchase workflow',
     tag: 'Orders',
-    access: PARTNER_STAFF,
+    access: ACCESS.partnerStaff,
     params: customerParams,
     body: createOrderBody,
     idempotent: true,
@@ -154,7 +153,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/orders/:orderId',
     summary: 'An order with its line items, subscriptions and timeline',
     tag: 'Orders',
-    access: ['admin_agent', 'sales_agent', 'operations'],
+    access: ACCESS.readOrders,
     params: z.object({ orderId: uuidSchema }),
     responses: { 200: { description: 'The order', schema: orderSchema } },
     handler: async ({ caller, params, services }) => ({ status: 200, body: await services.orders.get(caller, params.orderId) }),
@@ -164,7 +163,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/customers/:customerId/software',
     summary: 'The customer’s Software list: everything bought for it',
     tag: 'Software',
-    access: PARTNER_STAFF,
+    access: ACCESS.partnerStaff,
     params: customerParams,
     responses: { 200: { description: 'The software list', schema: z.array(softwareListItemSchema) } },
     handler: async ({ caller, params, services }) => ({ status: 200, body: await services.software.list(caller, params.customerId) }),
@@ -174,7 +173,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/customers/:customerId/software/:subscriptionId',
     summary: 'One piece of software with its options and open download links (key for admin agents only)',
     tag: 'Software',
-    access: PARTNER_STAFF,
+    access: ACCESS.partnerStaff,
     params: subscriptionParams,
     responses: { 200: { description: 'The software', schema: softwareItemSchema } },
     handler: async ({ caller, params, services }) => ({
@@ -187,7 +186,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/customers/:customerId/software/:subscriptionId/keys-and-downloads',
     summary: 'Get keys and downloads: the product key and a download link for one variant',
     tag: 'Software',
-    access: ['admin_agent'],
+    access: ACCESS.keysAndDownloads,
     params: subscriptionParams,
     body: keysAndDownloadsBody,
     responses: {
@@ -225,7 +224,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/customers/:customerId/software/:subscriptionId/cancellation',
     summary: 'Cancel a purchase: file the support ticket (refund case) that ends with the key revoked',
     tag: 'Refund cases',
-    access: ['admin_agent'],
+    access: ACCESS.cancel,
     params: subscriptionParams,
     body: cancellationBody,
     idempotent: true,
@@ -245,7 +244,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/refund-cases',
     summary: 'The refund-case queue, oldest first, with age and SLA',
     tag: 'Refund cases',
-    access: ['support_engineer', 'operations', 'admin_agent'],
+    access: ACCESS.readRefundCases,
     query: refundCaseListQuery,
     responses: { 200: { description: 'Cases', schema: z.array(refundCaseSchema) } },
     handler: async ({ caller, query, services }) => ({ status: 200, body: await services.refundCases.list(caller, query) }),
@@ -255,7 +254,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/refund-cases/:refundCaseId',
     summary: 'One refund case with its full timeline of decisions and notes',
     tag: 'Refund cases',
-    access: ['support_engineer', 'operations', 'admin_agent'],
+    access: ACCESS.readRefundCases,
     params: refundCaseParams,
     responses: { 200: { description: 'The case', schema: refundCaseDetailSchema } },
     handler: async ({ caller, params, services }) => ({ status: 200, body: await services.refundCases.get(caller, params.refundCaseId) }),
@@ -265,7 +264,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/refund-cases/:refundCaseId/decision',
     summary: 'Decide a refund case: approve (optionally a lower amount), reject, or request information',
     tag: 'Refund cases',
-    access: ['support_engineer'],
+    access: ACCESS.decideRefundCases,
     params: refundCaseParams,
     body: decisionBody,
     responses: {
@@ -283,7 +282,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/refund-cases/:refundCaseId/comments',
     summary: 'Comment on a refund case (answers a request for information)',
     tag: 'Refund cases',
-    access: ['support_engineer', 'admin_agent'],
+    access: ACCESS.commentOnRefundCases,
     params: refundCaseParams,
     body: commentBody,
     responses: { 201: { description: 'The comment', schema: commentSchema }, 409: { description: 'The case is closed' } },
@@ -311,7 +310,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/operations/orders',
     summary: 'In-flight and stuck orders, oldest first, with age and workflow id',
     tag: 'Operations',
-    access: ['operations'],
+    access: ACCESS.operate,
     query: operationsOrdersQuery,
     responses: { 200: { description: 'Orders', schema: z.array(operationsOrderSchema) } },
     handler: async ({ query, services }) => ({ status: 200, body: await services.operations.orders(query) }),
@@ -321,7 +320,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/operations/retrying',
     summary: 'Activities that keep failing and are being retried (from their third attempt), longest-failing first',
     tag: 'Operations',
-    access: ['operations'],
+    access: ACCESS.operate,
     responses: { 200: { description: 'Retrying activities, each with its workflow and last error', schema: z.array(retryingActivitySchema) } },
     handler: async ({ services }) => ({ status: 200, body: await services.operations.retrying() }),
   }),
@@ -330,7 +329,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/operations/reconciliation',
     summary: 'Orders whose database status and workflow state disagree',
     tag: 'Operations',
-    access: ['operations'],
+    access: ACCESS.operate,
     responses: { 200: { description: 'What was checked and what disagrees', schema: reconciliationSchema } },
     handler: async ({ services }) => ({ status: 200, body: await services.operations.reconciliation() }),
   }),
@@ -339,7 +338,7 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/operations/activity',
     summary: 'Orders placed and downloads served per hour over the last 24 hours',
     tag: 'Operations',
-    access: ['operations'],
+    access: ACCESS.operate,
     responses: { 200: { description: 'One row per hour, oldest first', schema: hourlyActivitySchema } },
     handler: async ({ services }) => ({ status: 200, body: await services.operations.activity(24) }),
   }),
@@ -348,15 +347,15 @@ export const ROUTES: RouteDef[] = [
     path: '/v1/operations/summary',
     summary: 'Counts by order and case status, the oldest in-flight order, links expiring in 24 h',
     tag: 'Operations',
-    access: ['operations'],
+    access: ACCESS.operate,
     responses: { 200: { description: 'The summary', schema: operationsSummarySchema } },
     handler: async ({ services }) => ({ status: 200, body: await services.operations.summary() }),
   }),
   ...(
     [
       // Encoding writes payloads a workflow would trust: only support, who may act on cases, gets it.
-      ['decode', ['operations', 'support_engineer']],
-      ['encode', ['support_engineer']],
+      ['decode', ACCESS.decodePayloads],
+      ['encode', ACCESS.encodePayloads],
     ] as const
   ).map(([direction, access]) =>
     route({

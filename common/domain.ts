@@ -21,11 +21,19 @@ export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 export const LINK_STATUSES = ['active', 'expired', 'revoked'] as const;
 export type LinkStatus = (typeof LINK_STATUSES)[number];
-export type LinkEndReason = 'time' | 'downloads';
+/** Why an expired window ended: its 14 days passed, or its 50 downloads were used. A revoked one has no reason. */
+export const LINK_END_REASONS = ['time', 'downloads'] as const;
+export type LinkEndReason = (typeof LINK_END_REASONS)[number];
 
 export const REFUND_CASE_STATUSES = ['submitted', 'in_review', 'info_requested', 'approved', 'completed', 'rejected'] as const;
 export type RefundCaseStatus = (typeof REFUND_CASE_STATUSES)[number];
-export const OPEN_REFUND_CASE_STATUSES: readonly RefundCaseStatus[] = ['submitted', 'in_review', 'info_requested', 'approved'];
+const CLOSED_REFUND_CASE_STATUSES: readonly RefundCaseStatus[] = ['completed', 'rejected'];
+/** A case is open until it is completed or rejected; overdue counts and the queue's default look at these. */
+export const OPEN_REFUND_CASE_STATUSES = REFUND_CASE_STATUSES.filter((s) => !CLOSED_REFUND_CASE_STATUSES.includes(s));
+
+/** How the payment provider settles an asynchronous payment (its webhook's `type`). */
+export const PAYMENT_EVENT_TYPES = ['payment.succeeded', 'payment.failed'] as const;
+export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
 
 export const IMPACTS = ['low', 'medium', 'high', 'critical'] as const;
 export type Impact = (typeof IMPACTS)[number];
@@ -57,12 +65,6 @@ export interface PurchaseInput {
   lineItems: OrderLineInput[];
   /** How long an asynchronous payment may stay unconfirmed before the order expires. */
   paymentConfirmationDeadlineMs: number;
-}
-
-export interface TimelineEntry {
-  at: string;
-  status: OrderStatus;
-  detail: string;
 }
 
 export interface OrderState {

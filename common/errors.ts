@@ -4,11 +4,8 @@
  */
 export const ErrorType = {
   PaymentDeclined: 'PaymentDeclined',
-  PaymentNotFound: 'PaymentNotFound',
   RefundExceedsPayment: 'RefundExceedsPayment',
   KeyAuthorityRefused: 'KeyAuthorityRefused',
-  ProductNotSellable: 'ProductNotSellable',
-  OrderNotFound: 'OrderNotFound',
   // The database refused the data itself (infra/database-errors.ts): the same on every attempt.
   DataRejected: 'DataRejected',
   LinkEnded: 'LinkEnded',

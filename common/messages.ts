@@ -2,7 +2,7 @@
 // queries and search attributes. Imported by workflow code, so no Node modules here.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CommentRequest, DecisionRequest, DownloadGrant, LinkState, OrderState, RefundCaseState } from './domain.ts';
+import type { CommentRequest, DecisionRequest, DownloadGrant, LinkState, OrderState, PaymentEventType, RefundCaseState } from './domain.ts';
 
 export const TASK_QUEUE = 'csp-onprem';
 
@@ -30,7 +30,7 @@ export const ALL_SEARCH_ATTRIBUTES = Object.values(searchAttributes);
 
 export interface PaymentEvent {
   eventId: string;
-  type: 'payment.succeeded' | 'payment.failed';
+  type: PaymentEventType;
 }
 
 // Purchase workflow

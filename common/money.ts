@@ -5,7 +5,3 @@ export function toCents(amount: string): number {
   if (!match) throw new Error(`not a decimal amount: ${amount}`);
   return Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
 }
-
-export function fromCents(cents: number): string {
-  return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
-}

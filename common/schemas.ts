@@ -1,7 +1,17 @@
 // Request and response shapes of the HTTP API, defined once with zod: the routes validate with
 // them and the OpenAPI document is generated from them.
 import { z } from 'zod';
-import { IMPACTS, LINK_STATUSES, ORDER_STATUSES, PAYMENT_METHODS, SUBSCRIPTION_STATUSES } from './domain.ts';
+import {
+  DECISIONS,
+  IMPACTS,
+  LINK_END_REASONS,
+  LINK_STATUSES,
+  ORDER_STATUSES,
+  PAYMENT_EVENT_TYPES,
+  PAYMENT_METHODS,
+  REFUND_CASE_STATUSES,
+  SUBSCRIPTION_STATUSES,
+} from './domain.ts';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './text.ts';
 
 /**
@@ -70,7 +80,7 @@ export const orderSchema = z.object({
 export const paymentWebhookBody = z.strictObject({
   eventId: text(200),
   orderId: z.uuid(),
-  type: z.enum(['payment.succeeded', 'payment.failed']),
+  type: z.enum(PAYMENT_EVENT_TYPES),
 });
 
 export const productSchema = z.object({
@@ -101,7 +111,7 @@ export const downloadLinkSchema = z.object({
   downloadsUsed: z.number(),
   maxDownloads: z.number(),
   status: z.enum(LINK_STATUSES),
-  endReason: z.enum(['time', 'downloads']).nullable().optional(),
+  endReason: z.enum(LINK_END_REASONS).nullable().optional(),
 });
 
 export const softwareItemSchema = softwareListItemSchema.extend({
@@ -167,7 +177,7 @@ export const refundCaseAcceptedSchema = z.object({ refundCaseId: z.uuid(), statu
 
 export const decisionBody = z
   .strictObject({
-    decision: z.enum(['approve', 'reject', 'request_info']),
+    decision: z.enum(DECISIONS),
     approvedAmount: z.union([moneySchema, moneySchema.shape.amount]).optional(),
     note: text(2000, { required: 'a note is required' }),
   })
@@ -180,7 +190,7 @@ export const decisionBody = z
 export const commentBody = z.strictObject({ note: text(2000, { required: 'a note is required' }) });
 
 export const refundCaseListQuery = z.strictObject({
-  status: z.enum(['submitted', 'in_review', 'info_requested', 'approved', 'completed', 'rejected']).optional(),
+  status: z.enum(REFUND_CASE_STATUSES).optional(),
   partnerId: z.uuid().optional(),
   olderThanHours: z.coerce.number().min(0).max(100_000).optional(),
   overdue: z.enum(['true', 'false']).optional(),

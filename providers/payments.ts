@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.ts';
 import { isUniqueViolation, Prisma } from '../db/client.ts';
-import type { Money } from '../common/domain.ts';
+import type { Money, PaymentEventType } from '../common/domain.ts';
 
 export type ChargeStatus = 'captured' | 'pending';
 
@@ -32,7 +32,7 @@ export class RefundRejectedError extends Error {
   override name = 'RefundRejectedError';
 }
 
-type Settlement = 'payment.succeeded' | 'payment.failed';
+type Settlement = PaymentEventType;
 
 /**
  * A local payment provider with a ledger in PostgreSQL that behaves like a real one:

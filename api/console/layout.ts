@@ -1,3 +1,4 @@
+import { ACCESS } from '../../common/access.ts';
 import type { Role } from '../../common/domain.ts';
 import type { ConsoleSession } from './sessions.ts';
 import { html, type Fragment, type Html } from './html.ts';
@@ -11,9 +12,9 @@ export const ROLE_NAMES: Record<Role, string> = {
 
 /** What each role finds in the navigation; the routes enforce the same rules. */
 export const NAV: { href: string; label: string; roles: readonly Role[] }[] = [
-  { href: '/console/refund-cases', label: 'Refund cases', roles: ['support_engineer', 'operations', 'admin_agent'] },
-  { href: '/console/operations', label: 'Operations', roles: ['operations'] },
-  { href: '/console/customers', label: 'Customers', roles: ['admin_agent', 'sales_agent'] },
+  { href: '/console/refund-cases', label: 'Refund cases', roles: ACCESS.readRefundCases },
+  { href: '/console/operations', label: 'Operations', roles: ACCESS.operate },
+  { href: '/console/customers', label: 'Customers', roles: ACCESS.partnerStaff },
 ];
 
 export interface PageOptions {

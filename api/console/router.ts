@@ -5,6 +5,7 @@ import cookieParser from 'cookie-parser';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
+import { ACCESS } from '../../common/access.ts';
 import type { Config } from '../../common/config.ts';
 import type { Role } from '../../common/domain.ts';
 import { cancellationBody, decisionBody, keysAndDownloadsBody, refundCaseListQuery, uuidSchema } from '../../common/schemas.ts';
@@ -26,8 +27,6 @@ import { createSessionStore, sameToken, type ConsoleSession } from './sessions.t
 const SESSION_COOKIE = 'csp_console';
 const SIGN_IN_COOKIE = 'csp_console_signin';
 const ASSETS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'assets');
-const PARTNER_STAFF: readonly Role[] = ['admin_agent', 'sales_agent'];
-const CASE_READERS: readonly Role[] = ['support_engineer', 'operations', 'admin_agent'];
 
 declare module 'express-serve-static-core' {
   interface Locals {
@@ -144,7 +143,7 @@ export function createConsoleRouter(deps: ConsoleDeps) {
   });
 
   // ---- support: the refund-case queue and the case page ----
-  router.get('/refund-cases', allow(CASE_READERS, 'open the refund-case queue'), async (req, res) => {
+  router.get('/refund-cases', allow(ACCESS.readRefundCases, 'open the refund-case queue'), async (req, res) => {
     const raw = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
     const parsed = refundCaseListQuery.safeParse(raw);
     const filters = parsed.success ? parsed.data : {};
@@ -162,14 +161,14 @@ export function createConsoleRouter(deps: ConsoleDeps) {
     return p.data.id;
   };
 
-  router.get('/refund-cases/:id', allow(CASE_READERS, 'open refund cases'), async (req, res) => {
+  router.get('/refund-cases/:id', allow(ACCESS.readRefundCases, 'open refund cases'), async (req, res) => {
     const c = await services.refundCases.get(session(res).caller, caseId(req));
     const done = typeof req.query.done === 'string' ? req.query.done : undefined;
     const notice = done === 'filed' ? 'The cancellation ticket is filed.' : done === 'comment' ? 'Comment added.' : done ? `Decision recorded: ${done.replaceAll('_', ' ')}.` : undefined;
     send(res, 200, casePage(session(res), c, { notice: notice ? { kind: 'success', text: notice } : undefined }));
   });
 
-  router.post('/refund-cases/:id/decision', allow(['support_engineer'], 'decide refund cases'), async (req, res) => {
+  router.post('/refund-cases/:id/decision', allow(ACCESS.decideRefundCases, 'decide refund cases'), async (req, res) => {
     const id = caseId(req);
     const values = fields(req, ['decision', 'approvedAmount', 'note']);
     const body = decisionBody.safeParse({
@@ -190,7 +189,7 @@ export function createConsoleRouter(deps: ConsoleDeps) {
     res.redirect(303, `/console/refund-cases/${id}?done=${body.data.decision}`);
   });
 
-  router.post('/refund-cases/:id/comments', allow(['support_engineer', 'admin_agent'], 'comment on refund cases'), async (req, res) => {
+  router.post('/refund-cases/:id/comments', allow(ACCESS.commentOnRefundCases, 'comment on refund cases'), async (req, res) => {
     const id = caseId(req);
     const caller = session(res).caller;
     const note = field(req, 'note').trim();
@@ -207,7 +206,7 @@ export function createConsoleRouter(deps: ConsoleDeps) {
   });
 
   // ---- operations: the dashboard ----
-  router.get('/operations', allow(['operations'], 'open the operations dashboard'), async (req, res) => {
+  router.get('/operations', allow(ACCESS.operate, 'open the operations dashboard'), async (req, res) => {
     const requested = z.coerce.number().int().min(0).max(100_000).safeParse(req.query.stuckAfterMinutes);
     const stuckAfterMinutes = requested.success && req.query.stuckAfterMinutes !== '' ? requested.data : Math.round(config.stuckOrderAfterMs / 60_000);
     const stuckAfterMs = stuckAfterMinutes * 60_000;
@@ -233,21 +232,21 @@ export function createConsoleRouter(deps: ConsoleDeps) {
     return { customer, item };
   };
 
-  router.get('/customers', allow(PARTNER_STAFF, 'open the customer list'), async (_req, res) => {
+  router.get('/customers', allow(ACCESS.partnerStaff, 'open the customer list'), async (_req, res) => {
     send(res, 200, customersPage(session(res), await services.customers.list(session(res).caller)));
   });
 
-  router.get('/customers/:customerId', allow(PARTNER_STAFF, 'open a customer’s Software list'), async (req, res) => {
+  router.get('/customers/:customerId', allow(ACCESS.partnerStaff, 'open a customer’s Software list'), async (req, res) => {
     const customer = await customerOf(res, String(req.params.customerId));
     send(res, 200, softwareListPage(session(res), customer, await services.software.list(session(res).caller, customer.id)));
   });
 
-  router.get('/customers/:customerId/software/:subscriptionId', allow(PARTNER_STAFF, 'open software'), async (req, res) => {
+  router.get('/customers/:customerId/software/:subscriptionId', allow(ACCESS.partnerStaff, 'open software'), async (req, res) => {
     const { customer, item } = await itemOf(req, res);
     send(res, 200, softwareItemPage(session(res), customer, item));
   });
 
-  router.post('/customers/:customerId/software/:subscriptionId/keys-and-downloads', allow(['admin_agent'], 'get keys and downloads'), async (req, res) => {
+  router.post('/customers/:customerId/software/:subscriptionId/keys-and-downloads', allow(ACCESS.keysAndDownloads, 'get keys and downloads'), async (req, res) => {
     const { customer, item } = await itemOf(req, res);
     const values = fields(req, ['version', 'language', 'fileType']);
     const body = keysAndDownloadsBody.safeParse(values);
@@ -267,12 +266,12 @@ export function createConsoleRouter(deps: ConsoleDeps) {
   const currencyOf = async (orderId: string) => (await db.order.findUniqueOrThrow({ where: { id: orderId }, select: { currency: true } })).currency;
   const CANCEL_FIELDS = ['title', 'impact', 'refundReason', 'amount', 'description', 'contactName', 'contactEmail', 'contactPhone'];
 
-  router.get('/customers/:customerId/software/:subscriptionId/cancel', allow(['admin_agent'], 'cancel purchases'), async (req, res) => {
+  router.get('/customers/:customerId/software/:subscriptionId/cancel', allow(ACCESS.cancel, 'cancel purchases'), async (req, res) => {
     const { customer, item } = await itemOf(req, res);
     send(res, 200, cancelPage(session(res), customer, item, await currencyOf(item.orderId), randomUUID()));
   });
 
-  router.post('/customers/:customerId/software/:subscriptionId/cancel', allow(['admin_agent'], 'cancel purchases'), async (req, res) => {
+  router.post('/customers/:customerId/software/:subscriptionId/cancel', allow(ACCESS.cancel, 'cancel purchases'), async (req, res) => {
     const { customer, item } = await itemOf(req, res);
     const currency = await currencyOf(item.orderId);
     const values = fields(req, CANCEL_FIELDS);

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Config } from '../../common/config.ts';
-import { IN_FLIGHT_ORDER_STATUSES, ORDER_STATUSES, REFUND_CASE_STATUSES } from '../../common/domain.ts';
+import { IN_FLIGHT_ORDER_STATUSES, OPEN_REFUND_CASE_STATUSES, ORDER_STATUSES, REFUND_CASE_STATUSES } from '../../common/domain.ts';
 import type { operationsOrdersQuery } from '../../common/schemas.ts';
 import type { Db } from '../../db/client.ts';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -120,7 +120,7 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
       const [orderCounts, caseCounts, overdueCases, oldest, expiring, retrying] = await Promise.all([
         db.order.groupBy({ by: ['status'], _count: { _all: true } }),
         db.refundCase.groupBy({ by: ['status'], _count: { _all: true } }),
-        db.refundCase.count({ where: { overdue: true, status: { in: ['submitted', 'in_review', 'info_requested', 'approved'] } } }),
+        db.refundCase.count({ where: { overdue: true, status: { in: [...OPEN_REFUND_CASE_STATUSES] } } }),
         db.order.findFirst({ where: { status: { in: [...IN_FLIGHT_ORDER_STATUSES] } }, orderBy: { createdAt: 'asc' } }),
         db.downloadLink.findMany({
           where: { status: 'active', expiresAt: { gt: new Date(now), lte: new Date(now + 24 * 60 * MINUTE) } },
