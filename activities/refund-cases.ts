@@ -78,19 +78,6 @@ export function createRefundCaseActivities({ db, tickets }: { db: Db; tickets: T
       });
     },
 
-    /**
-     * Revokes every open download window of the subscription in the read model (their tokens answer
-     * 410 from now on) and returns the workflows of all its revoked windows, for the workflow to signal.
-     */
-    async revokeSubscriptionLinks(request: { subscriptionId: string }): Promise<{ linkWorkflowIds: string[] }> {
-      await db.downloadLink.updateMany({
-        where: { subscriptionId: request.subscriptionId, status: 'active' },
-        data: { status: 'revoked', endedAt: new Date() },
-      });
-      const revoked = await db.downloadLink.findMany({ where: { subscriptionId: request.subscriptionId, status: 'revoked' }, select: { workflowId: true } });
-      return { linkWorkflowIds: revoked.map((l) => l.workflowId) };
-    },
-
     /** The order is cancelled once every one of its subscriptions is. */
     async cancelOrderIfFullyCancelled(request: { orderId: string }): Promise<{ cancelled: boolean }> {
       const open = await db.softwareSubscription.count({ where: { orderId: request.orderId, status: { not: 'cancelled' } } });

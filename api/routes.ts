@@ -215,7 +215,7 @@ export const ROUTES: RouteDef[] = [
       416: { description: 'The range lies outside the file' },
     },
     handler: async ({ params, req, res, services }) => {
-      await services.downloads.download(params.token, { address: req.ip, userAgent: req.get('user-agent') }, req, res);
+      await services.links.download(params.token, { address: req.ip, userAgent: req.get('user-agent') }, req, res);
       return undefined;
     },
   }),

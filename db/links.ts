@@ -1,14 +1,177 @@
-import { Prisma, type Db } from './client.ts';
+import type { LinkEndReason, LinkStatus } from '../common/domain.ts';
+import { isUniqueViolation, Prisma, type Db } from './client.ts';
+import type { DownloadLink } from '../generated/prisma/client.ts';
+
+/*
+ * The one module that writes `download_links` and `download_events`. A link is one download
+ * window of one variant of a subscription, in one of three states:
+ *
+ *   active   opened by "Get keys and downloads" (openLink); its link workflow counts downloads.
+ *   expired  its deadline passed (reason `time`): marked by expireLapsedLinks (the worker's sweeper,
+ *            and readers before they answer) or by recordLinkEnd when the workflow's timer fires,
+ *            whichever comes first; or its last download was granted (reason `downloads`): marked
+ *            by the download recorder as it stores that download, or by recordLinkEnd.
+ *   revoked  the purchase was cancelled: revokeSubscriptionLinks, from the refund case workflow.
+ *
+ * An ended link never opens again. Every end below changes only rows still active, and counters
+ * only move forward, so writers that race (the sweeper and a timer, a recorder and the workflow's
+ * end) never disagree and any of them may be retried.
+ */
+
+export interface NewLink {
+  id: string;
+  subscriptionId: string;
+  variantId: string;
+  tokenHash: string;
+  workflowId: string;
+  maxDownloads: number;
+  expiresAt: Date;
+}
 
 /**
- * Marks windows whose deadline has passed as expired by time in the read model (all of them, or
- * one subscription's). Idempotent: only rows still active change, so the workflow that records the
- * same end when its timer fires never disagrees with it. Answers how many rows changed.
+ * Opens a window, unless one is already open for the subscription's variant (at most one is, by
+ * a unique index): then answers that one, with `opened: false`, so concurrent requests share it.
  */
-export function expireLapsedWindows(db: Db, subscriptionId?: string): Promise<number> {
+export async function openLink(db: Db, link: NewLink): Promise<{ link: DownloadLink; opened: boolean }> {
+  try {
+    return { link: await db.downloadLink.create({ data: { ...link, status: 'active' } }), opened: true };
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    const open = await db.downloadLink.findFirstOrThrow({ where: { subscriptionId: link.subscriptionId, variantId: link.variantId, status: 'active' } });
+    return { link: open, opened: false };
+  }
+}
+
+/** Takes back a window whose workflow could not be started: without it, it could never count a download. */
+export async function dropLink(db: Db, linkId: string): Promise<void> {
+  await db.downloadLink.delete({ where: { id: linkId } });
+}
+
+/**
+ * Marks windows whose deadline has passed as expired by time (all of them, or one subscription's).
+ * Answers how many rows changed.
+ */
+export function expireLapsedLinks(db: Db, subscriptionId?: string): Promise<number> {
   const scope = subscriptionId ? Prisma.sql`AND subscription_id = ${subscriptionId}::uuid` : Prisma.empty;
   return db.$executeRaw`
     UPDATE download_links
        SET status = 'expired', end_reason = 'time', ended_at = now()
      WHERE status = 'active' AND expires_at <= now() ${scope}`;
+}
+
+export interface LinkEnd {
+  linkId: string;
+  status: Exclude<LinkStatus, 'active'>;
+  endReason?: LinkEndReason;
+  downloadsUsed: number;
+}
+
+/** The end of a window as its workflow saw it. */
+export async function recordLinkEnd(db: Db, end: LinkEnd): Promise<void> {
+  await db.$executeRaw`
+    UPDATE download_links
+       SET status = ${end.status}::link_status,
+           end_reason = ${end.endReason ?? null}::link_end_reason,
+           downloads_used = GREATEST(downloads_used, ${end.downloadsUsed}),
+           ended_at = COALESCE(ended_at, now())
+     WHERE id = ${end.linkId}::uuid AND status = 'active'`;
+}
+
+/**
+ * Revokes every open window of a subscription (their tokens answer 410 from now on) and answers
+ * the workflows of all its revoked windows, for the refund case to signal.
+ */
+export async function revokeSubscriptionLinks(db: Db, subscriptionId: string): Promise<string[]> {
+  await db.downloadLink.updateMany({ where: { subscriptionId, status: 'active' }, data: { status: 'revoked', endedAt: new Date() } });
+  const revoked = await db.downloadLink.findMany({ where: { subscriptionId, status: 'revoked' }, select: { workflowId: true } });
+  return revoked.map((l) => l.workflowId);
+}
+
+/** One counted download, as its link's workflow granted it. */
+export interface DownloadRecord {
+  linkId: string;
+  sequence: number;
+  remaining: number;
+  clientAddress: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * Writes counted downloads to the read model: each one's event, and its link's counters (the link
+ * ends there when a grant leaves nothing). Downloads that arrive while a write is in flight go
+ * together in the next one, so under load one statement records many (each statement costs the API
+ * and PostgreSQL CPU; a lone download is written at once). `record` resolves once its download is
+ * stored, so nothing is answered before it is recorded; when a shared write fails, each download
+ * in it is written alone, so only one that cannot be stored fails.
+ * Idempotent: an event is unique per link and sequence, and counters only move forward.
+ */
+export function createDownloadRecorder(db: Db) {
+  let waiting: { record: DownloadRecord; settle: (err?: unknown) => void }[] = [];
+  let writing = false;
+
+  async function flush(): Promise<void> {
+    writing = true;
+    while (waiting.length) {
+      const batch = waiting;
+      waiting = [];
+      try {
+        await write(db, batch.map((b) => b.record));
+        for (const b of batch) b.settle();
+      } catch (err) {
+        if (batch.length === 1) batch[0]!.settle(err);
+        // Each download's fate stays its own: alone, only a bad record fails.
+        else await Promise.all(batch.map((b) => write(db, [b.record]).then(() => b.settle(), (e: unknown) => b.settle(e))));
+      }
+    }
+    writing = false;
+  }
+
+  return {
+    record(record: DownloadRecord): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        waiting.push({ record, settle: (err) => (err === undefined ? resolve() : reject(err)) });
+        if (!writing) void flush();
+      });
+    },
+  };
+}
+
+function write(db: Db, records: DownloadRecord[]): Promise<number> {
+  const rows = JSON.stringify(records.map((r) => ({ link_id: r.linkId, sequence: r.sequence, remaining: r.remaining, client_address: r.clientAddress, user_agent: r.userAgent })));
+  return db.$executeRaw`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS x(link_id uuid, sequence int, remaining int, client_address text, user_agent text)
+    ), event AS (
+      INSERT INTO download_events (link_id, sequence, client_address, user_agent)
+      SELECT link_id, sequence, client_address, user_agent FROM input
+      ON CONFLICT (link_id, sequence) DO NOTHING
+    ), per_link AS (
+      SELECT link_id, max(sequence) AS sequence, bool_or(remaining = 0) AS last FROM input GROUP BY link_id
+    )
+    UPDATE download_links l
+       SET downloads_used = GREATEST(l.downloads_used, p.sequence),
+           status = CASE WHEN p.last THEN 'expired'::link_status ELSE l.status END,
+           end_reason = CASE WHEN p.last THEN 'downloads'::link_end_reason ELSE l.end_reason END,
+           ended_at = CASE WHEN p.last THEN COALESCE(l.ended_at, now()) ELSE l.ended_at END
+      FROM per_link p
+     WHERE l.id = p.link_id`;
+}
+
+/**
+ * A resumed download (a Range that does not start at byte 0) is served without counting while the
+ * bytes served to resumes stay within one file per counted download: claims `bytes` of that
+ * allowance in one statement, so concurrent resumes cannot overdraw it. A window revoked or past
+ * its deadline grants nothing; one that ended at its cap still lets its last downloads finish.
+ * Returns the downloads left, or null when the allowance (or the window) does not cover it.
+ */
+export async function claimResumedBytes(db: Db, linkId: string, bytes: number, fileSize: number): Promise<{ remaining: number } | null> {
+  const rows = await db.$queryRaw<{ remaining: number }[]>`
+    UPDATE download_links
+       SET resumed_bytes = resumed_bytes + ${bytes}::bigint
+     WHERE id = ${linkId}::uuid
+       AND expires_at > now()
+       AND (status = 'active' OR (status = 'expired' AND end_reason = 'downloads'))
+       AND resumed_bytes + ${bytes}::bigint <= downloads_used::bigint * ${fileSize}::bigint
+    RETURNING max_downloads - downloads_used AS remaining`;
+  return rows[0] ?? null;
 }

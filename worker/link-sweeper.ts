@@ -1,6 +1,6 @@
 import type { Logger } from '../common/logger.ts';
 import type { Db } from '../db/client.ts';
-import { expireLapsedWindows } from '../db/links.ts';
+import { expireLapsedLinks } from '../db/links.ts';
 
 /**
  * Marks windows whose deadline has passed as expired in the read model, every `intervalMs`.
@@ -15,7 +15,7 @@ export function startLinkSweeper(db: Db, logger: Logger, intervalMs = 1000): { s
   let running: Promise<void> = Promise.resolve();
   const sweep = async () => {
     try {
-      const marked = await expireLapsedWindows(db);
+      const marked = await expireLapsedLinks(db);
       if (marked > 0) logger.debug({ marked }, 'expired download windows marked');
     } catch (err) {
       // The database may be away for a while; the next sweep tries again.

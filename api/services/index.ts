@@ -2,8 +2,8 @@ import type { ApiDeps } from '../context.ts';
 import { createCatalogService } from './catalog.ts';
 import { createCodecService } from './codec.ts';
 import { createCustomerService } from './customers.ts';
-import { createDownloadService } from './downloads.ts';
 import { createHealthService } from './health.ts';
+import { createLinkService } from './links.ts';
 import { createOperationsService } from './operations.ts';
 import { createOrderService } from './orders.ts';
 import { createRefundCaseService } from './refund-cases.ts';
@@ -12,12 +12,13 @@ import { createWebhookService } from './webhooks.ts';
 
 export function createServices(deps: ApiDeps) {
   const customers = createCustomerService(deps.db);
+  const links = createLinkService(deps);
   return {
     catalog: createCatalogService(deps.db),
     customers,
     orders: createOrderService({ ...deps, customers }),
-    software: createSoftwareService({ ...deps, customers }),
-    downloads: createDownloadService(deps),
+    software: createSoftwareService({ ...deps, customers, links }),
+    links,
     refundCases: createRefundCaseService({ ...deps, customers }),
     webhooks: createWebhookService({ ...deps, secret: deps.secrets.paymentWebhook }),
     health: createHealthService(deps),

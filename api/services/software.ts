@@ -1,40 +1,16 @@
-import { randomUUID } from 'node:crypto';
-import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import type { z } from 'zod';
-import type { Config } from '../../common/config.ts';
-import type { LinkInput } from '../../common/domain.ts';
-import { workflowIds } from '../../common/messages.ts';
 import type { keysAndDownloadsBody } from '../../common/schemas.ts';
 import type { Caller } from '../../db/api-keys.ts';
-import { isUniqueViolation, type Db } from '../../db/client.ts';
-import { expireLapsedWindows } from '../../db/links.ts';
-import type { DownloadLink, ProductVariant } from '../../generated/prisma/client.ts';
-import type { linkWorkflow } from '../../workflows/link.ts';
-import type { Secrets } from '../context.ts';
+import type { Db } from '../../db/client.ts';
 import { problems } from '../problem.ts';
 import { audit } from './audit.ts';
 import type { CustomerService } from './customers.ts';
-import { linkToken, tokenHash } from './link-tokens.ts';
+import type { LinkService } from './links.ts';
 
 const distinct = (values: string[]) => [...new Set(values)];
 
-export function createSoftwareService(deps: { db: Db; temporal: Client; config: Config; secrets: Secrets; customers: CustomerService }) {
-  const { db, temporal, config, secrets, customers } = deps;
-
-  const downloadUrl = (linkId: string) => `${config.publicBaseUrl}/v1/downloads/${linkToken(secrets.linkToken, linkId)}`;
-
-  function linkView(link: DownloadLink & { variant?: ProductVariant }, withUrl: boolean) {
-    return {
-      linkId: link.id,
-      ...(withUrl && link.status === 'active' ? { url: downloadUrl(link.id) } : {}),
-      ...(link.variant ? { version: link.variant.version, language: link.variant.language, fileType: link.variant.fileType } : {}),
-      expiresAt: link.expiresAt.toISOString(),
-      downloadsUsed: link.downloadsUsed,
-      maxDownloads: link.maxDownloads,
-      status: link.status,
-      endReason: link.endReason,
-    };
-  }
+export function createSoftwareService(deps: { db: Db; customers: CustomerService; links: LinkService }) {
+  const { db, customers, links } = deps;
 
   async function subscriptionFor(caller: Caller, customerId: string, subscriptionId: string) {
     const customer = await customers.get(caller, customerId);
@@ -67,12 +43,8 @@ export function createSoftwareService(deps: { db: Db; temporal: Client; config: 
 
     async get(caller: Caller, customerId: string, subscriptionId: string) {
       const sub = await subscriptionFor(caller, customerId, subscriptionId);
-      await expireLapsedWindows(db, sub.id);
       const isAdmin = caller.role === 'admin_agent';
-      const [key, links] = await Promise.all([
-        isAdmin ? db.productKey.findUnique({ where: { subscriptionId: sub.id } }) : null,
-        db.downloadLink.findMany({ where: { subscriptionId: sub.id, status: 'active' }, include: { variant: true }, orderBy: { createdAt: 'asc' } }),
-      ]);
+      const [key, open] = await Promise.all([isAdmin ? db.productKey.findUnique({ where: { subscriptionId: sub.id } }) : null, links.openLinks(sub.id)]);
       const variants = sub.product.variants;
       return {
         subscriptionId: sub.id,
@@ -89,7 +61,7 @@ export function createSoftwareService(deps: { db: Db; temporal: Client; config: 
         },
         variants: variants.map((v) => ({ version: v.version, language: v.language, fileType: v.fileType })),
         ...(isAdmin && key && key.status === 'active' ? { productKey: key.value } : {}),
-        downloadLinks: links.map((l) => linkView(l, isAdmin)),
+        downloadLinks: open.map((l) => links.view(l, isAdmin)),
       };
     },
 
@@ -116,50 +88,9 @@ export function createSoftwareService(deps: { db: Db; temporal: Client; config: 
       const key = await db.productKey.findUnique({ where: { subscriptionId: sub.id } });
       if (!key || key.status !== 'active') throw problems.conflict('This software has no active product key.');
 
-      await expireLapsedWindows(db, sub.id);
-      let link = await db.downloadLink.findFirst({ where: { subscriptionId: sub.id, variantId: variant.id, status: 'active' } });
-      if (!link) {
-        const linkId = randomUUID();
-        const expiresAt = new Date(Date.now() + config.downloads.ttlMs);
-        try {
-          link = await db.downloadLink.create({
-            data: {
-              id: linkId,
-              subscriptionId: sub.id,
-              variantId: variant.id,
-              tokenHash: tokenHash(linkToken(secrets.linkToken, linkId)),
-              workflowId: workflowIds.link(linkId),
-              status: 'active',
-              maxDownloads: config.downloads.maxDownloads,
-              expiresAt,
-            },
-          });
-        } catch (err) {
-          // A concurrent request opened the window first: share it.
-          if (!isUniqueViolation(err)) throw err;
-          link = await db.downloadLink.findFirstOrThrow({ where: { subscriptionId: sub.id, variantId: variant.id, status: 'active' } });
-        }
-        if (link.id === linkId) {
-          const input: LinkInput = { linkId, subscriptionId: sub.id, variantId: variant.id, maxDownloads: link.maxDownloads, expiresAt: expiresAt.toISOString() };
-          try {
-            await temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
-              temporal.workflow.start<typeof linkWorkflow>('linkWorkflow', {
-                taskQueue: config.temporal.interactiveTaskQueue,
-                workflowId: link!.workflowId,
-                args: [input],
-                workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-              }),
-            );
-          } catch (err) {
-            // Without its workflow the window could never count a download: take it back.
-            await db.downloadLink.delete({ where: { id: linkId } });
-            throw err;
-          }
-          await audit(db, caller, 'download_link.open', { type: 'download_link', id: linkId }, { subscriptionId: sub.id, variantId: variant.id });
-        }
-      }
+      const link = await links.openOrReuse(caller, sub.id, variant.id);
       await audit(db, caller, 'keys_and_downloads.get', { type: 'software_subscription', id: sub.id }, { linkId: link.id });
-      return { productKey: key.value, download: linkView({ ...link, variant }, true) };
+      return { productKey: key.value, download: links.view({ ...link, variant }, true) };
     },
   };
 }

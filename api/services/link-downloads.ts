@@ -9,10 +9,10 @@ import type { DownloadGrant } from '../../common/domain.ts';
 import { ErrorType } from '../../common/errors.ts';
 import { countDownloadUpdate } from '../../common/messages.ts';
 import type { Db } from '../../db/client.ts';
-import { claimResumedBytes, createDownloadRecorder } from '../../db/download-records.ts';
+import { claimResumedBytes, createDownloadRecorder } from '../../db/links.ts';
 import { isUnreachable } from '../../infra/outage.ts';
 import { ensureMediaFile, type MediaFile } from '../../infra/media.ts';
-import { isResume, rangeLength, readDownloadAsk, type DownloadAsk } from './download-ranges.ts';
+import { isResume, rangeLength, readDownloadAsk, type DownloadAsk } from './link-ranges.ts';
 import type { ApiMetrics } from '../metrics.ts';
 import { HttpProblem, problems } from '../problem.ts';
 import { TOKEN_PATTERN, tokenHash } from './link-tokens.ts';
@@ -32,7 +32,7 @@ function goneProblem(status: string, endReason: string | null | undefined): Http
 type LinkRow = NonNullable<Awaited<ReturnType<typeof findLinkRow>>>;
 const findLinkRow = (db: Db, hash: string) => db.downloadLink.findUnique({ where: { tokenHash: hash }, include: { variant: true } });
 
-export function createDownloadService(deps: { db: Db; temporal: Client; config: Config; metrics: ApiMetrics }) {
+export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Config; metrics: ApiMetrics }) {
   const { db, temporal, config, metrics } = deps;
   // A link's token, workflow, file and deadline never change, and an ended link never opens again,
   // so a row read once answers that token's later downloads without a database read. The window's
@@ -159,7 +159,7 @@ export function createDownloadService(deps: { db: Db; temporal: Client; config: 
         if (now.status !== 'active') endedAs(hash, link, now.status, now.endReason);
         throw fail(now.status === 'active' ? 'expired' : now.status, now.status === 'active' ? 'downloads' : now.endReason);
       }
-      // Recorded before answering; concurrent downloads share one statement (db/download-records.ts).
+      // Recorded before answering; concurrent downloads share one statement (db/links.ts).
       await recorder.record({ linkId: link.id, sequence: grant.sequence, remaining: grant.remaining, clientAddress: client.address ?? null, userAgent: client.userAgent?.slice(0, 500) ?? null });
       if (grant.remaining === 0) endedAs(hash, link, 'expired', 'downloads');
       metrics.downloads.inc({ result: 'served' });

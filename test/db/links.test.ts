@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Db } from '../../db/client.ts';
-import { createDownloadRecorder, type DownloadRecord } from '../../db/download-records.ts';
+import { createDownloadRecorder, type DownloadRecord } from '../../db/links.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
 describe('recording counted downloads', () => {
