@@ -1,12 +1,31 @@
 import type { OrderStatus, PurchaseInput } from '../common/domain.ts';
 import { workflowIds } from '../common/messages.ts';
-import type { Db } from './client.ts';
+import { auditOnceSql } from './audit.ts';
+import type { Db, Prisma } from './client.ts';
+
+/*
+ * The one module that writes `orders`, `order_line_items` and `order_events` (the timeline). An
+ * order is recorded once (persistOrder, by the API and again by its workflow's first activity);
+ * after that only its workflow moves it (changeOrderStatus), and a refund case cancels it once
+ * every subscription it bought is cancelled (cancelOrderIfFullyCancelled). Timeline entries are
+ * keyed, so a retried write adds each one once.
+ */
 
 /** Who placed an order, for the audit log: written with the order, once. */
 export interface OrderAudit {
   agentId: string;
   partnerId: string | null;
   data: Record<string, unknown>;
+}
+
+export interface OrderStatusChange {
+  orderId: string;
+  status: OrderStatus;
+  detail: string;
+  /** Names the timeline entry, so a retry does not add it twice. */
+  eventKey: string;
+  paymentId?: string;
+  failureReason?: string;
 }
 
 /**
@@ -34,11 +53,7 @@ export async function persistOrder(db: Db, input: PurchaseInput, audit?: OrderAu
       INSERT INTO order_events (order_id, status, detail, dedupe_key)
       SELECT id, 'awaiting_payment', 'Order received', 'received' FROM new_order
       ON CONFLICT DO NOTHING
-    ), audit AS (
-      INSERT INTO audit_events (agent_id, partner_id, action, target_type, target_id, data)
-      SELECT ${audit?.agentId ?? null}::uuid, ${audit?.partnerId ?? null}::uuid, 'order.create', 'order', ${input.orderId}, ${JSON.stringify(audit?.data ?? null)}::jsonb
-       WHERE ${audit !== undefined}::boolean
-         AND NOT EXISTS (SELECT 1 FROM audit_events WHERE target_type = 'order' AND target_id = ${input.orderId} AND action = 'order.create')
+    ), audit AS (${auditOnceSql(audit && { agentId: audit.agentId, partnerId: audit.partnerId, action: 'order.create', target: { type: 'order', id: input.orderId }, data: audit.data as Prisma.InputJsonValue })}
     )
     SELECT status::text AS status FROM new_order
     UNION ALL
@@ -47,7 +62,38 @@ export async function persistOrder(db: Db, input: PurchaseInput, audit?: OrderAu
   return row.status;
 }
 
-/** Timeline entries are keyed so a retried activity writes each one once. */
-export async function appendOrderEvent(db: Db, orderId: string, status: OrderStatus, detail: string, dedupeKey: string): Promise<void> {
-  await db.orderEvent.createMany({ data: [{ orderId, status, detail, dedupeKey }], skipDuplicates: true });
+/** A timeline entry that does not move the order (a payment retried, a step of provisioning). */
+export async function appendOrderEvent(db: Db, entry: { orderId: string; status: OrderStatus; detail: string; eventKey: string }): Promise<void> {
+  await db.orderEvent.createMany({ data: [{ orderId: entry.orderId, status: entry.status, detail: entry.detail, dedupeKey: entry.eventKey }], skipDuplicates: true });
+}
+
+/** Moves the order and adds its timeline entry, together. */
+export async function changeOrderStatus(db: Db, change: OrderStatusChange): Promise<void> {
+  await db.$transaction(async (tx) => {
+    await tx.order.update({
+      where: { id: change.orderId },
+      data: {
+        status: change.status,
+        ...(change.paymentId ? { paymentId: change.paymentId } : {}),
+        ...(change.failureReason ? { failureReason: change.failureReason } : {}),
+      },
+    });
+    await tx.orderEvent.createMany({
+      data: [{ orderId: change.orderId, status: change.status, detail: change.detail, dedupeKey: change.eventKey }],
+      skipDuplicates: true,
+    });
+  });
+}
+
+/** The payment taken for the order, remembered as soon as the provider answers. */
+export async function setOrderPayment(db: Db, orderId: string, paymentId: string): Promise<void> {
+  await db.order.update({ where: { id: orderId }, data: { paymentId } });
+}
+
+/** The order is cancelled once every one of its subscriptions is. */
+export async function cancelOrderIfFullyCancelled(db: Db, orderId: string): Promise<boolean> {
+  const open = await db.softwareSubscription.count({ where: { orderId, status: { not: 'cancelled' } } });
+  if (open > 0) return false;
+  await changeOrderStatus(db, { orderId, status: 'cancelled', detail: 'Every subscription of the order was cancelled', eventKey: 'cancelled' });
+  return true;
 }

@@ -1,17 +1,9 @@
-import type { Db } from '../../db/client.ts';
 import type { Caller } from '../../db/api-keys.ts';
+import { recordAudit } from '../../db/audit.ts';
+import type { Db } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';
 
 /** Every action by an agent goes to the audit log with who did it. Never put secrets in `data`. */
 export async function audit(db: Db, caller: Caller | undefined, action: string, target: { type: string; id: string }, data?: Prisma.InputJsonValue) {
-  await db.auditEvent.create({
-    data: {
-      agentId: caller?.agentId ?? null,
-      partnerId: caller?.partnerId ?? null,
-      action,
-      targetType: target.type,
-      targetId: target.id,
-      data: data ?? undefined,
-    },
-  });
+  await recordAudit(db, { agentId: caller?.agentId ?? null, partnerId: caller?.partnerId ?? null, action, target, data });
 }
