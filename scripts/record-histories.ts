@@ -12,6 +12,8 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { PurchaseInput } from '../common/domain.ts';
 import { commentSignal, countDownloadUpdate, decideUpdate, orderStateQuery, paymentEventSignal, refundCaseStateQuery, revokeLinkSignal, workflowIds } from '../common/messages.ts';
 import { variantId } from '../db/catalog.ts';
+import { openLink } from '../db/links.ts';
+import { recordFiling } from '../db/refund-cases.ts';
 import { PROJECT_ROOT } from '../infra/paths.ts';
 import { createProviders } from '../providers/index.ts';
 import { createWorker } from '../worker/worker.ts';
@@ -52,21 +54,21 @@ async function link(maxDownloads: number, ttlMs: number) {
   const linkId = randomUUID();
   const variant = variantId('windows-server-2022-standard', '2022 (21H2)', 'English', 'ISO (x64)');
   const expiresAt = new Date((await env.currentTimeMs()) + ttlMs);
-  await db.downloadLink.create({ data: { id: linkId, subscriptionId, variantId: variant, tokenHash: linkId, workflowId: workflowIds.link(linkId), status: 'active', maxDownloads, expiresAt } });
+  await openLink(db, { id: linkId, subscriptionId, variantId: variant, tokenHash: linkId, workflowId: workflowIds.link(linkId), maxDownloads, expiresAt });
   return env.client.workflow.start('linkWorkflow', { taskQueue, workflowId: workflowIds.link(linkId), args: [{ linkId, subscriptionId, variantId: variant, maxDownloads, expiresAt: expiresAt.toISOString() }] });
 }
 async function refundCase() {
   const s = await activeSubscription();
   const caseId = randomUUID();
   const slaDueAt = new Date((await env.currentTimeMs()) + 48 * HOUR);
-  await db.softwareSubscription.update({ where: { id: s.subscriptionId }, data: { status: 'cancellation_requested' } });
-  await db.refundCase.create({
-    data: {
+  await recordFiling(db, {
+    case: {
       id: caseId, partnerId: tenant.partnerId, customerId: tenant.customerId, subscriptionId: s.subscriptionId, orderId: s.orderId, createdByAgentId: agentId,
-      workflowId: workflowIds.refundCase(caseId), status: 'submitted', issueType: 'CSP purchase/refund on behalf of customers', impact: 'low', title: 'recorded',
+      workflowId: workflowIds.refundCase(caseId), issueType: 'CSP purchase/refund on behalf of customers', impact: 'low', title: 'recorded', description: null,
       customerReference: tenant.domain, orderReference: s.orderId, refundReason: 'recorded', amountRequested: '100.00', currency: 'USD',
       contactName: 'R', contactEmail: 'r@example.com', contactPhone: '+1 425 555 0100', slaDueAt,
     },
+    attachments: [],
   });
   const handle = await env.client.workflow.start('refundCaseWorkflow', {
     taskQueue,

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client } from '@temporalio/client';
 import { isDependencyOutage } from '../../infra/outage.ts';
 import { v5 as uuidv5 } from 'uuid';
@@ -9,7 +9,8 @@ import { commentSignal, decideUpdate, workflowIds } from '../../common/messages.
 import { MAX_ATTACHMENT_BYTES, type cancellationBody, type commentBody, type decisionBody, type refundCaseListQuery } from '../../common/schemas.ts';
 import type { Caller } from '../../db/api-keys.ts';
 import { ID_NAMESPACE } from '../../db/catalog.ts';
-import { isUniqueViolation, Prisma, type Db } from '../../db/client.ts';
+import { Prisma, type Db } from '../../db/client.ts';
+import { addCaseComment, recordFiling, undoFiling } from '../../db/refund-cases.ts';
 import type { RefundCase } from '../../generated/prisma/client.ts';
 import { REFUND_ISSUE_TYPE } from '../../providers/tickets.ts';
 import type { refundCaseWorkflow } from '../../workflows/refund-case.ts';
@@ -116,56 +117,32 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       if (!existing) assertCancellable(sub);
       const slaDueAt = new Date(Date.now() + config.refundCaseSlaMs);
       if (!existing) {
-        try {
-          await db.$transaction(async (tx) => {
-            const marked = await tx.softwareSubscription.updateMany({ where: { id: sub.id, status: 'active' }, data: { status: 'cancellation_requested' } });
-            if (marked.count === 0) throw problems.conflict('A refund case is already open for this software.');
-            await tx.refundCase.create({
-              data: {
-                id: caseId,
-                partnerId: customer.partnerId,
-                customerId: customer.id,
-                subscriptionId: sub.id,
-                orderId: sub.orderId,
-                createdByAgentId: caller.agentId,
-                workflowId: workflowIds.refundCase(caseId),
-                status: 'submitted',
-                issueType: REFUND_ISSUE_TYPE,
-                impact: body.impact,
-                title: body.title,
-                description: body.description ?? null,
-                customerReference: 'domain' in ref ? ref.domain : ref.tenantId,
-                orderReference: body.orderId ?? body.subscriptionId!,
-                refundReason: body.refundReason,
-                amountRequested: body.amountRequested.amount,
-                currency: body.amountRequested.currency,
-                contactName: body.contact.name,
-                contactEmail: body.contact.email,
-                contactPhone: body.contact.phone,
-                slaDueAt,
-              },
-            });
-            if (files.length) {
-              await tx.refundCaseAttachment.createMany({
-                data: files.map((f) => ({
-                  id: randomUUID(),
-                  caseId,
-                  fileName: f.fileName,
-                  contentType: f.contentType,
-                  sizeBytes: f.content.length,
-                  sha256: createHash('sha256').update(f.content).digest('hex'),
-                  content: f.content,
-                })),
-              });
-            }
-            await tx.refundCaseEvent.create({
-              data: { caseId, type: 'submitted', actorAgentId: caller.agentId, note: body.refundReason, dedupeKey: 'submitted', data: { attachments: files.length } },
-            });
-          });
-        } catch (err) {
-          if (isUniqueViolation(err)) throw problems.conflict('A refund case is already open for this software.');
-          throw err;
-        }
+        const recorded = await recordFiling(db, {
+          case: {
+            id: caseId,
+            partnerId: customer.partnerId,
+            customerId: customer.id,
+            subscriptionId: sub.id,
+            orderId: sub.orderId,
+            createdByAgentId: caller.agentId,
+            workflowId: workflowIds.refundCase(caseId),
+            issueType: REFUND_ISSUE_TYPE,
+            impact: body.impact,
+            title: body.title,
+            description: body.description ?? null,
+            customerReference: 'domain' in ref ? ref.domain : ref.tenantId,
+            orderReference: body.orderId ?? body.subscriptionId!,
+            refundReason: body.refundReason,
+            amountRequested: body.amountRequested.amount,
+            currency: body.amountRequested.currency,
+            contactName: body.contact.name,
+            contactEmail: body.contact.email,
+            contactPhone: body.contact.phone,
+            slaDueAt,
+          },
+          attachments: files,
+        });
+        if (recorded === 'already_open') throw problems.conflict('A refund case is already open for this software.');
       }
       const input: RefundCaseInput = {
         caseId,
@@ -188,12 +165,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       } catch (err) {
         if (!existing) {
           // Without its workflow nobody would ever work the case: take the filing back.
-          await db.$transaction([
-            db.refundCaseEvent.deleteMany({ where: { caseId } }),
-            db.refundCaseAttachment.deleteMany({ where: { caseId } }),
-            db.refundCase.delete({ where: { id: caseId } }),
-            db.softwareSubscription.updateMany({ where: { id: sub.id, status: 'cancellation_requested' }, data: { status: 'active' } }),
-          ]);
+          await undoFiling(db, caseId, sub.id);
         }
         throw err;
       }
@@ -287,9 +259,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
     async comment(caller: Caller, caseId: string, body: z.infer<typeof commentBody>) {
       const c = await findCase(caller, caseId);
       if (c.status === 'completed' || c.status === 'rejected') throw problems.conflict(`The case is ${c.status}; it takes no more comments.`);
-      const event = await db.refundCaseEvent.create({
-        data: { caseId, type: 'comment', actorAgentId: caller.agentId, note: body.note, dedupeKey: `comment-${randomUUID()}` },
-      });
+      const event = await addCaseComment(db, caseId, caller.agentId, body.note);
       await rpc(() => temporal.workflow.getHandle(c.workflowId).signal(commentSignal, { note: body.note, agentId: caller.agentId, fromPartner: isPartnerStaff(caller) })).catch(
         (err: unknown) => {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
