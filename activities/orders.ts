@@ -1,4 +1,4 @@
-import type { Money, OrderLineInput, OrderStatus, PurchaseInput } from '../common/domain.ts';
+import type { Money, OrderLineInput, OrderStatus, OrderInput } from '../common/domain.ts';
 import { ErrorType } from '../common/errors.ts';
 import type { Db } from '../db/client.ts';
 import { appendOrderEvent, changeOrderStatus, persistOrder, setOrderPayment, type OrderStatusChange } from '../db/orders.ts';
@@ -15,7 +15,7 @@ export interface OrderActivityDeps {
 
 export function createOrderActivities({ db, payments, keys }: OrderActivityDeps) {
   return {
-    async recordOrder(input: PurchaseInput): Promise<void> {
+    async recordOrder(input: OrderInput): Promise<void> {
       await persistOrder(db, input);
     },
 

@@ -6,7 +6,7 @@ import { ACCESS } from '../common/access.ts';
 import type { Role } from '../common/domain.ts';
 import {
   operationsOrdersQuery,
-  cancellationBody,
+  refundCaseFilingBody,
   commentBody,
   decisionBody,
   refundCaseAcceptedSchema,
@@ -226,7 +226,7 @@ export const ROUTES: RouteDef[] = [
     tag: 'Refund cases',
     access: ACCESS.cancel,
     params: subscriptionParams,
-    body: cancellationBody,
+    body: refundCaseFilingBody,
     idempotent: true,
     bodyLimit: '15mb',
     responses: {

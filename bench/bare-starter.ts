@@ -5,7 +5,7 @@ import { createReadStream } from 'node:fs';
 import express from 'express';
 import { loadConfig } from '../common/config.ts';
 import { workflowIds } from '../common/messages.ts';
-import type { PurchaseInput } from '../common/domain.ts';
+import type { OrderInput } from '../common/domain.ts';
 import { ensureMediaFile } from '../infra/media.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
@@ -19,8 +19,8 @@ const app = express();
 
 /** Scenario 1: parse the body, start the purchase workflow. */
 app.post('/start', express.json(), async (req, res) => {
-  const input = req.body as PurchaseInput;
-  await temporal.workflow.start('purchaseWorkflow', { taskQueue: config.temporal.taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
+  const input = req.body as OrderInput;
+  await temporal.workflow.start('orderWorkflow', { taskQueue: config.temporal.taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
   res.status(202).json({ orderId: input.orderId });
 });
 

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import type { PurchaseInput } from '../common/domain.ts';
+import type { OrderInput } from '../common/domain.ts';
 import { durationSchema } from '../common/durations.ts';
 import { interactiveTaskQueue, workflowIds } from '../common/messages.ts';
 import { createDb } from '../db/client.ts';
@@ -182,7 +182,7 @@ async function postOrder(body = ORDER_BODY): Promise<string> {
   if (res.status !== 202 || !json.orderId) throw new Error(`order POST answered ${res.status}: ${JSON.stringify(json)}`);
   return json.orderId;
 }
-function rawPurchaseInput(): PurchaseInput {
+function rawOrderInput(): OrderInput {
   const orderId = randomUUID();
   return {
     orderId,
@@ -233,13 +233,13 @@ if (runs(1)) {
     });
     apiCpu += delta(apiBefore, apiProc.stats());
     await timed('bare', async () => {
-      const res = await fetch(`${bareBase}/start`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rawPurchaseInput()) });
+      const res = await fetch(`${bareBase}/start`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rawOrderInput()) });
       await res.arrayBuffer();
       if (res.status !== 202) throw new Error(`bare start answered ${res.status}`);
     });
     await timed('raw', async () => {
-      const input = rawPurchaseInput();
-      await client.workflow.start('purchaseWorkflow', { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
+      const input = rawOrderInput();
+      await client.workflow.start('orderWorkflow', { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
     });
   }
   const total = perRound * rounds;
@@ -264,7 +264,7 @@ if (runs(1)) {
   const apiOrders = total;
   await until('all orders active', async () => (await db.order.count({ where: { status: 'active' } })) >= apiOrders, 600_000);
   await until('raw and bare orders completed', async () => {
-    const open = await client.workflow.count(`TaskQueue = "${taskQueue}" AND WorkflowType = "purchaseWorkflow" AND ExecutionStatus = "Running"`);
+    const open = await client.workflow.count(`TaskQueue = "${taskQueue}" AND WorkflowType = "orderWorkflow" AND ExecutionStatus = "Running"`);
     return open.count === 0;
   }, 600_000);
   const workerAfter = workerProc.stats();

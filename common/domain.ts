@@ -55,7 +55,7 @@ export interface OrderLineInput {
   unitPrice: string;
 }
 
-export interface PurchaseInput {
+export interface OrderInput {
   orderId: string;
   partnerId: string;
   customerId: string;

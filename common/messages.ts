@@ -33,7 +33,7 @@ export interface PaymentEvent {
   type: PaymentEventType;
 }
 
-// Purchase workflow
+// Order workflow
 export const paymentEventSignal = defineSignal<[PaymentEvent]>('paymentEvent');
 export const orderStateQuery = defineQuery<OrderState>('orderState');
 
@@ -46,7 +46,7 @@ export const revokeLinkSignal = defineSignal<[{ reason: string }]>('revokeLink')
 export const linkStateQuery = defineQuery<LinkState>('linkState');
 
 
-// Cancellation (refund case) workflow
+// Refund case workflow
 export const decideUpdate = defineUpdate<RefundCaseState, [DecisionRequest]>('decide');
 export const commentSignal = defineSignal<[CommentRequest]>('comment');
 export const refundCaseStateQuery = defineQuery<RefundCaseState>('refundCaseState');

@@ -150,7 +150,7 @@ const attachmentSchema = z.strictObject({
 });
 
 /** The support ticket of a cancellation, as PRODUCT.md lists it. */
-export const cancellationBody = z
+export const refundCaseFilingBody = z
   .strictObject({
     customer: z.union([z.strictObject({ domain: text(253).toLowerCase() }), z.strictObject({ tenantId: z.uuid() })]),
     orderId: z.uuid().optional(),

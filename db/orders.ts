@@ -1,4 +1,4 @@
-import type { OrderStatus, PurchaseInput } from '../common/domain.ts';
+import type { OrderStatus, OrderInput } from '../common/domain.ts';
 import { workflowIds } from '../common/messages.ts';
 import { auditOnceSql } from './audit.ts';
 import type { Db, Prisma } from './client.ts';
@@ -35,7 +35,7 @@ export interface OrderStatusChange {
  * and the workflow's first activity call it, in either order, so the audit entry is keyed on the
  * order rather than on who inserted it. Answers the order's status as it now stands.
  */
-export async function persistOrder(db: Db, input: PurchaseInput, audit?: OrderAudit): Promise<OrderStatus> {
+export async function persistOrder(db: Db, input: OrderInput, audit?: OrderAudit): Promise<OrderStatus> {
   const lines = JSON.stringify(input.lineItems.map((l) => ({ id: l.lineItemId, position: l.position, product_id: l.productId, quantity: l.quantity, unit_price: l.unitPrice })));
   const [row] = await db.$queryRaw<{ status: OrderStatus }[]>`
     WITH new_order AS (

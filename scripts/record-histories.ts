@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import type { PurchaseInput } from '../common/domain.ts';
+import type { OrderInput } from '../common/domain.ts';
 import { commentSignal, countDownloadUpdate, decideUpdate, orderStateQuery, paymentEventSignal, refundCaseStateQuery, revokeLinkSignal, workflowIds } from '../common/messages.ts';
 import { variantId } from '../db/catalog.ts';
 import { openLink } from '../db/links.ts';
@@ -18,7 +18,7 @@ import { PROJECT_ROOT } from '../infra/paths.ts';
 import { createProviders } from '../providers/index.ts';
 import { createWorker } from '../worker/worker.ts';
 import { createTestDatabase } from '../test/helpers/database.ts';
-import { createTenant, purchaseInput } from '../test/helpers/fixtures.ts';
+import { createTenant, orderInput } from '../test/helpers/fixtures.ts';
 import { timeSkippingEnvironment, workflowBundle } from '../test/helpers/temporal.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -38,13 +38,13 @@ const waitFor = async (check: () => Promise<boolean>) => {
   while (!(await check())) await new Promise((r) => setTimeout(r, 20));
 };
 
-async function purchase(overrides: Partial<PurchaseInput> = {}) {
-  const input = purchaseInput(tenant, overrides);
-  const handle = await env.client.workflow.start('purchaseWorkflow', { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
+async function order(overrides: Partial<OrderInput> = {}) {
+  const input = orderInput(tenant, overrides);
+  const handle = await env.client.workflow.start('orderWorkflow', { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
   return { input, handle };
 }
 async function activeSubscription() {
-  const { input, handle } = await purchase();
+  const { input, handle } = await order();
   await handle.result();
   const sub = await db.softwareSubscription.findFirstOrThrow({ where: { orderId: input.orderId } });
   return { orderId: input.orderId, subscriptionId: sub.id, paymentId: (await db.order.findUniqueOrThrow({ where: { id: input.orderId } })).paymentId! };
@@ -82,17 +82,19 @@ const decide = (h: WorkflowHandle, decision: 'approve' | 'reject' | 'request_inf
   h.executeUpdate(decideUpdate, { args: [{ decision, note, agentId, ...(approvedAmount ? { approvedAmount } : {}) }] });
 
 const RECORDINGS: Record<string, () => Promise<WorkflowHandle>> = {
-  'purchase-card-ok': async () => (await purchase()).handle,
-  'purchase-card-declined': async () => (await purchase({ paymentMethod: 'pm_card_declined' })).handle,
-  'purchase-flaky-retried': async () => (await purchase({ paymentMethod: 'pm_flaky' })).handle,
+  'purchase-card-ok': async () => (await order()).handle,
+  // Recorded under the workflow type orderWorkflow; the purchase-* ones, before the rename, under purchaseWorkflow.
+  'order-card-ok': async () => (await order({ paymentMethod: 'pm_card_ok' })).handle,
+  'purchase-card-declined': async () => (await order({ paymentMethod: 'pm_card_declined' })).handle,
+  'purchase-flaky-retried': async () => (await order({ paymentMethod: 'pm_flaky' })).handle,
   'purchase-async-confirmed': async () => {
-    const { handle } = await purchase({ paymentMethod: 'pm_async' });
+    const { handle } = await order({ paymentMethod: 'pm_async' });
     await waitFor(async () => Boolean((await handle.query(orderStateQuery)).paymentId));
     await handle.signal(paymentEventSignal, { eventId: 'evt_record', type: 'payment.succeeded' });
     return handle;
   },
   'purchase-async-expired': async () => {
-    const { handle } = await purchase({ paymentMethod: 'pm_async' });
+    const { handle } = await order({ paymentMethod: 'pm_async' });
     await waitFor(async () => Boolean((await handle.query(orderStateQuery)).paymentId));
     await env.sleep(73 * HOUR);
     return handle;

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ACCESS } from '../../common/access.ts';
 import type { Config } from '../../common/config.ts';
 import type { Role } from '../../common/domain.ts';
-import { cancellationBody, decisionBody, keysAndDownloadsBody, refundCaseListQuery, uuidSchema } from '../../common/schemas.ts';
+import { refundCaseFilingBody, decisionBody, keysAndDownloadsBody, refundCaseListQuery, uuidSchema } from '../../common/schemas.ts';
 import type { ApiKeyVerifier } from '../../db/api-keys.ts';
 import type { Db } from '../../db/client.ts';
 import type { Logger } from '../../common/logger.ts';
@@ -21,7 +21,7 @@ import { errorPage } from './pages/errors.ts';
 import { dashboardPage } from './pages/operations.ts';
 import { casePage, queuePage } from './pages/refund-cases.ts';
 import { signInPage } from './pages/sign-in.ts';
-import { cancelPage, customersPage, softwareItemPage, softwareListPage } from './pages/software.ts';
+import { refundCaseFilingPage, customersPage, softwareItemPage, softwareListPage } from './pages/software.ts';
 import { createSessionStore, sameToken, type ConsoleSession } from './sessions.ts';
 
 const SESSION_COOKIE = 'csp_console';
@@ -268,7 +268,7 @@ export function createConsoleRouter(deps: ConsoleDeps) {
 
   router.get('/customers/:customerId/software/:subscriptionId/cancel', allow(ACCESS.cancel, 'cancel purchases'), async (req, res) => {
     const { customer, item } = await itemOf(req, res);
-    send(res, 200, cancelPage(session(res), customer, item, await currencyOf(item.orderId), randomUUID()));
+    send(res, 200, refundCaseFilingPage(session(res), customer, item, await currencyOf(item.orderId), randomUUID()));
   });
 
   router.post('/customers/:customerId/software/:subscriptionId/cancel', allow(ACCESS.cancel, 'cancel purchases'), async (req, res) => {
@@ -277,8 +277,8 @@ export function createConsoleRouter(deps: ConsoleDeps) {
     const values = fields(req, CANCEL_FIELDS);
     const idempotencyKey = field(req, 'idempotencyKey');
     const again = (status: number, errors: FieldError[] | undefined, text: string) =>
-      send(res, status, cancelPage(session(res), customer, item, currency, /^[A-Za-z0-9-]{1,255}$/.test(idempotencyKey) ? idempotencyKey : randomUUID(), { values, errors, notice: { kind: 'error', text } }));
-    const body = cancellationBody.safeParse({
+      send(res, status, refundCaseFilingPage(session(res), customer, item, currency, /^[A-Za-z0-9-]{1,255}$/.test(idempotencyKey) ? idempotencyKey : randomUUID(), { values, errors, notice: { kind: 'error', text } }));
+    const body = refundCaseFilingBody.safeParse({
       customer: { domain: customer.domain },
       subscriptionId: item.subscriptionId,
       refundReason: values.refundReason,

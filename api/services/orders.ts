@@ -3,14 +3,14 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@t
 import { v5 as uuidv5 } from 'uuid';
 import type { z } from 'zod';
 import type { Config } from '../../common/config.ts';
-import type { PurchaseInput } from '../../common/domain.ts';
+import type { OrderInput } from '../../common/domain.ts';
 import { searchAttributes, workflowIds } from '../../common/messages.ts';
 import type { createOrderBody } from '../../common/schemas.ts';
 import type { Caller } from '../../db/api-keys.ts';
 import { ID_NAMESPACE } from '../../db/catalog.ts';
 import { Prisma, type Db } from '../../db/client.ts';
 import { persistOrder } from '../../db/orders.ts';
-import type { purchaseWorkflow } from '../../workflows/purchase.ts';
+import type { orderWorkflow } from '../../workflows/order.ts';
 import { problems, type FieldError } from '../problem.ts';
 import type { CustomerService } from './customers.ts';
 import { createProductLookup } from './products.ts';
@@ -55,7 +55,7 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
           unitPrice: product.unitPrice.toFixed(2),
         };
       });
-      const input: PurchaseInput = {
+      const input: OrderInput = {
         orderId,
         partnerId: customer.partnerId,
         customerId: customer.id,
@@ -69,7 +69,7 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
       // are idempotent on the order id, so a retry after a failure completes whatever is missing.
       const status = await persistOrder(db, input, { agentId: caller.agentId, partnerId: caller.partnerId, data: { customerId, total: { ...input.total }, lines: lineItems.length } });
       await temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
-        temporal.workflow.start<typeof purchaseWorkflow>('purchaseWorkflow', {
+        temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
           taskQueue: config.temporal.taskQueue,
           workflowId: workflowIds.order(orderId),
           args: [input],

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { Config } from '../../common/config.ts';
 import type { RefundCaseInput } from '../../common/domain.ts';
 import { commentSignal, decideUpdate, workflowIds } from '../../common/messages.ts';
-import { MAX_ATTACHMENT_BYTES, type cancellationBody, type commentBody, type decisionBody, type refundCaseListQuery } from '../../common/schemas.ts';
+import { MAX_ATTACHMENT_BYTES, type refundCaseFilingBody, type commentBody, type decisionBody, type refundCaseListQuery } from '../../common/schemas.ts';
 import type { Caller } from '../../db/api-keys.ts';
 import { ID_NAMESPACE } from '../../db/catalog.ts';
 import { Prisma, type Db } from '../../db/client.ts';
@@ -32,7 +32,7 @@ function assertCancellable(sub: { status: string; order: { status: string; payme
   if (!sub.order.paymentId) throw problems.conflict('This software has no captured payment to refund.');
 }
 
-function sameTicket(c: RefundCase, subscriptionId: string, body: z.infer<typeof cancellationBody>): boolean {
+function sameTicket(c: RefundCase, subscriptionId: string, body: z.infer<typeof refundCaseFilingBody>): boolean {
   return (
     c.subscriptionId === subscriptionId &&
     c.title === body.title &&
@@ -78,7 +78,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
 
   return {
     /** Files the support ticket of a cancellation and starts its workflow. */
-    async file(caller: Caller, customerId: string, subscriptionId: string, body: z.infer<typeof cancellationBody>, idempotencyKey: string | undefined) {
+    async file(caller: Caller, customerId: string, subscriptionId: string, body: z.infer<typeof refundCaseFilingBody>, idempotencyKey: string | undefined) {
       const customer = await customers.get(caller, customerId);
       const sub = await db.softwareSubscription.findFirst({
         where: { id: subscriptionId, customerId: customer.id, partnerId: customer.partnerId },

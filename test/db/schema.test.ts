@@ -98,7 +98,7 @@ describe('database schema', () => {
     await seen('AuthorityKey', db.authorityKey.findUnique({ where: { id: 'k1' } }));
     await db.partnerTicket.create({ data: { id: 't1', idempotencyKey: 'ik', issueType: 'x', title: 't', status: 'open', payload: { a: 1 } } });
     await seen('PartnerTicket', db.partnerTicket.findUnique({ where: { id: 't1' } }));
-    await db.activityRetry.create({ data: { workflowId: 'wf-o', activityId: '3', activityType: 'capturePayment', workflowType: 'purchaseWorkflow', attempt: 3, lastError: 'e' } });
+    await db.activityRetry.create({ data: { workflowId: 'wf-o', activityId: '3', activityType: 'capturePayment', workflowType: 'orderWorkflow', attempt: 3, lastError: 'e' } });
     await seen('ActivityRetry', db.activityRetry.findUnique({ where: { workflowId_activityId: { workflowId: 'wf-o', activityId: '3' } } }));
     const resumed = await db.downloadLink.update({ where: { id: link.id }, data: { resumedBytes: 5_000_000_000n } });
     assert.equal(resumed.resumedBytes, 5_000_000_000n, 'resumed bytes hold more than 32 bits');

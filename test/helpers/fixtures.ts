@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PurchaseInput } from '../../common/domain.ts';
+import type { OrderInput } from '../../common/domain.ts';
 import type { Db } from '../../db/client.ts';
 import { CATALOG, seedCatalog } from '../../db/catalog.ts';
 
@@ -20,7 +20,7 @@ export async function createTenant(db: Db, name = 'Test Partner'): Promise<Tenan
 }
 
 /** A purchase of the first two catalog products (1 + 2 licences). */
-export function purchaseInput(tenant: Tenant, overrides: Partial<PurchaseInput> = {}): PurchaseInput {
+export function orderInput(tenant: Tenant, overrides: Partial<OrderInput> = {}): OrderInput {
   const [a, b] = [CATALOG[0]!, CATALOG[2]!];
   const orderId = randomUUID();
   return {

@@ -5,9 +5,9 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { workflowIds } from '../../common/messages.ts';
 import { freePort } from '../../infra/ports.ts';
 import { createProviders } from '../../providers/index.ts';
-import { purchaseWorkflow } from '../../workflows/purchase.ts';
+import { orderWorkflow } from '../../workflows/order.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTenant, purchaseInput } from '../helpers/fixtures.ts';
+import { createTenant, orderInput } from '../helpers/fixtures.ts';
 import { devServerEnvironment, startTestWorker } from '../helpers/temporal.ts';
 
 const port = await freePort();
@@ -31,8 +31,8 @@ describe('worker metrics from the Temporal SDK', () => {
     const taskQueue = `metrics-${port}`;
     const worker = await startTestWorker(env, taskQueue, { db: database.db, ...createProviders(database.db) });
     try {
-      const input = purchaseInput(tenant);
-      const result = await env.client.workflow.execute(purchaseWorkflow, { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
+      const input = orderInput(tenant);
+      const result = await env.client.workflow.execute(orderWorkflow, { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
       assert.equal(result.status, 'active');
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       for (const metric of ['temporal_worker_task_slots_available', 'temporal_workflow_task_schedule_to_start_latency', 'temporal_activity_schedule_to_start_latency', 'temporal_sticky_cache_size']) {

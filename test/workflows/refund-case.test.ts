@@ -10,10 +10,10 @@ import { variantId } from '../../db/catalog.ts';
 import { createProviders } from '../../providers/index.ts';
 import { REFUND_ISSUE_TYPE } from '../../providers/tickets.ts';
 import { linkWorkflow } from '../../workflows/link.ts';
-import { purchaseWorkflow } from '../../workflows/purchase.ts';
+import { orderWorkflow } from '../../workflows/order.ts';
 import { refundCaseWorkflow } from '../../workflows/refund-case.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTenant, purchaseInput, type Tenant } from '../helpers/fixtures.ts';
+import { createTenant, orderInput, type Tenant } from '../helpers/fixtures.ts';
 import { startTestWorker, timeSkippingEnvironment } from '../helpers/temporal.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -60,10 +60,10 @@ describe('refund case workflow (time skipping)', () => {
 
   /** An active purchase of one product with an open download window, then its cancellation filed as the API does. */
   async function fileCase(caseQueue = taskQueue) {
-    const input = purchaseInput(tenant);
+    const input = orderInput(tenant);
     input.lineItems = [input.lineItems[0]!];
     input.total = { amount: input.lineItems[0]!.unitPrice, currency: 'USD' };
-    const order = await env.client.workflow.execute(purchaseWorkflow, { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
+    const order = await env.client.workflow.execute(orderWorkflow, { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
     const subscriptionId = order.subscriptionIds[0]!;
     const linkId = randomUUID();
     const variant = variantId('windows-server-2022-standard', '2022 (21H2)', 'English', 'ISO (x64)');

@@ -101,7 +101,7 @@ ${!isAdmin ? html`<p class="hint">Only admin agents can get keys and downloads o
   );
 }
 
-export function cancelPage(session: ConsoleSession, customer: Customer, item: SoftwareItem, currency: string, idempotencyKey: string, form: ItemForm = {}): Html {
+export function refundCaseFilingPage(session: ConsoleSession, customer: Customer, item: SoftwareItem, currency: string, idempotencyKey: string, form: ItemForm = {}): Html {
   const v = form.values ?? {};
   const field = (id: string, label: string, attrs: Html = html``) =>
     html`<div><label for="${id}">${label}</label><input id="${id}" name="${id}" value="${v[id] ?? ''}" ${attrs}></div>`;

@@ -7,9 +7,9 @@ import { workflowIds, orderStateQuery, paymentEventSignal } from '../../common/m
 import { LocalKeyAuthority, PRODUCT_KEY_PATTERN } from '../../providers/keys.ts';
 import { createProviders } from '../../providers/index.ts';
 import { createWorker } from '../../worker/worker.ts';
-import { purchaseWorkflow } from '../../workflows/purchase.ts';
+import { orderWorkflow } from '../../workflows/order.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { createTenant, purchaseInput, type Tenant } from '../helpers/fixtures.ts';
+import { createTenant, orderInput, type Tenant } from '../helpers/fixtures.ts';
 import { timeSkippingEnvironment, workflowBundle } from '../helpers/temporal.ts';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -42,12 +42,12 @@ describe('purchase workflow (time skipping)', () => {
     return worker.runUntil(fn);
   }
 
-  function start(input: ReturnType<typeof purchaseInput>) {
-    return env.client.workflow.start(purchaseWorkflow, { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
+  function start(input: ReturnType<typeof orderInput>) {
+    return env.client.workflow.start(orderWorkflow, { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
   }
 
   test('activates the order with one subscription and one well-formed key per line item', async () => {
-    const input = purchaseInput(tenant);
+    const input = orderInput(tenant);
     const result = await withWorker(() => start(input).then((h) => h.result()));
     assert.equal(result.status, 'active');
     assert.equal(result.subscriptionIds.length, 2);
@@ -64,7 +64,7 @@ describe('purchase workflow (time skipping)', () => {
   });
 
   test('ends in payment_failed when the card is declined, with nothing provisioned', async () => {
-    const input = purchaseInput(tenant, { paymentMethod: 'pm_card_declined' });
+    const input = orderInput(tenant, { paymentMethod: 'pm_card_declined' });
     const result = await withWorker(() => start(input).then((h) => h.result()));
     assert.equal(result.status, 'payment_failed');
     assert.equal(await database.db.softwareSubscription.count({ where: { orderId: input.orderId } }), 0);
@@ -74,7 +74,7 @@ describe('purchase workflow (time skipping)', () => {
   });
 
   test('activates a pm_async order once the provider confirms it by webhook', async () => {
-    const input = purchaseInput(tenant, { paymentMethod: 'pm_async' });
+    const input = orderInput(tenant, { paymentMethod: 'pm_async' });
     const result = await withWorker(async () => {
       const handle = await start(input);
       // Wait until the charge is pending at the provider, as a real webhook would.
@@ -92,7 +92,7 @@ describe('purchase workflow (time skipping)', () => {
   });
 
   test('expires a pm_async order never confirmed before the deadline and voids the authorization', async () => {
-    const input = purchaseInput(tenant, { paymentMethod: 'pm_async' });
+    const input = orderInput(tenant, { paymentMethod: 'pm_async' });
     const skippedFrom = await env.currentTimeMs();
     const result = await withWorker(() => start(input).then((h) => h.result()));
     assert.equal(result.status, 'expired');
@@ -105,7 +105,7 @@ describe('purchase workflow (time skipping)', () => {
   });
 
   test('revokes issued keys, refunds the payment and ends failed when provisioning fails', async () => {
-    const input = purchaseInput(tenant);
+    const input = orderInput(tenant);
     const refusing = new LocalKeyAuthority(database.db, (productId) => productId === REFUSED_PRODUCT);
     const result = await withWorker(() => start(input).then((h) => h.result()), refusing);
     assert.equal(result.status, 'failed');
@@ -123,7 +123,7 @@ describe('purchase workflow (time skipping)', () => {
   });
 
   test('activates a pm_flaky order after transient failures, with the retries in history', async () => {
-    const input = purchaseInput(tenant, { paymentMethod: 'pm_flaky' });
+    const input = orderInput(tenant, { paymentMethod: 'pm_flaky' });
     const { result, history } = await withWorker(async () => {
       const handle = await start(input);
       const result = await handle.result();

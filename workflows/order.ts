@@ -7,7 +7,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import type { OrderState, OrderStatus, PurchaseInput } from '../common/domain.ts';
+import type { OrderState, OrderStatus, OrderInput } from '../common/domain.ts';
 import { ErrorType } from '../common/errors.ts';
 import { orderStateQuery, paymentEventSignal, searchAttributes, type PaymentEvent } from '../common/messages.ts';
 import { defaultActivityOptions, provisioningActivityOptions } from './activity-options.ts';
@@ -30,7 +30,7 @@ function failureMessage(err: unknown): string {
  * for an asynchronous one), provision one subscription and key per line item, and on a
  * provisioning failure undo it all (revoke keys, refund) before ending in `failed`.
  */
-export async function purchaseWorkflow(input: PurchaseInput): Promise<OrderState> {
+export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
   const state: OrderState = { orderId: input.orderId, status: 'awaiting_payment', subscriptionIds: [] };
   let paymentEvent: PaymentEvent | undefined;
 
