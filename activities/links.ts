@@ -15,3 +15,5 @@ export function createLinkActivities({ db }: { db: Db }) {
     },
   };
 }
+
+export type LinkActivities = ReturnType<typeof createLinkActivities>;

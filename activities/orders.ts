@@ -1,8 +1,8 @@
-import type { Money, OrderLineInput, OrderStatus, OrderInput } from '../common/domain.ts';
+import type { Money, OrderInput, OrderLineInput, OrderStatus, SubscriptionStatus } from '../common/domain.ts';
 import { ErrorType } from '../common/errors.ts';
 import type { Db } from '../db/client.ts';
-import { appendOrderEvent, changeOrderStatus, persistOrder, setOrderPayment, type OrderStatusChange } from '../db/orders.ts';
-import { cancelSubscriptions, createSubscription, markProductKeyRevoked, storeProductKey } from '../db/software.ts';
+import { appendOrderEvent, cancelOrderIfFullyCancelled, changeOrderStatus, persistOrder, setOrderPayment, type OrderStatusChange } from '../db/orders.ts';
+import { cancelSubscriptions, createSubscription, markProductKeyRevoked, setSubscriptionStatus, storeProductKey } from '../db/software.ts';
 import { KeyAuthorityRefusedError, type KeyAuthority } from '../providers/keys.ts';
 import { PaymentDeclinedError, RefundRejectedError, type PaymentProvider } from '../providers/payments.ts';
 import { businessFailure } from './failures.ts';
@@ -91,5 +91,16 @@ export function createOrderActivities({ db, payments, keys }: OrderActivityDeps)
     async cancelSubscriptions(request: { subscriptionIds: string[] }): Promise<void> {
       await cancelSubscriptions(db, request.subscriptionIds);
     },
+
+    async setSubscriptionStatus(request: { subscriptionId: string; status: SubscriptionStatus }): Promise<void> {
+      await setSubscriptionStatus(db, request.subscriptionId, request.status);
+    },
+
+    /** The order is cancelled once every one of its subscriptions is (the end of a refund case). */
+    async cancelOrderIfFullyCancelled(request: { orderId: string }): Promise<{ cancelled: boolean }> {
+      return { cancelled: await cancelOrderIfFullyCancelled(db, request.orderId) };
+    },
   };
 }
+
+export type OrderActivities = ReturnType<typeof createOrderActivities>;

@@ -1,8 +1,5 @@
-import type { SubscriptionStatus } from '../common/domain.ts';
 import type { Db } from '../db/client.ts';
-import { cancelOrderIfFullyCancelled } from '../db/orders.ts';
 import { markCaseOverdue, moveCaseSla, recordCaseEvent, setPartnerTicket, type CaseChange } from '../db/refund-cases.ts';
-import { setSubscriptionStatus } from '../db/software.ts';
 import { REFUND_ISSUE_TYPE, type TicketSystem } from '../providers/tickets.ts';
 
 export function createRefundCaseActivities({ db, tickets }: { db: Db; tickets: TicketSystem }) {
@@ -29,13 +26,8 @@ export function createRefundCaseActivities({ db, tickets }: { db: Db; tickets: T
     async markCaseOverdue(request: { caseId: string }): Promise<void> {
       await markCaseOverdue(db, request.caseId);
     },
-
-    async setSubscriptionStatus(request: { subscriptionId: string; status: SubscriptionStatus }): Promise<void> {
-      await setSubscriptionStatus(db, request.subscriptionId, request.status);
-    },
-
-    async cancelOrderIfFullyCancelled(request: { orderId: string }): Promise<{ cancelled: boolean }> {
-      return { cancelled: await cancelOrderIfFullyCancelled(db, request.orderId) };
-    },
   };
 }
+
+export type { CaseChange };
+export type RefundCaseActivities = ReturnType<typeof createRefundCaseActivities>;

@@ -10,14 +10,15 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
+import type { LinkActivities } from '../activities/links.ts';
 import type { LinkInput, LinkState } from '../common/domain.ts';
 import { ErrorType } from '../common/errors.ts';
 import { countDownloadUpdate, linkStateQuery, revokeLinkSignal } from '../common/messages.ts';
 import { defaultActivityOptions, localWriteOptions } from './activity-options.ts';
 
-const acts = proxyActivities<Activities>(defaultActivityOptions);
-const local = proxyLocalActivities<Activities>(localWriteOptions);
+// A window touches only its own row: the end it records.
+const acts = proxyActivities<Pick<LinkActivities, 'markLinkEnded'>>(defaultActivityOptions);
+const local = proxyLocalActivities<Pick<LinkActivities, 'markLinkEnded'>>(localWriteOptions);
 const LINGER_AFTER_END = '30 seconds';
 
 /**

@@ -6,14 +6,17 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
+import type { OrderActivities } from '../activities/orders.ts';
 import type { OrderState, OrderStatus, OrderInput } from '../common/domain.ts';
 import { ErrorType } from '../common/errors.ts';
 import { orderStateQuery, paymentEventSignal, searchAttributes, type PaymentEvent } from '../common/messages.ts';
 import { defaultActivityOptions, provisioningActivityOptions } from './activity-options.ts';
 
-const acts = proxyActivities<Activities>(defaultActivityOptions);
-const provisioning = proxyActivities<Activities>(provisioningActivityOptions);
+// What an order touches: its own activities only.
+const acts = proxyActivities<
+  Pick<OrderActivities, 'recordOrder' | 'setOrderStatus' | 'appendTimeline' | 'chargePayment' | 'voidPayment' | 'revokeProductKey' | 'cancelSubscriptions' | 'refundPayment'>
+>(defaultActivityOptions);
+const provisioning = proxyActivities<Pick<OrderActivities, 'provisionSubscription' | 'issueProductKey'>>(provisioningActivityOptions);
 
 function failureType(err: unknown): string | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : err;

@@ -7,7 +7,9 @@ import {
   proxyActivities,
   setHandler,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
+import type { LinkActivities } from '../activities/links.ts';
+import type { OrderActivities } from '../activities/orders.ts';
+import type { CaseChange, RefundCaseActivities } from '../activities/refund-cases.ts';
 import type { DecisionRequest, RefundCaseInput, RefundCaseState } from '../common/domain.ts';
 import { ErrorType } from '../common/errors.ts';
 import { commentSignal, decideUpdate, refundCaseStateQuery, revokeLinkSignal } from '../common/messages.ts';
@@ -15,7 +17,13 @@ import { toCents } from '../common/money.ts';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../common/text.ts';
 import { defaultActivityOptions } from './activity-options.ts';
 
-const acts = proxyActivities<Activities>(defaultActivityOptions);
+// What a refund case touches: its own case and ticket, its order's subscription, key and payment,
+// and the subscription's download windows.
+const cases = proxyActivities<
+  Pick<RefundCaseActivities, 'openPartnerTicket' | 'setPartnerTicketStatus' | 'recordCaseEvent' | 'moveCaseSla' | 'markCaseOverdue'>
+>(defaultActivityOptions);
+const orders = proxyActivities<Pick<OrderActivities, 'setSubscriptionStatus' | 'revokeProductKey' | 'refundPayment' | 'cancelOrderIfFullyCancelled'>>(defaultActivityOptions);
+const links = proxyActivities<Pick<LinkActivities, 'revokeSubscriptionLinks'>>(defaultActivityOptions);
 
 function refuse(message: string): never {
   throw ApplicationFailure.create({ type: ErrorType.CaseNotDecidable, message });
@@ -63,97 +71,124 @@ export async function refundCaseWorkflow(input: RefundCaseInput): Promise<Refund
     },
   );
 
-  const record = (eventKey: string, eventType: string, extra: Omit<Parameters<Activities['recordCaseEvent']>[0], 'caseId' | 'eventKey' | 'eventType'> = {}) =>
-    acts.recordCaseEvent({ caseId: input.caseId, eventKey, eventType, ...extra });
+  const record = (eventKey: string, eventType: string, extra: Omit<CaseChange, 'caseId' | 'eventKey' | 'eventType'> = {}) =>
+    cases.recordCaseEvent({ caseId: input.caseId, eventKey, eventType, ...extra });
 
-  const { ticketId } = await acts.openPartnerTicket({ caseId: input.caseId, title: input.title });
-  state.status = 'in_review';
-  await record('in_review', 'in_review', { status: 'in_review', note: `Partner ticket ${ticketId} opened; waiting for a support decision.` });
+  /** The ticket on the partner side; the case is then in review. */
+  async function openTicket(): Promise<string> {
+    const { ticketId } = await cases.openPartnerTicket({ caseId: input.caseId, title: input.title });
+    state.status = 'in_review';
+    await record('in_review', 'in_review', { status: 'in_review', note: `Partner ticket ${ticketId} opened; waiting for a support decision.` });
+    return ticketId;
+  }
 
-  for (;;) {
-    const decided = state.overdue
-      ? (await condition(() => pending !== undefined), true)
-      : await condition(() => pending !== undefined, Math.max(slaDueAt - Date.now(), 1));
-    if (!decided) {
-      state.overdue = true;
-      await acts.markCaseOverdue({ caseId: input.caseId });
-      continue;
-    }
-    const decision = pending!;
-    const key = `decision-${++decisions}`;
-    if (decision.decision === 'request_info') {
-      state.status = 'info_requested';
-      partnerReplied = false;
-      const askedAt = Date.now();
-      await record(key, 'info_requested', { status: 'info_requested', note: decision.note, actorAgentId: decision.agentId });
-      pending = undefined;
-      await condition(() => partnerReplied);
-      state.status = 'in_review';
-      // Support cannot decide while it waits on the partner, so that time does not count against
-      // its SLA. Added after cases were already running: histories without it replay unchanged.
-      if (patched('sla-paused-while-info-requested') && !state.overdue) {
-        slaDueAt += Date.now() - askedAt;
-        await acts.moveCaseSla({ caseId: input.caseId, slaDueAt: new Date(slaDueAt).toISOString() });
+  /**
+   * Waits for support to approve or reject: the SLA timer flags the case overdue (and never decides
+   * it); a request for information waits for the partner's answer, then the case is back in review.
+   */
+  async function untilDecided(): Promise<'approved' | 'rejected'> {
+    for (;;) {
+      const decided = state.overdue
+        ? (await condition(() => pending !== undefined), true)
+        : await condition(() => pending !== undefined, Math.max(slaDueAt - Date.now(), 1));
+      if (!decided) {
+        state.overdue = true;
+        await cases.markCaseOverdue({ caseId: input.caseId });
+        continue;
       }
-      await record(`${key}-answered`, 'in_review', { status: 'in_review', note: 'The partner answered; back in review.' });
-      continue;
+      const decision = pending!;
+      const key = `decision-${++decisions}`;
+      if (decision.decision === 'request_info') {
+        await waitForPartner(decision, key);
+        continue;
+      }
+      if (decision.decision === 'reject') {
+        state.status = 'rejected';
+        await record(key, 'rejected', { status: 'rejected', note: decision.note, actorAgentId: decision.agentId });
+        pending = undefined;
+        return 'rejected';
+      }
+      state.status = 'approved';
+      state.approvedAmount = decision.approvedAmount ?? input.amountRequested.amount;
+      await record(key, 'approved', {
+        status: 'approved',
+        note: decision.note,
+        actorAgentId: decision.agentId,
+        approvedAmount: state.approvedAmount,
+        data: { approvedAmount: state.approvedAmount, currency: input.amountRequested.currency },
+      });
+      return 'approved';
     }
-    if (decision.decision === 'reject') {
-      state.status = 'rejected';
-      await record(key, 'rejected', { status: 'rejected', note: decision.note, actorAgentId: decision.agentId });
-      pending = undefined;
-      await acts.setSubscriptionStatus({ subscriptionId: input.subscriptionId, status: 'active' });
-      await acts.setPartnerTicketStatus({ ticketId, status: 'rejected' });
-      await condition(allHandlersFinished);
-      return state;
-    }
-    state.status = 'approved';
-    state.approvedAmount = decision.approvedAmount ?? input.amountRequested.amount;
-    await record(key, 'approved', {
-      status: 'approved',
-      note: decision.note,
-      actorAgentId: decision.agentId,
-      approvedAmount: state.approvedAmount,
-      data: { approvedAmount: state.approvedAmount, currency: input.amountRequested.currency },
-    });
-    break;
   }
 
-  // Each step is idempotent, so a worker lost midway resumes without doing anything twice.
-  const step = async (name: string, detail: string, run: () => Promise<unknown>) => {
-    await run();
-    state.completedSteps.push(name);
-    await record(name, name, { note: detail });
-  };
-  await step('subscription_cancelled', 'The subscription is cancelled.', () =>
-    acts.setSubscriptionStatus({ subscriptionId: input.subscriptionId, status: 'cancelled' }),
-  );
-  await step('links_revoked', 'Every download link of the software is revoked.', async () => {
-    const { linkWorkflowIds } = await acts.revokeSubscriptionLinks({ subscriptionId: input.subscriptionId });
-    for (const workflowId of linkWorkflowIds) {
-      // A window that already ended has no workflow to tell; its token is dead in the read model.
-      await getExternalWorkflowHandle(workflowId)
-        .signal(revokeLinkSignal, { reason: `refund case ${input.caseId} approved` })
-        .catch(() => undefined);
+  async function waitForPartner(decision: DecisionRequest, key: string): Promise<void> {
+    state.status = 'info_requested';
+    partnerReplied = false;
+    const askedAt = Date.now();
+    await record(key, 'info_requested', { status: 'info_requested', note: decision.note, actorAgentId: decision.agentId });
+    pending = undefined;
+    await condition(() => partnerReplied);
+    state.status = 'in_review';
+    // Support cannot decide while it waits on the partner, so that time does not count against
+    // its SLA. Added after cases were already running: histories without it replay unchanged.
+    if (patched('sla-paused-while-info-requested') && !state.overdue) {
+      slaDueAt += Date.now() - askedAt;
+      await cases.moveCaseSla({ caseId: input.caseId, slaDueAt: new Date(slaDueAt).toISOString() });
     }
-  });
-  // The approval answers once the software and its links are dead, so the caller can rely on it.
-  pending = undefined;
-  await step('key_revoked', 'The product key is revoked at the key authority.', () => acts.revokeProductKey({ subscriptionId: input.subscriptionId }));
-  if (input.paymentId) {
-    const paymentId = input.paymentId;
-    await step('refund_issued', `Refund of ${state.approvedAmount} ${input.amountRequested.currency} issued.`, () =>
-      acts.refundPayment({
-        paymentId,
-        amount: { amount: state.approvedAmount!, currency: input.amountRequested.currency },
-        idempotencyKey: `refund-case:${input.caseId}`,
-      }),
-    );
+    await record(`${key}-answered`, 'in_review', { status: 'in_review', note: 'The partner answered; back in review.' });
   }
-  await acts.cancelOrderIfFullyCancelled({ orderId: input.orderId });
-  state.status = 'completed';
-  await record('completed', 'completed', { status: 'completed', note: 'Cancellation complete: key revoked, links revoked, refund issued.' });
-  await acts.setPartnerTicketStatus({ ticketId, status: 'completed' });
+
+  /** A rejection keeps the software: it is active again, and the partner's ticket says so. */
+  async function closeRejected(ticketId: string): Promise<void> {
+    await orders.setSubscriptionStatus({ subscriptionId: input.subscriptionId, status: 'active' });
+    await cases.setPartnerTicketStatus({ ticketId, status: 'rejected' });
+  }
+
+  /**
+   * An approval, step by step: the subscription cancelled, its links revoked, its key revoked, the
+   * approved amount refunded, then the case completed. Each step is idempotent, so a worker lost
+   * midway resumes without doing anything twice.
+   */
+  async function carryOutApproval(ticketId: string): Promise<void> {
+    const step = async (name: string, detail: string, run: () => Promise<unknown>) => {
+      await run();
+      state.completedSteps.push(name);
+      await record(name, name, { note: detail });
+    };
+    await step('subscription_cancelled', 'The subscription is cancelled.', () =>
+      orders.setSubscriptionStatus({ subscriptionId: input.subscriptionId, status: 'cancelled' }),
+    );
+    await step('links_revoked', 'Every download link of the software is revoked.', async () => {
+      const { linkWorkflowIds } = await links.revokeSubscriptionLinks({ subscriptionId: input.subscriptionId });
+      for (const workflowId of linkWorkflowIds) {
+        // A window that already ended has no workflow to tell; its token is dead in the read model.
+        await getExternalWorkflowHandle(workflowId)
+          .signal(revokeLinkSignal, { reason: `refund case ${input.caseId} approved` })
+          .catch(() => undefined);
+      }
+    });
+    // The approval answers once the software and its links are dead, so the caller can rely on it.
+    pending = undefined;
+    await step('key_revoked', 'The product key is revoked at the key authority.', () => orders.revokeProductKey({ subscriptionId: input.subscriptionId }));
+    if (input.paymentId) {
+      const paymentId = input.paymentId;
+      await step('refund_issued', `Refund of ${state.approvedAmount} ${input.amountRequested.currency} issued.`, () =>
+        orders.refundPayment({
+          paymentId,
+          amount: { amount: state.approvedAmount!, currency: input.amountRequested.currency },
+          idempotencyKey: `refund-case:${input.caseId}`,
+        }),
+      );
+    }
+    await orders.cancelOrderIfFullyCancelled({ orderId: input.orderId });
+    state.status = 'completed';
+    await record('completed', 'completed', { status: 'completed', note: 'Cancellation complete: key revoked, links revoked, refund issued.' });
+    await cases.setPartnerTicketStatus({ ticketId, status: 'completed' });
+  }
+
+  const ticketId = await openTicket();
+  if ((await untilDecided()) === 'rejected') await closeRejected(ticketId);
+  else await carryOutApproval(ticketId);
   await condition(allHandlersFinished);
   return state;
 }
