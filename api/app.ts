@@ -10,7 +10,7 @@ import { errorHandler, HttpProblem, notFoundRoute, problems, sendProblem, zodErr
 import { mountDocs } from './docs.ts';
 import { metricsHandler } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { ROUTES, type RouteDef } from './routes.ts';
+import { ROUTES, type RouteDef } from './routes/index.ts';
 import { createServices } from './services/index.ts';
 import { createConsoleRouter } from './console/router.ts';
 

@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import type { RouteDef } from './routes.ts';
+import type { RouteDef } from './routes/index.ts';
 
 const problemSchema = z.object({
   type: z.string(),

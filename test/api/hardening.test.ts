@@ -5,7 +5,7 @@ import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/clien
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import request from 'supertest';
 import { createApp } from '../../api/app.ts';
-import { ROUTES } from '../../api/routes.ts';
+import { ROUTES } from '../../api/routes/index.ts';
 import { createServices } from '../../api/services/index.ts';
 import { decideUpdate } from '../../common/messages.ts';
 import { activeOrder, bearer, cancellationTicket, eventually, startStack, type Stack } from '../helpers/stack.ts';

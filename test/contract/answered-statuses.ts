@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { buildOpenApiDocument, toOpenApiPath } from '../../api/openapi.ts';
-import { ROUTES } from '../../api/routes.ts';
+import { ROUTES } from '../../api/routes/index.ts';
 
 const file = process.env.API_STATUS_LOG;
 

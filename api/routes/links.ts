@@ -1,0 +1,26 @@
+// Download links: serving the file behind a window (the window is opened from the Software routes).
+import { z } from 'zod';
+import { route, type RouteDef } from './route.ts';
+
+export const linkRoutes: RouteDef[] = [
+  route({
+    method: 'get',
+    path: '/v1/downloads/:token',
+    summary: 'Download the file behind a link: counts one download from its first byte; HEAD counts nothing; a Range that starts later resumes',
+    tag: 'Download links',
+    access: 'public',
+    params: z.object({ token: z.string().max(200) }),
+    responses: {
+      200: { description: 'The file (HEAD: its headers only, counting nothing)' },
+      206: { description: 'The requested range of the file (a resumed download is not counted; see the README for the rule)' },
+      302: { description: 'Redirect to the file in object storage' },
+      404: { description: 'Unknown link' },
+      410: { description: 'The link expired (time or downloads) or was revoked' },
+      416: { description: 'The range lies outside the file' },
+    },
+    handler: async ({ params, req, res, services }) => {
+      await services.links.download(params.token, { address: req.ip, userAgent: req.get('user-agent') }, req, res);
+      return undefined;
+    },
+  }),
+];

@@ -1,0 +1,34 @@
+// Orders: placing one (its workflow does the rest) and reading it with its timeline.
+import { z } from 'zod';
+import { ACCESS } from '../../common/access.ts';
+import { createOrderBody, orderAcceptedSchema, orderSchema, uuidSchema } from '../../common/schemas.ts';
+import { customerParams } from './params.ts';
+import { route, type RouteDef } from './route.ts';
+
+export const orderRoutes: RouteDef[] = [
+  route({
+    method: 'post',
+    path: '/v1/customers/:customerId/orders',
+    summary: 'Buy products for a customer: starts the purchase workflow',
+    tag: 'Orders',
+    access: ACCESS.partnerStaff,
+    params: customerParams,
+    body: createOrderBody,
+    idempotent: true,
+    responses: { 202: { description: 'Accepted; poll the Location', schema: orderAcceptedSchema } },
+    handler: async ({ caller, params, body, idempotencyKey, services }) => {
+      const accepted = await services.orders.create(caller, params.customerId, body, idempotencyKey);
+      return { status: 202, body: accepted, headers: { Location: `/v1/orders/${accepted.orderId}` } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/orders/:orderId',
+    summary: 'An order with its line items, subscriptions and timeline',
+    tag: 'Orders',
+    access: ACCESS.readOrders,
+    params: z.object({ orderId: uuidSchema }),
+    responses: { 200: { description: 'The order', schema: orderSchema } },
+    handler: async ({ caller, params, services }) => ({ status: 200, body: await services.orders.get(caller, params.orderId) }),
+  }),
+];

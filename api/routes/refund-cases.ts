@@ -1,0 +1,79 @@
+// Refund cases: filing a cancellation, the queue, decisions and comments.
+import { z } from 'zod';
+import { ACCESS } from '../../common/access.ts';
+import { refundCaseFilingBody, commentBody, decisionBody, refundCaseAcceptedSchema, refundCaseListQuery, refundCaseSchema } from '../../common/schemas.ts';
+import { commentSchema, refundCaseDetailSchema } from '../../common/response-schemas.ts';
+import { subscriptionParams, refundCaseParams } from './params.ts';
+import { route, type RouteDef } from './route.ts';
+
+export const refundCaseRoutes: RouteDef[] = [
+  route({
+    method: 'post',
+    path: '/v1/customers/:customerId/software/:subscriptionId/cancellation',
+    summary: 'Cancel a purchase: file the support ticket (refund case) that ends with the key revoked',
+    tag: 'Refund cases',
+    access: ACCESS.cancel,
+    params: subscriptionParams,
+    body: refundCaseFilingBody,
+    idempotent: true,
+    bodyLimit: '15mb',
+    responses: {
+      202: { description: 'Filed; follow the Location', schema: refundCaseAcceptedSchema },
+      409: { description: 'A case is already open for this software, or it is cancelled' },
+      422: { description: 'Every missing or wrong field, at once' },
+    },
+    handler: async ({ caller, params, body, idempotencyKey, services }) => {
+      const filed = await services.refundCases.file(caller, params.customerId, params.subscriptionId, body, idempotencyKey);
+      return { status: 202, body: filed, headers: { Location: `/v1/refund-cases/${filed.refundCaseId}` } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/refund-cases',
+    summary: 'The refund-case queue, oldest first, with age and SLA',
+    tag: 'Refund cases',
+    access: ACCESS.readRefundCases,
+    query: refundCaseListQuery,
+    responses: { 200: { description: 'Cases', schema: z.array(refundCaseSchema) } },
+    handler: async ({ caller, query, services }) => ({ status: 200, body: await services.refundCases.list(caller, query) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/refund-cases/:refundCaseId',
+    summary: 'One refund case with its full timeline of decisions and notes',
+    tag: 'Refund cases',
+    access: ACCESS.readRefundCases,
+    params: refundCaseParams,
+    responses: { 200: { description: 'The case', schema: refundCaseDetailSchema } },
+    handler: async ({ caller, params, services }) => ({ status: 200, body: await services.refundCases.get(caller, params.refundCaseId) }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/refund-cases/:refundCaseId/decision',
+    summary: 'Decide a refund case: approve (optionally a lower amount), reject, or request information',
+    tag: 'Refund cases',
+    access: ACCESS.decideRefundCases,
+    params: refundCaseParams,
+    body: decisionBody,
+    responses: {
+      200: { description: 'The case after the decision was carried out', schema: refundCaseDetailSchema },
+      202: { description: 'The decision is accepted and recorded; it is still being carried out (the case shows its progress)', schema: refundCaseDetailSchema },
+      409: { description: 'The case is not in review' },
+    },
+    handler: async ({ caller, params, body, services }) => {
+      const { applied, refundCase } = await services.refundCases.decide(caller, params.refundCaseId, body);
+      return { status: applied ? 200 : 202, body: refundCase, headers: { Location: `/v1/refund-cases/${params.refundCaseId}` } };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/refund-cases/:refundCaseId/comments',
+    summary: 'Comment on a refund case (answers a request for information)',
+    tag: 'Refund cases',
+    access: ACCESS.commentOnRefundCases,
+    params: refundCaseParams,
+    body: commentBody,
+    responses: { 201: { description: 'The comment', schema: commentSchema }, 409: { description: 'The case is closed' } },
+    handler: async ({ caller, params, body, services }) => ({ status: 201, body: await services.refundCases.comment(caller, params.refundCaseId, body) }),
+  }),
+];

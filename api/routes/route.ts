@@ -1,0 +1,46 @@
+// The shape of a route of the API's one table (api/routes/index.ts): path, who may call it, what
+// it takes and answers. The router, the role checks and the OpenAPI document are built from it.
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import type { Role } from '../../common/domain.ts';
+import type { Caller } from '../../db/api-keys.ts';
+import type { Services } from '../services/index.ts';
+
+export type Access = readonly Role[] | 'public';
+
+export interface HandlerContext<P, Q, B> {
+  caller: Caller;
+  params: P;
+  query: Q;
+  body: B;
+  idempotencyKey: string | undefined;
+  req: Request;
+  res: Response;
+  services: Services;
+}
+
+/** What a handler answers; `undefined` when it wrote the response itself (file streaming). */
+export type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | undefined;
+
+export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
+  method: 'get' | 'post';
+  path: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** Takes an Idempotency-Key (every POST that creates or starts something). */
+  idempotent?: boolean;
+  /** Largest body accepted (default 256kb); larger answers 413. */
+  bodyLimit?: string;
+  /** The handler needs the exact bytes of the body (signature checks); `body` is then a Buffer. */
+  rawBody?: boolean;
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  handler: (ctx: HandlerContext<P, Q, B>) => Promise<Reply>;
+}
+
+export function route<P, Q, B>(def: RouteDef<P, Q, B>): RouteDef {
+  return def as unknown as RouteDef;
+}

@@ -1,0 +1,50 @@
+// A customer's Software (subscriptions): the list, one item with its key and open windows, and "Get keys and downloads".
+import { z } from 'zod';
+import { ACCESS } from '../../common/access.ts';
+import { keysAndDownloadsBody, keysAndDownloadsSchema, softwareItemSchema, softwareListItemSchema } from '../../common/schemas.ts';
+import { customerParams, subscriptionParams } from './params.ts';
+import { route, type RouteDef } from './route.ts';
+
+export const softwareRoutes: RouteDef[] = [
+  route({
+    method: 'get',
+    path: '/v1/customers/:customerId/software',
+    summary: 'The customer’s Software list: everything bought for it',
+    tag: 'Software',
+    access: ACCESS.partnerStaff,
+    params: customerParams,
+    responses: { 200: { description: 'The software list', schema: z.array(softwareListItemSchema) } },
+    handler: async ({ caller, params, services }) => ({ status: 200, body: await services.software.list(caller, params.customerId) }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/customers/:customerId/software/:subscriptionId',
+    summary: 'One piece of software with its options and open download links (key for admin agents only)',
+    tag: 'Software',
+    access: ACCESS.partnerStaff,
+    params: subscriptionParams,
+    responses: { 200: { description: 'The software', schema: softwareItemSchema } },
+    handler: async ({ caller, params, services }) => ({
+      status: 200,
+      body: await services.software.get(caller, params.customerId, params.subscriptionId),
+    }),
+  }),
+  route({
+    method: 'post',
+    path: '/v1/customers/:customerId/software/:subscriptionId/keys-and-downloads',
+    summary: 'Get keys and downloads: the product key and a download link for one variant',
+    tag: 'Software',
+    access: ACCESS.keysAndDownloads,
+    params: subscriptionParams,
+    body: keysAndDownloadsBody,
+    responses: {
+      200: { description: 'The key and the open download window', schema: keysAndDownloadsSchema },
+      409: { description: 'The software is cancelled or being cancelled' },
+      422: { description: 'The variant is not offered; the allowed values are listed' },
+    },
+    handler: async ({ caller, params, body, services }) => ({
+      status: 200,
+      body: await services.software.keysAndDownloads(caller, params.customerId, params.subscriptionId, body),
+    }),
+  }),
+];
