@@ -10,6 +10,7 @@ import { errorHandler, HttpProblem, notFoundRoute, problems, sendProblem, zodErr
 import { mountDocs } from './docs.ts';
 import { metricsHandler } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
+import { writeReply } from './reply.ts';
 import { ROUTES, type RouteDef } from './routes/index.ts';
 import { createServices } from './services/index.ts';
 import { createConsoleRouter } from './console/router.ts';
@@ -173,12 +174,9 @@ export function createApp(deps: ApiDeps) {
         body,
         idempotencyKey: res.locals.idempotencyKey,
         req,
-        res,
         services,
       });
-      if (!reply) return;
-      for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
-      res.status(reply.status).json(reply.body ?? null);
+      await writeReply(res, reply);
     });
     return steps;
   }

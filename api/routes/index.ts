@@ -12,7 +12,7 @@ import { codecRoutes } from './codec.ts';
 import { healthRoutes } from './health.ts';
 import type { RouteDef } from './route.ts';
 
-export type { Access, HandlerContext, Reply, RouteDef } from './route.ts';
+export type { Access, HandlerContext, RouteDef } from './route.ts';
 
 export const ROUTES: RouteDef[] = [
   ...catalogRoutes,

@@ -18,9 +18,6 @@ export const linkRoutes: RouteDef[] = [
       410: { description: 'The link expired (time or downloads) or was revoked' },
       416: { description: 'The range lies outside the file' },
     },
-    handler: async ({ params, req, res, services }) => {
-      await services.links.download(params.token, { address: req.ip, userAgent: req.get('user-agent') }, req, res);
-      return undefined;
-    },
+    handler: async ({ params, req, services }) => services.links.download(params.token, req),
   }),
 ];

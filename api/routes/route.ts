@@ -1,9 +1,10 @@
 // The shape of a route of the API's one table (api/routes/index.ts): path, who may call it, what
 // it takes and answers. The router, the role checks and the OpenAPI document are built from it.
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { z } from 'zod';
 import type { Role } from '../../common/domain.ts';
 import type { Caller } from '../../db/api-keys.ts';
+import type { Reply } from '../reply.ts';
 import type { Services } from '../services/index.ts';
 
 export type Access = readonly Role[] | 'public';
@@ -14,13 +15,11 @@ export interface HandlerContext<P, Q, B> {
   query: Q;
   body: B;
   idempotencyKey: string | undefined;
+  /** Read only: handlers answer with a Reply and never write the response themselves. */
   req: Request;
-  res: Response;
   services: Services;
 }
 
-/** What a handler answers; `undefined` when it wrote the response itself (file streaming). */
-export type Reply = { status: number; body?: unknown; headers?: Record<string, string> } | undefined;
 
 export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   method: 'get' | 'post';

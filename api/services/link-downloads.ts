@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../../common/config.ts';
 import type { DownloadGrant } from '../../common/domain.ts';
@@ -14,6 +13,7 @@ import { isUnreachable } from '../../infra/outage.ts';
 import { ensureMediaFile, type MediaFile } from '../../infra/media.ts';
 import { isResume, rangeLength, readDownloadAsk, type DownloadAsk } from './link-ranges.ts';
 import type { ApiMetrics } from '../metrics.ts';
+import type { Reply } from '../reply.ts';
 import { HttpProblem, problems } from '../problem.ts';
 import { TOKEN_PATTERN, tokenHash } from './link-tokens.ts';
 
@@ -81,9 +81,11 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
     /**
      * Serves a download link: HEAD answers the headers and counts nothing; a request from the first
      * byte counts one download; a Range that starts later resumes one (free within the allowance of
-     * claimResumedBytes, counted otherwise). Dead links answer 410 with why.
+     * claimResumedBytes, counted otherwise). Dead links answer 410 with why. Answers what to send;
+     * the router writes it.
      */
-    async download(token: string, client: { address?: string; userAgent?: string }, req: Request, res: Response): Promise<void> {
+    async download(token: string, req: Request): Promise<Reply> {
+      const client = { address: req.ip, userAgent: req.get('user-agent') };
       if (!TOKEN_PATTERN.test(token)) {
         metrics.downloads.inc({ result: 'unknown' });
         throw problems.notFound('download link');
@@ -103,31 +105,20 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
       // Have the file ready before counting, so a counted download is always a served one.
       const mediaFor = (l: LinkRow) => (config.downloads.storageUrl ? Promise.resolve(undefined) : ensureMediaFile(config.downloads.filesDir, l.variant));
       const etagOf = (media: MediaFile | undefined) => (media ? `"${media.sha256Hex}"` : undefined);
-      const serve = async (status: 200 | 206, ask: DownloadAsk, remaining: number, media: MediaFile | undefined) => {
-        res.setHeader('X-Downloads-Remaining', String(remaining));
-        res.setHeader('Cache-Control', 'no-store');
-        res.setHeader('Accept-Ranges', 'bytes');
-        if (!media) {
-          res.redirect(302, `${config.downloads.storageUrl!.replace(/\/$/, '')}/${link.variant.productId}/${encodeURIComponent(link.variant.fileName)}`);
-          return;
-        }
+      const serve = (status: 200 | 206, ask: DownloadAsk, remaining: number, media: MediaFile | undefined): Reply => {
+        const headers: Record<string, string> = { 'X-Downloads-Remaining': String(remaining), 'Cache-Control': 'no-store', 'Accept-Ranges': 'bytes' };
+        if (!media) return { status: 302, headers, redirect: `${config.downloads.storageUrl!.replace(/\/$/, '')}/${link.variant.productId}/${encodeURIComponent(link.variant.fileName)}` };
         const range = ask.kind === 'range' ? ask : undefined;
-        res.status(range ? 206 : status);
-        res.setHeader('Content-Type', 'application/octet-stream');
-        res.setHeader('Content-Length', String(range ? rangeLength(range) : media.size));
-        if (range) res.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${media.size}`);
-        res.setHeader('Content-Disposition', `attachment; filename="${link.variant.fileName}"`);
-        res.setHeader('ETag', etagOf(media)!);
-        res.setHeader('X-Checksum-SHA256', media.sha256Hex);
-        res.setHeader('Repr-Digest', `sha-256=:${Buffer.from(media.sha256Hex, 'hex').toString('base64')}:`);
-        if (ask.kind === 'head') return void res.end();
-        await new Promise<void>((resolve, reject) => {
-          createReadStream(media.path, range ? { start: range.start, end: range.end } : {})
-            .on('error', reject)
-            .pipe(res)
-            .on('finish', resolve)
-            .on('error', reject);
+        Object.assign(headers, {
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': String(range ? rangeLength(range) : media.size),
+          ...(range ? { 'Content-Range': `bytes ${range.start}-${range.end}/${media.size}` } : {}),
+          'Content-Disposition': `attachment; filename="${link.variant.fileName}"`,
+          ETag: etagOf(media)!,
+          'X-Checksum-SHA256': media.sha256Hex,
+          'Repr-Digest': `sha-256=:${Buffer.from(media.sha256Hex, 'hex').toString('base64')}:`,
         });
+        return { status: range ? 206 : status, headers, file: { path: media.path, range }, headersOnly: ask.kind === 'head' };
       };
 
       if (req.method === 'HEAD') {
