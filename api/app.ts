@@ -3,7 +3,7 @@ import express, { type RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import { ApiKeyVerifier } from '../db/api-keys.ts';
+import { ApiKeyVerifier } from './auth.ts';
 import type { ApiDeps } from './context.ts';
 import { idempotency } from './idempotency.ts';
 import { errorHandler, HttpProblem, notFoundRoute, problems, sendProblem, zodErrors } from './problem.ts';

@@ -3,7 +3,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Db } from '../db/client.ts';
-import type { Caller } from '../db/api-keys.ts';
+import type { Caller } from './auth.ts';
 import type { KeyChangeFeed } from '../db/key-changes.ts';
 import type { ApiMetrics } from './metrics.ts';
 

@@ -1,20 +1,14 @@
-import { createHash, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { Role } from '../common/domain.ts';
-import { LRUCache } from 'lru-cache';
 import type { Db } from './client.ts';
-import { ALL_KEYS, type KeyChangeFeed } from './key-changes.ts';
+
+// The one module that writes `api_keys`: keys are created and revoked here (scripts/keys.ts, the demo
+// seed); the API's auth (api/auth.ts) only reads them.
 
 const scrypt = promisify(scryptCb) as (password: string, salt: string, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
 const SCRYPT = { N: 16384, r: 8, p: 1 };
-const KEY_PATTERN = /^csp_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
-
-export interface Caller {
-  agentId: string;
-  partnerId: string | null;
-  role: Role;
-  keyPrefix: string;
-}
+/** `csp_<prefix>_<secret>`; the API's auth reads keys by it. */
+export const KEY_PATTERN = /^csp_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
 
 /** `csp_<prefix>_<secret>`: the prefix finds the row, the 256-bit secret is checked against its scrypt hash. */
 export function formatApiKey(prefix: string, secret: string): string {
@@ -47,73 +41,4 @@ export async function createApiKey(db: Db, agentId: string, options: { label?: s
 export async function revokeApiKey(db: Db, prefix: string): Promise<boolean> {
   const { count } = await db.apiKey.updateMany({ where: { prefix, revokedAt: null }, data: { revokedAt: new Date() } });
   return count > 0;
-}
-
-// A hash no key has: an unknown or revoked key is checked against it, so a wrong secret costs one
-// scrypt whether or not its prefix exists, and the answer's timing does not tell which.
-let decoyHash: Promise<string> | undefined;
-const decoy = () => (decoyHash ??= hashSecret('0000000000000000', randomBytes(32).toString('base64url')));
-
-type KeyRow = NonNullable<Awaited<ReturnType<typeof findKeyRow>>>;
-const findKeyRow = (db: Db, prefix: string) => db.apiKey.findUnique({ where: { prefix }, include: { agent: true } });
-
-/**
- * Resolves a presented key to its caller, or null for anything unknown, revoked or malformed.
- * With a change feed, a key's row read once answers its later requests until the database says
- * the key (or any agent) changed; without one, or while the feed is down, the row is read on every
- * request. Either way a revocation takes effect once it commits (with the feed, when its notice
- * arrives: milliseconds later). The scrypt check of a secret already verified against the same
- * stored hash is remembered too.
- */
-export class ApiKeyVerifier {
-  private readonly verified = new Set<string>();
-  /** scrypt checks run so far: the work a presented key cost, which tests compare across cases. */
-  scrypts = 0;
-  private readonly rows: LRUCache<string, KeyRow>;
-  /** Bumped by every change notice: a row read across one is not remembered. */
-  private changes = 0;
-
-  constructor(
-    private readonly db: Db,
-    private readonly feed?: KeyChangeFeed,
-    private readonly maxEntries = 10_000,
-  ) {
-    this.rows = new LRUCache({ max: maxEntries });
-    feed?.subscribe((prefix) => {
-      this.changes++;
-      if (prefix === ALL_KEYS) this.rows.clear();
-      else this.rows.delete(prefix);
-    });
-  }
-
-  async verify(presented: string): Promise<Caller | null> {
-    const match = KEY_PATTERN.exec(presented);
-    if (!match) return null;
-    const [, prefix, secret] = match as unknown as [string, string, string];
-    const row = await this.row(prefix);
-    if (!row || row.revokedAt) {
-      this.scrypts++;
-      await verifySecret(prefix, secret, await decoy());
-      return null;
-    }
-    const proof = createHash('sha256').update(`${presented}\n${row.secretHash}`).digest('base64');
-    if (!this.verified.has(proof)) {
-      this.scrypts++;
-      if (!(await verifySecret(prefix, secret, row.secretHash))) return null;
-      if (this.verified.size >= this.maxEntries) this.verified.clear();
-      this.verified.add(proof);
-    }
-    return { agentId: row.agentId, partnerId: row.agent.partnerId, role: row.agent.role, keyPrefix: prefix };
-  }
-
-  private async row(prefix: string): Promise<KeyRow | null> {
-    if (!this.feed?.live) return findKeyRow(this.db, prefix);
-    const known = this.rows.get(prefix);
-    if (known) return known;
-    const before = this.changes;
-    const row = await findKeyRow(this.db, prefix);
-    // Unknown prefixes are never kept: a key created later must be found.
-    if (row && this.feed.live && this.changes === before) this.rows.set(prefix, row);
-    return row;
-  }
 }

@@ -9,7 +9,7 @@ import { ACCESS } from '../../common/access.ts';
 import type { Config } from '../../common/config.ts';
 import type { Role } from '../../common/domain.ts';
 import { refundCaseFilingBody, decisionBody, keysAndDownloadsBody, refundCaseListQuery, uuidSchema } from '../../common/schemas.ts';
-import type { ApiKeyVerifier } from '../../db/api-keys.ts';
+import type { ApiKeyVerifier } from '../auth.ts';
 import type { Db } from '../../db/client.ts';
 import type { Logger } from '../../common/logger.ts';
 import { isDependencyOutage } from '../../infra/outage.ts';

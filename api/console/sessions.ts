@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyVerifier, Caller } from '../../db/api-keys.ts';
+import type { ApiKeyVerifier, Caller } from '../auth.ts';
 import type { Db } from '../../db/client.ts';
 
 export interface ConsoleSession {

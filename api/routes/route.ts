@@ -3,7 +3,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { Role } from '../../common/domain.ts';
-import type { Caller } from '../../db/api-keys.ts';
+import type { Caller } from '../auth.ts';
 import type { Reply } from '../reply.ts';
 import type { Services } from '../services/index.ts';
 

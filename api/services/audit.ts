@@ -1,4 +1,4 @@
-import type { Caller } from '../../db/api-keys.ts';
+import type { Caller } from '../auth.ts';
 import { recordAudit } from '../../db/audit.ts';
 import type { Db } from '../../db/client.ts';
 import type { Prisma } from '../../generated/prisma/client.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { z } from 'zod';
 import type { createCustomerBody } from '../../common/schemas.ts';
-import type { Caller } from '../../db/api-keys.ts';
+import type { Caller } from '../auth.ts';
 import { isUniqueViolation, type Db } from '../../db/client.ts';
 import { problems } from '../problem.ts';
 import { audit } from './audit.ts';

@@ -3,7 +3,7 @@ import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import type { Config } from '../../common/config.ts';
 import type { LinkInput } from '../../common/domain.ts';
 import { workflowIds } from '../../common/messages.ts';
-import type { Caller } from '../../db/api-keys.ts';
+import type { Caller } from '../auth.ts';
 import type { Db } from '../../db/client.ts';
 import { dropLink, expireLapsedLinks, openLink } from '../../db/links.ts';
 import type { DownloadLink, ProductVariant } from '../../generated/prisma/client.ts';

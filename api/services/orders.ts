@@ -6,7 +6,7 @@ import type { Config } from '../../common/config.ts';
 import type { OrderInput } from '../../common/domain.ts';
 import { searchAttributes, workflowIds } from '../../common/messages.ts';
 import type { createOrderBody } from '../../common/schemas.ts';
-import type { Caller } from '../../db/api-keys.ts';
+import type { Caller } from '../auth.ts';
 import { ID_NAMESPACE } from '../../db/catalog.ts';
 import { Prisma, type Db } from '../../db/client.ts';
 import { persistOrder } from '../../db/orders.ts';

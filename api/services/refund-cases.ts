@@ -7,7 +7,7 @@ import type { Config } from '../../common/config.ts';
 import type { RefundCaseInput } from '../../common/domain.ts';
 import { commentSignal, decideUpdate, workflowIds } from '../../common/messages.ts';
 import { MAX_ATTACHMENT_BYTES, type refundCaseFilingBody, type commentBody, type decisionBody, type refundCaseListQuery } from '../../common/schemas.ts';
-import type { Caller } from '../../db/api-keys.ts';
+import type { Caller } from '../auth.ts';
 import { ID_NAMESPACE } from '../../db/catalog.ts';
 import { Prisma, type Db } from '../../db/client.ts';
 import { addCaseComment, recordFiling, undoFiling } from '../../db/refund-cases.ts';

@@ -1,4 +1,4 @@
-import type { Caller } from '../../db/api-keys.ts';
+import type { Caller } from '../auth.ts';
 
 /**
  * The partner filter every query for partner data goes through: partner staff see only their own

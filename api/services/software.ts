@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { keysAndDownloadsBody } from '../../common/schemas.ts';
-import type { Caller } from '../../db/api-keys.ts';
+import type { Caller } from '../auth.ts';
 import type { Db } from '../../db/client.ts';
 import { problems } from '../problem.ts';
 import { audit } from './audit.ts';

@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createApp } from '../../api/app.ts';
-import { ApiKeyVerifier, createApiKey, revokeApiKey } from '../../db/api-keys.ts';
+import { ApiKeyVerifier } from '../../api/auth.ts';
+import { createApiKey, revokeApiKey } from '../../db/api-keys.ts';
 import { apiKeySecret, bearer, startStack, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });

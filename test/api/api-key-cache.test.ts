@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { ApiKeyVerifier, createApiKey } from '../../db/api-keys.ts';
+import { ApiKeyVerifier } from '../../api/auth.ts';
+import { createApiKey } from '../../db/api-keys.ts';
 import { listenForKeyChanges, type KeyChangeFeed } from '../../db/key-changes.ts';
 import { until } from '../../infra/waiting.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
