@@ -4,7 +4,7 @@
 import { createReadStream } from 'node:fs';
 import express from 'express';
 import { loadConfig } from '../common/config.ts';
-import { workflowIds } from '../common/messages.ts';
+import { workflowIds } from '../common/ids.ts';
 import type { OrderInput } from '../common/domain.ts';
 import { ensureMediaFile } from '../infra/media.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';

@@ -15,12 +15,6 @@ export const TASK_QUEUE = 'csp-onprem';
  */
 export const interactiveTaskQueue = (taskQueue: string) => `${taskQueue}-interactive`;
 
-export const workflowIds = {
-  order: (orderId: string) => `order-${orderId}`,
-  link: (linkId: string) => `link-${linkId}`,
-  refundCase: (caseId: string) => `refund-case-${caseId}`,
-};
-
 export const searchAttributes = {
   orderStatus: defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD),
   partnerId: defineSearchAttributeKey('PartnerId', SearchAttributeType.KEYWORD),

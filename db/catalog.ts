@@ -1,8 +1,5 @@
-import { v5 as uuidv5 } from 'uuid';
+import { derivedIds } from '../common/ids.ts';
 import type { Db } from './client.ts';
-
-/** The namespace for ids derived from business keys (variants, demo records, orders from idempotency keys). */
-export const ID_NAMESPACE = '6c3f4e0a-2d1b-4f8e-9a51-3b7c2e9d4a10';
 
 interface CatalogProduct {
   id: string;
@@ -84,10 +81,6 @@ function slug(text: string): string {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
 
-export function variantId(productId: string, version: string, language: string, fileType: string): string {
-  return uuidv5(`variant:${productId}:${version}:${language}:${fileType}`, ID_NAMESPACE);
-}
-
 /** Upserts the catalog (idempotent): products, then every version × language × file type. */
 export async function seedCatalog(db: Db): Promise<void> {
   for (const p of CATALOG) {
@@ -99,7 +92,7 @@ export async function seedCatalog(db: Db): Promise<void> {
     const variants = p.versions.flatMap((version) =>
       p.languages.flatMap((language) =>
         p.fileTypes.map((ft) => ({
-          id: variantId(p.id, version, language, ft.fileType),
+          id: derivedIds.variant(p.id, version, language, ft.fileType),
           productId: p.id,
           version,
           language,

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { v5 as uuidv5 } from 'uuid';
+import { derivedIds } from '../common/ids.ts';
 import type { Role } from '../common/domain.ts';
 import { formatApiKey, hashSecret } from './api-keys.ts';
-import { CATALOG, ID_NAMESPACE, seedCatalog } from './catalog.ts';
+import { CATALOG, seedCatalog } from './catalog.ts';
 import type { Db } from './client.ts';
 
 const PARTNERS = [
@@ -19,7 +19,7 @@ const PARTNERS = [
   },
 ];
 
-const id = (name: string) => uuidv5(`demo:${name}`, ID_NAMESPACE);
+const id = derivedIds.demo;
 
 /** Demo keys are derived from a per-installation seed: stable across runs, unknown to anyone else. */
 async function demoKey(db: Db, seed: string, agent: { id: string; partnerId: string | null; name: string; role: Role }): Promise<string> {

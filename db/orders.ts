@@ -1,5 +1,5 @@
 import type { OrderStatus, OrderInput } from '../common/domain.ts';
-import { workflowIds } from '../common/messages.ts';
+import { workflowIds } from '../common/ids.ts';
 import { auditOnceSql } from './audit.ts';
 import type { Db, Prisma } from './client.ts';
 

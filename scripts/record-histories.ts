@@ -10,8 +10,8 @@ import { parseArgs } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { OrderInput } from '../common/domain.ts';
-import { commentSignal, countDownloadUpdate, decideUpdate, orderStateQuery, paymentEventSignal, refundCaseStateQuery, revokeLinkSignal, workflowIds } from '../common/messages.ts';
-import { variantId } from '../db/catalog.ts';
+import { commentSignal, countDownloadUpdate, decideUpdate, orderStateQuery, paymentEventSignal, refundCaseStateQuery, revokeLinkSignal } from '../common/messages.ts';
+import { derivedIds, workflowIds } from '../common/ids.ts';
 import { openLink } from '../db/links.ts';
 import { recordFiling } from '../db/refund-cases.ts';
 import { PROJECT_ROOT } from '../infra/paths.ts';
@@ -52,7 +52,7 @@ async function activeSubscription() {
 async function link(maxDownloads: number, ttlMs: number) {
   const { subscriptionId } = await activeSubscription();
   const linkId = randomUUID();
-  const variant = variantId('windows-server-2022-standard', '2022 (21H2)', 'English', 'ISO (x64)');
+  const variant = derivedIds.variant('windows-server-2022-standard', '2022 (21H2)', 'English', 'ISO (x64)');
   const expiresAt = new Date((await env.currentTimeMs()) + ttlMs);
   await openLink(db, { id: linkId, subscriptionId, variantId: variant, tokenHash: linkId, workflowId: workflowIds.link(linkId), maxDownloads, expiresAt });
   return env.client.workflow.start('linkWorkflow', { taskQueue, workflowId: workflowIds.link(linkId), args: [{ linkId, subscriptionId, variantId: variant, maxDownloads, expiresAt: expiresAt.toISOString() }] });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import type { Config } from '../../common/config.ts';
 import type { LinkInput } from '../../common/domain.ts';
-import { workflowIds } from '../../common/messages.ts';
+import { workflowIds } from '../../common/ids.ts';
 import type { Caller } from '../auth.ts';
 import type { Db } from '../../db/client.ts';
 import { dropLink, expireLapsedLinks, openLink } from '../../db/links.ts';

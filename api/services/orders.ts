@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
-import { v5 as uuidv5 } from 'uuid';
 import type { z } from 'zod';
 import type { Config } from '../../common/config.ts';
 import type { OrderInput } from '../../common/domain.ts';
-import { searchAttributes, workflowIds } from '../../common/messages.ts';
+import { searchAttributes } from '../../common/messages.ts';
+import { derivedIds, workflowIds } from '../../common/ids.ts';
 import type { createOrderBody } from '../../common/schemas.ts';
 import type { Caller } from '../auth.ts';
-import { ID_NAMESPACE } from '../../db/catalog.ts';
 import { Prisma, type Db } from '../../db/client.ts';
 import { persistOrder } from '../../db/orders.ts';
 import type { orderWorkflow } from '../../workflows/order.ts';
@@ -42,13 +41,13 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
       if (currencies.size > 1) errors.push({ path: 'lineItems', message: 'all products of one order must be priced in the same currency' });
       if (errors.length) throw problems.unprocessable('Some line items cannot be ordered.', errors);
 
-      const orderId = idempotencyKey ? uuidv5(`order:${caller.agentId}:${idempotencyKey}`, ID_NAMESPACE) : randomUUID();
+      const orderId = idempotencyKey ? derivedIds.order(caller.agentId, idempotencyKey) : randomUUID();
       let total = new Prisma.Decimal(0);
       const lineItems = body.lineItems.map((line, i) => {
         const product = products.get(line.productId)!;
         total = total.plus(product.unitPrice.times(line.quantity));
         return {
-          lineItemId: uuidv5(`line:${orderId}:${i + 1}`, ID_NAMESPACE),
+          lineItemId: derivedIds.lineItem(orderId, i + 1),
           position: i + 1,
           productId: product.id,
           quantity: line.quantity,

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage, type Client } from '@temporalio/client';
 import { isDependencyOutage } from '../../infra/outage.ts';
-import { v5 as uuidv5 } from 'uuid';
 import type { z } from 'zod';
 import type { Config } from '../../common/config.ts';
 import type { RefundCaseInput } from '../../common/domain.ts';
-import { commentSignal, decideUpdate, workflowIds } from '../../common/messages.ts';
+import { commentSignal, decideUpdate } from '../../common/messages.ts';
+import { derivedIds, workflowIds } from '../../common/ids.ts';
 import { MAX_ATTACHMENT_BYTES, type refundCaseFilingBody, type commentBody, type decisionBody, type refundCaseListQuery } from '../../common/schemas.ts';
 import type { Caller } from '../auth.ts';
-import { ID_NAMESPACE } from '../../db/catalog.ts';
 import { Prisma, type Db } from '../../db/client.ts';
 import { addCaseComment, recordFiling, undoFiling } from '../../db/refund-cases.ts';
 import type { RefundCase } from '../../generated/prisma/client.ts';
@@ -106,7 +105,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       });
       if (errors.length) throw problems.unprocessable('The cancellation request has errors.', errors);
 
-      const caseId = idempotencyKey ? uuidv5(`refund-case:${caller.agentId}:${idempotencyKey}`, ID_NAMESPACE) : randomUUID();
+      const caseId = idempotencyKey ? derivedIds.refundCase(caller.agentId, idempotencyKey) : randomUUID();
       const existing = await db.refundCase.findUnique({ where: { id: caseId } });
       // The case id comes from the key: the same ticket sent again (a retry, a double click) carries
       // on with its case, while a key already used for another ticket (other software, amount or

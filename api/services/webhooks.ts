@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Config } from '../../common/config.ts';
-import { paymentEventSignal, workflowIds } from '../../common/messages.ts';
+import { paymentEventSignal } from '../../common/messages.ts';
+import { workflowIds } from '../../common/ids.ts';
 import { paymentWebhookBody } from '../../common/schemas.ts';
 import { isUniqueViolation, type Db } from '../../db/client.ts';
 import { HttpProblem, problems, zodErrors } from '../problem.ts';

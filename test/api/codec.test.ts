@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { workflowIds } from '../../common/messages.ts';
+import { workflowIds } from '../../common/ids.ts';
 import { bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { workflowIds } from '../../common/messages.ts';
+import { workflowIds } from '../../common/ids.ts';
 import { PRODUCT_KEY_PATTERN } from '../../providers/keys.ts';
 import { decodedHistoryText } from '../helpers/history.ts';
 import { activeOrder, apiKeySecret, bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';

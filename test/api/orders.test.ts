@@ -5,7 +5,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { IDEMPOTENCY_LEASE_MS } from '../../api/idempotency.ts';
 import { signPaymentWebhook } from '../../api/services/webhooks.ts';
 import { Prisma } from '../../db/client.ts';
-import { workflowIds } from '../../common/messages.ts';
+import { workflowIds } from '../../common/ids.ts';
 import { PRODUCT_KEY_PATTERN } from '../../providers/keys.ts';
 import { LocalPaymentProvider } from '../../providers/payments.ts';
 import { bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';

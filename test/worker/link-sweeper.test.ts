@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../../common/logger.ts';
-import { workflowIds } from '../../common/messages.ts';
-import { variantId } from '../../db/catalog.ts';
+import { derivedIds, workflowIds } from '../../common/ids.ts';
 import { startLinkSweeper } from '../../worker/link-sweeper.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTenant } from '../helpers/fixtures.ts';
@@ -29,7 +28,7 @@ describe('link sweeper (PostgreSQL)', () => {
     const window = async (language: string, expiresAt: Date, status: 'active' | 'revoked' = 'active') => {
       const id = randomUUID();
       await db.downloadLink.create({
-        data: { id, subscriptionId: sub.id, variantId: variantId('windows-server-2022-standard', '2022 (21H2)', language, 'ISO (x64)'), tokenHash: id, workflowId: workflowIds.link(id), status, maxDownloads: 50, expiresAt },
+        data: { id, subscriptionId: sub.id, variantId: derivedIds.variant('windows-server-2022-standard', '2022 (21H2)', language, 'ISO (x64)'), tokenHash: id, workflowId: workflowIds.link(id), status, maxDownloads: 50, expiresAt },
       });
       return id;
     };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { workflowIds } from '../../common/messages.ts';
+import { workflowIds } from '../../common/ids.ts';
 import { freePort } from '../../infra/ports.ts';
 import { createProviders } from '../../providers/index.ts';
 import { orderWorkflow } from '../../workflows/order.ts';

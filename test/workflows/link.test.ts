@@ -6,8 +6,8 @@ import proto from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { LinkInput } from '../../common/domain.ts';
-import { countDownloadUpdate, linkStateQuery, revokeLinkSignal, workflowIds } from '../../common/messages.ts';
-import { variantId } from '../../db/catalog.ts';
+import { countDownloadUpdate, linkStateQuery, revokeLinkSignal } from '../../common/messages.ts';
+import { derivedIds, workflowIds } from '../../common/ids.ts';
 import { createProviders } from '../../providers/index.ts';
 import { linkWorkflow } from '../../workflows/link.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -19,7 +19,7 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 const taskQueue = 'link-test';
 const DAY = 24 * 3600 * 1000;
 const TIMER_STARTED = proto.temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED;
-const VARIANT = variantId('windows-server-2022-standard', '2022 (21H2)', 'English', 'ISO (x64)');
+const VARIANT = derivedIds.variant('windows-server-2022-standard', '2022 (21H2)', 'English', 'ISO (x64)');
 
 describe('link lifecycle workflow (time skipping)', () => {
   let env: TestWorkflowEnvironment;

@@ -5,8 +5,8 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { RefundCaseInput } from '../../common/domain.ts';
-import { commentSignal, decideUpdate, linkStateQuery, refundCaseStateQuery, workflowIds } from '../../common/messages.ts';
-import { variantId } from '../../db/catalog.ts';
+import { commentSignal, decideUpdate, linkStateQuery, refundCaseStateQuery } from '../../common/messages.ts';
+import { derivedIds, workflowIds } from '../../common/ids.ts';
 import { createProviders } from '../../providers/index.ts';
 import { REFUND_ISSUE_TYPE } from '../../providers/tickets.ts';
 import { linkWorkflow } from '../../workflows/link.ts';
@@ -66,7 +66,7 @@ describe('refund case workflow (time skipping)', () => {
     const order = await env.client.workflow.execute(orderWorkflow, { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
     const subscriptionId = order.subscriptionIds[0]!;
     const linkId = randomUUID();
-    const variant = variantId('windows-server-2022-standard', '2022 (21H2)', 'English', 'ISO (x64)');
+    const variant = derivedIds.variant('windows-server-2022-standard', '2022 (21H2)', 'English', 'ISO (x64)');
     const expiresAt = new Date((await env.currentTimeMs()) + 14 * 24 * HOUR);
     await database.db.downloadLink.create({
       data: { id: linkId, subscriptionId, variantId: variant, tokenHash: linkId, workflowId: workflowIds.link(linkId), status: 'active', maxDownloads: 50, expiresAt },
