@@ -7,10 +7,12 @@ import { createLinkService } from './links.ts';
 import { createOperationsService } from './operations.ts';
 import { createOrderService } from './orders.ts';
 import { createRefundCaseService } from './refund-cases.ts';
+import { createRpc } from './rpc.ts';
 import { createSoftwareService } from './software.ts';
 import { createWebhookService } from './webhooks.ts';
 
-export function createServices(deps: ApiDeps) {
+export function createServices(apiDeps: ApiDeps) {
+  const deps = { ...apiDeps, rpc: createRpc(apiDeps.temporal, apiDeps.config.temporal.rpcTimeoutMs) };
   const customers = createCustomerService(deps.db);
   const links = createLinkService(deps);
   return {

@@ -16,6 +16,7 @@ import type { ApiMetrics } from '../metrics.ts';
 import type { Reply } from '../reply.ts';
 import { HttpProblem, problems } from '../problem.ts';
 import { TOKEN_PATTERN, tokenHash } from './link-tokens.ts';
+import type { Rpc } from './rpc.ts';
 
 const NEW_LINK_HINT = 'An admin agent of the partner can select "Get keys and downloads" again to open a new window of downloads.';
 
@@ -32,8 +33,8 @@ function goneProblem(status: string, endReason: string | null | undefined): Http
 type LinkRow = NonNullable<Awaited<ReturnType<typeof findLinkRow>>>;
 const findLinkRow = (db: Db, hash: string) => db.downloadLink.findUnique({ where: { tokenHash: hash }, include: { variant: true } });
 
-export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Config; metrics: ApiMetrics }) {
-  const { db, temporal, config, metrics } = deps;
+export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Config; metrics: ApiMetrics; rpc: Rpc }) {
+  const { db, temporal, config, metrics, rpc } = deps;
   // A link's token, workflow, file and deadline never change, and an ended link never opens again,
   // so a row read once answers that token's later downloads without a database read. The window's
   // workflow still judges every count: a link ended since (at its cap, or revoked) is refused there
@@ -53,8 +54,10 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
     const giveUpAt = Date.now() + 3 * config.temporal.rpcTimeoutMs;
     for (;;) {
       try {
-        return await temporal.withDeadline(Math.min(Date.now() + config.temporal.rpcTimeoutMs, giveUpAt), () =>
-          handle.executeUpdate(countDownloadUpdate, { args: [{}], updateId }),
+        return await rpc(
+          () =>
+            handle.executeUpdate(countDownloadUpdate, { args: [{}], updateId }),
+          { notAfter: giveUpAt },
         );
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.LinkEnded) return 'ended';

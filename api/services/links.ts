@@ -13,13 +13,14 @@ import type { ApiMetrics } from '../metrics.ts';
 import { audit } from './audit.ts';
 import { createLinkDownloads } from './link-downloads.ts';
 import { linkToken, tokenHash } from './link-tokens.ts';
+import type { Rpc } from './rpc.ts';
 
 /**
  * Download links: a window of `DOWNLOAD_TTL` or `MAX_DOWNLOADS` for one variant of a subscription.
  * Opening one (and its link workflow), showing it, and serving its downloads (link-downloads.ts).
  */
-export function createLinkService(deps: { db: Db; temporal: Client; config: Config; secrets: Secrets; metrics: ApiMetrics }) {
-  const { db, temporal, config, secrets } = deps;
+export function createLinkService(deps: { db: Db; temporal: Client; config: Config; secrets: Secrets; metrics: ApiMetrics; rpc: Rpc }) {
+  const { db, temporal, config, secrets, rpc } = deps;
   const downloadUrl = (linkId: string) => `${config.publicBaseUrl}/v1/downloads/${linkToken(secrets.linkToken, linkId)}`;
 
   return {
@@ -67,7 +68,7 @@ export function createLinkService(deps: { db: Db; temporal: Client; config: Conf
       if (!opened) return link;
       const input: LinkInput = { linkId, subscriptionId, variantId, maxDownloads: link.maxDownloads, expiresAt: expiresAt.toISOString() };
       try {
-        await temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
+        await rpc(() =>
           temporal.workflow.start<typeof linkWorkflow>('linkWorkflow', {
             taskQueue: config.temporal.interactiveTaskQueue,
             workflowId: link.workflowId,

@@ -1,11 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Config } from '../../common/config.ts';
 import { paymentEventSignal } from '../../common/messages.ts';
 import { workflowIds } from '../../common/ids.ts';
 import { paymentWebhookBody } from '../../common/schemas.ts';
 import { isUniqueViolation, type Db } from '../../db/client.ts';
 import { HttpProblem, problems, zodErrors } from '../problem.ts';
+import type { Rpc } from './rpc.ts';
 
 export function signPaymentWebhook(secret: string, rawBody: Buffer | string): string {
   return createHmac('sha256', secret).update(rawBody).digest('hex');
@@ -19,8 +19,8 @@ function signatureMatches(secret: string, rawBody: Buffer, header: string | unde
   return timingSafeEqual(expected, Buffer.from(presented, 'hex'));
 }
 
-export function createWebhookService(deps: { db: Db; temporal: Client; config: Config; secret: string }) {
-  const { db, temporal, config, secret } = deps;
+export function createWebhookService(deps: { db: Db; temporal: Client; secret: string; rpc: Rpc }) {
+  const { db, temporal, secret, rpc } = deps;
   return {
     /** Verifies, deduplicates by eventId, then hands the event to the order's workflow. */
     async paymentEvent(rawBody: Buffer, signature: string | undefined) {
@@ -45,7 +45,7 @@ export function createWebhookService(deps: { db: Db; temporal: Client; config: C
         throw err;
       }
       try {
-        await temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
+        await rpc(() =>
           temporal.workflow.getHandle(workflowIds.order(event.orderId)).signal(paymentEventSignal, { eventId: event.eventId, type: event.type }),
         );
       } catch (err) {
