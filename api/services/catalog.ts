@@ -1,4 +1,5 @@
 import type { Db } from '../../db/client.ts';
+import { moneyOf } from '../../common/money.ts';
 
 export function createCatalogService(db: Db) {
   return {
@@ -12,7 +13,7 @@ export function createCatalogService(db: Db) {
         id: p.id,
         name: p.name,
         description: p.description,
-        unitPrice: { amount: p.unitPrice.toFixed(2), currency: p.currency },
+        unitPrice: moneyOf(p.unitPrice, p.currency),
         variants: p.variants.map((v) => ({ version: v.version, language: v.language, fileType: v.fileType })),
       }));
     },

@@ -5,13 +5,15 @@ import type { operationsOrdersQuery } from '../../common/schemas.ts';
 import type { Db } from '../../db/client.ts';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { orderStateQuery } from '../../common/messages.ts';
+import type { Rpc } from './rpc.ts';
+import { moneyOf } from '../../common/money.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const isInFlight = (status: string) => (IN_FLIGHT_ORDER_STATUSES as readonly string[]).includes(status);
 
-export function createOperationsService(deps: { db: Db; config: Config; temporal: Client }) {
-  const { db, config, temporal } = deps;
+export function createOperationsService(deps: { db: Db; config: Config; temporal: Client; rpc: Rpc }) {
+  const { db, config, temporal, rpc } = deps;
   const uiLink = (workflowId: string) =>
     config.temporal.uiUrl ? `${config.temporal.uiUrl.replace(/\/$/, '')}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}` : null;
 
@@ -38,7 +40,7 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
         customerId: o.customerId,
         status: o.status,
         paymentMethod: o.paymentMethod,
-        total: { amount: o.totalAmount.toFixed(2), currency: o.currency },
+        total: moneyOf(o.totalAmount, o.currency),
         ageMinutes: Math.floor((now - o.createdAt.getTime()) / MINUTE),
         minutesInStatus: Math.floor((now - o.updatedAt.getTime()) / MINUTE),
         stuck: isInFlight(o.status) && o.updatedAt <= stuckSince,
@@ -64,7 +66,7 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
       await Promise.all(
         orders.map(async (order) => {
           try {
-            const state = await temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
+            const state = await rpc(() =>
               temporal.workflow.getHandle(order.workflowId).query(orderStateQuery),
             );
             // A cancellation is the refund case's doing, after the purchase workflow has ended.

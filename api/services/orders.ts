@@ -10,15 +10,16 @@ import type { Caller } from '../auth.ts';
 import { Prisma, type Db } from '../../db/client.ts';
 import { persistOrder } from '../../db/orders.ts';
 import type { orderWorkflow } from '../../workflows/order.ts';
+import type { Rpc } from './rpc.ts';
 import { problems, type FieldError } from '../problem.ts';
 import type { CustomerService } from './customers.ts';
 import { createProductLookup } from './products.ts';
 import { partnerScope } from './scope.ts';
+import { moneyOf } from '../../common/money.ts';
 
-const money = (amount: Prisma.Decimal, currency: string) => ({ amount: amount.toFixed(2), currency });
 
-export function createOrderService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService }) {
-  const { db, temporal, config, customers } = deps;
+export function createOrderService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService; rpc: Rpc }) {
+  const { db, temporal, config, customers, rpc } = deps;
   const productsById = createProductLookup(db);
 
   return {
@@ -60,14 +61,14 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
         customerId: customer.id,
         createdByAgentId: caller.agentId,
         paymentMethod: body.paymentMethod,
-        total: money(total, [...currencies][0] ?? 'USD'),
+        total: moneyOf(total, [...currencies][0] ?? 'USD'),
         lineItems,
         paymentConfirmationDeadlineMs: config.paymentConfirmationDeadlineMs,
       };
       // Recorded first, so the order is readable the moment it is acknowledged; then started. Both
       // are idempotent on the order id, so a retry after a failure completes whatever is missing.
       const status = await persistOrder(db, input, { agentId: caller.agentId, partnerId: caller.partnerId, data: { customerId, total: { ...input.total }, lines: lineItems.length } });
-      await temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, () =>
+      await rpc(() =>
         temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
           taskQueue: config.temporal.taskQueue,
           workflowId: workflowIds.order(orderId),
@@ -107,10 +108,10 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
           productId: l.productId,
           productName: l.product.name,
           quantity: l.quantity,
-          unitPrice: money(l.unitPrice, order.currency),
-          lineTotal: money(l.unitPrice.times(l.quantity), order.currency),
+          unitPrice: moneyOf(l.unitPrice, order.currency),
+          lineTotal: moneyOf(l.unitPrice.times(l.quantity), order.currency),
         })),
-        total: money(order.totalAmount, order.currency),
+        total: moneyOf(order.totalAmount, order.currency),
         subscriptions: order.subscriptions.map((s) => s.id),
         failureReason: order.failureReason,
         workflowId: order.workflowId,

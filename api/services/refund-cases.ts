@@ -13,13 +13,14 @@ import { addCaseComment, recordFiling, undoFiling } from '../../db/refund-cases.
 import type { RefundCase } from '../../generated/prisma/client.ts';
 import { REFUND_ISSUE_TYPE } from '../../providers/tickets.ts';
 import type { refundCaseWorkflow } from '../../workflows/refund-case.ts';
+import type { Rpc } from './rpc.ts';
 import { problems, type FieldError } from '../problem.ts';
 import { audit } from './audit.ts';
 import type { CustomerService } from './customers.ts';
 import { isPartnerStaff, partnerScope } from './scope.ts';
+import { moneyOf } from '../../common/money.ts';
 
 const HOUR = 3600 * 1000;
-const money = (amount: Prisma.Decimal, currency: string) => ({ amount: amount.toFixed(2), currency });
 
 /** Whether a new case may be opened for this software now (409 with the reason otherwise). */
 function assertCancellable(sub: { status: string; order: { status: string; paymentId: string | null } }): void {
@@ -42,9 +43,8 @@ function sameTicket(c: RefundCase, subscriptionId: string, body: z.infer<typeof 
   );
 }
 
-export function createRefundCaseService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService }) {
-  const { db, temporal, config, customers } = deps;
-  const rpc = <T>(fn: () => Promise<T>) => temporal.withDeadline(Date.now() + config.temporal.rpcTimeoutMs, fn);
+export function createRefundCaseService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService; rpc: Rpc }) {
+  const { db, temporal, config, customers, rpc } = deps;
 
   function view(c: RefundCase, now = Date.now()) {
     return {
@@ -57,8 +57,8 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       issueType: c.issueType,
       impact: c.impact,
       title: c.title,
-      amountRequested: money(c.amountRequested, c.currency),
-      approvedAmount: c.approvedAmount ? money(c.approvedAmount, c.currency) : null,
+      amountRequested: moneyOf(c.amountRequested, c.currency),
+      approvedAmount: c.approvedAmount ? moneyOf(c.approvedAmount, c.currency) : null,
       ageHours: Math.round(((now - c.createdAt.getTime()) / HOUR) * 10) / 10,
       slaDueAt: c.slaDueAt.toISOString(),
       overdue: c.overdue,
@@ -231,11 +231,13 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
         // carried out whatever happens next. A refused decision fails here, with its reason.
         // A person is waiting on this click: under load give the case's workflow task longer to
         // run the validator than one ordinary call, rather than answer 503.
-        const update = await temporal.withDeadline(Date.now() + 3 * config.temporal.rpcTimeoutMs, () =>
-          temporal.workflow.getHandle(c.workflowId).startUpdate(decideUpdate, {
-            args: [{ decision: body.decision, approvedAmount: approvedAmount?.amount, note: body.note, agentId: caller.agentId }],
-            waitForStage: WorkflowUpdateStage.ACCEPTED,
-          }),
+        const update = await rpc(
+          () =>
+            temporal.workflow.getHandle(c.workflowId).startUpdate(decideUpdate, {
+              args: [{ decision: body.decision, approvedAmount: approvedAmount?.amount, note: body.note, agentId: caller.agentId }],
+              waitForStage: WorkflowUpdateStage.ACCEPTED,
+            }),
+          { times: 3 },
         );
         // An approval answers once the links are dead; under load that can outlast the deadline,
         // and the caller then learns the decision is accepted and still being carried out (202).
