@@ -9,6 +9,11 @@ const optionalText = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** The implementations of the external systems there are: only local ones so far (see providers/). */
+export const PROVIDER_KINDS = ['local'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+export const LOCAL_PROVIDERS: ProviderChoice = { payments: 'local', keys: 'local', tickets: 'local' };
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -55,9 +60,19 @@ const envSchema = z.object({
       .optional(),
   ),
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  PAYMENT_PROVIDER: z.enum(PROVIDER_KINDS).default('local'),
+  KEY_AUTHORITY: z.enum(PROVIDER_KINDS).default('local'),
+  TICKET_SYSTEM: z.enum(PROVIDER_KINDS).default('local'),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Which implementation of each external system (providers/index.ts builds them). */
+export interface ProviderChoice {
+  payments: ProviderKind;
+  keys: ProviderKind;
+  tickets: ProviderKind;
+}
 
 export interface TlsFiles {
   cert?: Buffer;
@@ -111,6 +126,7 @@ export interface Config {
    * of in the worker's event loop, where a burst of purchases would delay every download and decision.
    */
   workerActivitySlots: number;
+  providers: ProviderChoice;
   /** When set, the API serves /metrics only on this internal `host:port`, not on its public port. */
   metricsAddress: string | undefined;
   /** Production only starts with /metrics on the public port when this says so. */
@@ -189,5 +205,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerWorkflowThreads: e.WORKER_WORKFLOW_THREADS,
     workerActivitySlots: e.WORKER_ACTIVITY_SLOTS,
+    providers: { payments: e.PAYMENT_PROVIDER, keys: e.KEY_AUTHORITY, tickets: e.TICKET_SYSTEM },
   };
 }

@@ -38,9 +38,6 @@ export type PaymentEventType = (typeof PAYMENT_EVENT_TYPES)[number];
 export const IMPACTS = ['low', 'medium', 'high', 'critical'] as const;
 export type Impact = (typeof IMPACTS)[number];
 
-export const PAYMENT_METHODS = ['pm_card_ok', 'pm_card_declined', 'pm_async', 'pm_flaky'] as const;
-export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
-
 /** Money crosses every boundary as a decimal string, never a float. */
 export interface Money {
   amount: string;

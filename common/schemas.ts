@@ -8,10 +8,10 @@ import {
   LINK_STATUSES,
   ORDER_STATUSES,
   PAYMENT_EVENT_TYPES,
-  PAYMENT_METHODS,
   REFUND_CASE_STATUSES,
   SUBSCRIPTION_STATUSES,
 } from './domain.ts';
+import { LOCAL_PAYMENT_METHODS } from '../providers/payment-methods.ts';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './text.ts';
 
 /**
@@ -55,7 +55,8 @@ export const createOrderBody = z.strictObject({
     .array(z.strictObject({ productId: text(100), quantity: z.number().int().min(1).max(10_000) }))
     .min(1)
     .max(50),
-  paymentMethod: z.enum(PAYMENT_METHODS),
+  // The configured payment provider's methods (only the local provider's exist so far).
+  paymentMethod: z.enum(LOCAL_PAYMENT_METHODS),
 });
 
 export const orderAcceptedSchema = z.object({ orderId: z.uuid(), status: z.enum(ORDER_STATUSES) });

@@ -15,6 +15,7 @@ import { derivedIds, workflowIds } from '../common/ids.ts';
 import { openLink } from '../db/links.ts';
 import { recordFiling } from '../db/refund-cases.ts';
 import { PROJECT_ROOT } from '../infra/paths.ts';
+import { LOCAL_PROVIDERS } from '../common/config.ts';
 import { createProviders } from '../providers/index.ts';
 import { createWorker } from '../worker/worker.ts';
 import { createTestDatabase } from '../test/helpers/database.ts';
@@ -31,7 +32,7 @@ const database = await createTestDatabase('record');
 const db = database.db;
 const tenant = await createTenant(db);
 const taskQueue = 'record';
-const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, ...createProviders(db) }, workflowBundle: await workflowBundle() });
+const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, ...createProviders({ providers: LOCAL_PROVIDERS }, db) }, workflowBundle: await workflowBundle() });
 const agentId = randomUUID();
 await db.agent.create({ data: { id: agentId, partnerId: tenant.partnerId, name: 'Recorder', role: 'admin_agent' } });
 const waitFor = async (check: () => Promise<boolean>) => {

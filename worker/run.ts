@@ -36,7 +36,7 @@ export async function buildWorkers(config: Config, address: string, db: Db, logg
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { db, ...createProviders(db) },
+    deps: { db, ...createProviders(config, db) },
     codec,
   });
 }

@@ -5,6 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index.ts';
 import { ErrorType } from '../../common/errors.ts';
 import { isDataRejection } from '../../infra/database-errors.ts';
+import { LOCAL_PROVIDERS } from '../../common/config.ts';
 import { createProviders } from '../../providers/index.ts';
 import { activityFailureInterceptor } from '../../worker/activity-failures.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -33,7 +34,7 @@ describe('activities that the database refuses, or that keep failing', () => {
   });
 
   test('turns data the database refuses into a non-retryable DataRejected failure, on the first attempt', async () => {
-    const acts = createActivities({ db: database.db, ...createProviders(database.db) });
+    const acts = createActivities({ db: database.db, ...createProviders({ providers: LOCAL_PROVIDERS }, database.db) });
     const err = await envAt(1)
       .run(acts.recordCaseEvent, { caseId: '00000000-0000-4000-8000-000000000001', eventKey: 'k', eventType: 'note', note: 'a\u0000b' })
       .then(

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities/index.ts';
+import { LOCAL_PROVIDERS } from '../../common/config.ts';
 import { createProviders } from '../../providers/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
@@ -19,7 +20,7 @@ describe('payment activities run again after a lost answer', () => {
   after(async () => database?.drop());
 
   test('a refund retried with the same business key refunds once', async () => {
-    const providers = createProviders(database.db);
+    const providers = createProviders({ providers: LOCAL_PROVIDERS }, database.db);
     const acts = createActivities({ db: database.db, ...providers });
     const env = new MockActivityEnvironment();
     const first = await providers.payments.charge({ idempotencyKey: `order:${randomUUID()}`, reference: randomUUID(), method: 'pm_card_ok', amount: { amount: '100.00', currency: 'USD' } });

@@ -15,6 +15,7 @@ import { seedDemo } from '../../db/demo.ts';
 import { listenForKeyChanges, type KeyChangeFeed } from '../../db/key-changes.ts';
 import { until } from '../../infra/waiting.ts';
 import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
+import { LOCAL_PROVIDERS } from '../../common/config.ts';
 import { createProviders } from '../../providers/index.ts';
 import { createWorkerGroup, type WorkerGroup } from '../../worker/worker.ts';
 import type { ActivityDeps } from '../../activities/index.ts';
@@ -107,7 +108,7 @@ export async function startStack(label: string, env: Record<string, string> = {}
         connection: temporalEnv.nativeConnection,
         namespace: temporalEnv.namespace ?? 'default',
         taskQueue: config.temporal.taskQueue,
-        deps: { db: database.db, ...createProviders(database.db), ...deps },
+        deps: { db: database.db, ...createProviders({ providers: LOCAL_PROVIDERS }, database.db), ...deps },
         workflowBundle: await workflowBundle(),
         codec,
       });

@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { workflowIds } from '../../common/ids.ts';
 import { freePort } from '../../infra/ports.ts';
+import { LOCAL_PROVIDERS } from '../../common/config.ts';
 import { createProviders } from '../../providers/index.ts';
 import { orderWorkflow } from '../../workflows/order.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -29,7 +30,7 @@ describe('worker metrics from the Temporal SDK', () => {
   test('exports task slots, schedule-to-start latency and the sticky cache after real work', async () => {
     const tenant = await createTenant(database.db);
     const taskQueue = `metrics-${port}`;
-    const worker = await startTestWorker(env, taskQueue, { db: database.db, ...createProviders(database.db) });
+    const worker = await startTestWorker(env, taskQueue, { db: database.db, ...createProviders({ providers: LOCAL_PROVIDERS }, database.db) });
     try {
       const input = orderInput(tenant);
       const result = await env.client.workflow.execute(orderWorkflow, { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });

@@ -8,6 +8,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { LinkInput } from '../../common/domain.ts';
 import { countDownloadUpdate, linkStateQuery, revokeLinkSignal } from '../../common/messages.ts';
 import { derivedIds, workflowIds } from '../../common/ids.ts';
+import { LOCAL_PROVIDERS } from '../../common/config.ts';
 import { createProviders } from '../../providers/index.ts';
 import { linkWorkflow } from '../../workflows/link.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
@@ -30,7 +31,7 @@ describe('link lifecycle workflow (time skipping)', () => {
   before(async () => {
     [env, database] = await Promise.all([timeSkippingEnvironment(), createTestDatabase('link_wf')]);
     tenant = await createTenant(database.db);
-    worker = await startTestWorker(env, taskQueue, { db: database.db, ...createProviders(database.db) });
+    worker = await startTestWorker(env, taskQueue, { db: database.db, ...createProviders({ providers: LOCAL_PROVIDERS }, database.db) });
   });
   after(async () => {
     await worker?.stop();

@@ -6,6 +6,7 @@ import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { orderStateQuery, paymentEventSignal } from '../../common/messages.ts';
 import { workflowIds } from '../../common/ids.ts';
 import { LocalKeyAuthority, PRODUCT_KEY_PATTERN } from '../../providers/keys.ts';
+import { LOCAL_PROVIDERS } from '../../common/config.ts';
 import { createProviders } from '../../providers/index.ts';
 import { createWorker } from '../../worker/worker.ts';
 import { orderWorkflow } from '../../workflows/order.ts';
@@ -37,7 +38,7 @@ describe('purchase workflow (time skipping)', () => {
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
-      deps: { ...createProviders(database.db), db: database.db, keys },
+      deps: { ...createProviders({ providers: LOCAL_PROVIDERS }, database.db), db: database.db, keys },
       workflowBundle: await workflowBundle(),
     });
     return worker.runUntil(fn);

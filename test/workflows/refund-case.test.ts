@@ -7,6 +7,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { RefundCaseInput } from '../../common/domain.ts';
 import { commentSignal, decideUpdate, linkStateQuery, refundCaseStateQuery } from '../../common/messages.ts';
 import { derivedIds, workflowIds } from '../../common/ids.ts';
+import { LOCAL_PROVIDERS } from '../../common/config.ts';
 import { createProviders } from '../../providers/index.ts';
 import { REFUND_ISSUE_TYPE } from '../../providers/tickets.ts';
 import { linkWorkflow } from '../../workflows/link.ts';
@@ -50,7 +51,7 @@ describe('refund case workflow (time skipping)', () => {
         { id: adminAgentId, partnerId: tenant.partnerId, name: 'Admin', role: 'admin_agent' },
       ],
     });
-    worker = await startTestWorker(env, taskQueue, { db: database.db, ...createProviders(database.db) });
+    worker = await startTestWorker(env, taskQueue, { db: database.db, ...createProviders({ providers: LOCAL_PROVIDERS }, database.db) });
   });
   after(async () => {
     await worker?.stop();
