@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { ACCESS } from '../../../common/access.ts';
+import { keysAndDownloadsBody, refundCaseFilingBody, uuidSchema } from '../../../common/schemas.ts';
+import { HttpProblem, problems, zodErrors, type FieldError } from '../../problem.ts';
+import { allow, field, fields, send, session, type ConsoleArea } from '../kit.ts';
+import { customersPage, refundCaseFilingPage, softwareItemPage, softwareListPage } from '../pages/software.ts';
+
+const subParams = z.object({ customerId: uuidSchema, subscriptionId: uuidSchema });
+
+/** Partner agents' area: customers, their Software list, keys and downloads, and filing a cancellation. */
+export function customerArea({ router, db, services }: ConsoleArea): void {
+  const customerOf = async (res: Response, customerId: string) => {
+    if (!uuidSchema.safeParse(customerId).success) throw problems.notFound('customer');
+    return services.customers.view(await services.customers.get(session(res).caller, customerId));
+  };
+  const itemOf = async (req: Request, res: Response) => {
+    const p = subParams.safeParse(req.params);
+    if (!p.success) throw problems.notFound('software subscription');
+    const customer = await customerOf(res, p.data.customerId);
+    const item = await services.software.get(session(res).caller, customer.id, p.data.subscriptionId);
+    return { customer, item };
+  };
+
+  router.get('/customers', allow(ACCESS.partnerStaff, 'open the customer list'), async (_req, res) => {
+    send(res, 200, customersPage(session(res), await services.customers.list(session(res).caller)));
+  });
+
+  router.get('/customers/:customerId', allow(ACCESS.partnerStaff, 'open a customer’s Software list'), async (req, res) => {
+    const customer = await customerOf(res, String(req.params.customerId));
+    send(res, 200, softwareListPage(session(res), customer, await services.software.list(session(res).caller, customer.id)));
+  });
+
+  router.get('/customers/:customerId/software/:subscriptionId', allow(ACCESS.partnerStaff, 'open software'), async (req, res) => {
+    const { customer, item } = await itemOf(req, res);
+    send(res, 200, softwareItemPage(session(res), customer, item));
+  });
+
+  router.post('/customers/:customerId/software/:subscriptionId/keys-and-downloads', allow(ACCESS.keysAndDownloads, 'get keys and downloads'), async (req, res) => {
+    const { customer, item } = await itemOf(req, res);
+    const values = fields(req, ['version', 'language', 'fileType']);
+    const body = keysAndDownloadsBody.safeParse(values);
+    if (!body.success) return send(res, 422, softwareItemPage(session(res), customer, item, { values, errors: zodErrors(body.error) }));
+    try {
+      const result = await services.software.keysAndDownloads(session(res).caller, customer.id, item.subscriptionId, body.data);
+      const fresh = await services.software.get(session(res).caller, customer.id, item.subscriptionId);
+      send(res, 200, softwareItemPage(session(res), customer, fresh, { values, result, notice: { kind: 'success', text: 'Here are the key and the download link.' } }));
+    } catch (err) {
+      if (err instanceof HttpProblem && (err.status === 409 || err.status === 422)) {
+        return send(res, err.status, softwareItemPage(session(res), customer, item, { values, errors: err.extra.errors, notice: { kind: 'error', text: err.detail } }));
+      }
+      throw err;
+    }
+  });
+
+  const currencyOf = async (orderId: string) => (await db.order.findUniqueOrThrow({ where: { id: orderId }, select: { currency: true } })).currency;
+  const CANCEL_FIELDS = ['title', 'impact', 'refundReason', 'amount', 'description', 'contactName', 'contactEmail', 'contactPhone'];
+
+  router.get('/customers/:customerId/software/:subscriptionId/cancel', allow(ACCESS.cancel, 'cancel purchases'), async (req, res) => {
+    const { customer, item } = await itemOf(req, res);
+    send(res, 200, refundCaseFilingPage(session(res), customer, item, await currencyOf(item.orderId), randomUUID()));
+  });
+
+  router.post('/customers/:customerId/software/:subscriptionId/cancel', allow(ACCESS.cancel, 'cancel purchases'), async (req, res) => {
+    const { customer, item } = await itemOf(req, res);
+    const currency = await currencyOf(item.orderId);
+    const values = fields(req, CANCEL_FIELDS);
+    const idempotencyKey = field(req, 'idempotencyKey');
+    const again = (status: number, errors: FieldError[] | undefined, text: string) =>
+      send(res, status, refundCaseFilingPage(session(res), customer, item, currency, /^[A-Za-z0-9-]{1,255}$/.test(idempotencyKey) ? idempotencyKey : randomUUID(), { values, errors, notice: { kind: 'error', text } }));
+    const body = refundCaseFilingBody.safeParse({
+      customer: { domain: customer.domain },
+      subscriptionId: item.subscriptionId,
+      refundReason: values.refundReason,
+      amountRequested: { amount: values.amount!.trim(), currency },
+      impact: values.impact,
+      title: values.title,
+      ...(values.description!.trim() ? { description: values.description } : {}),
+      contact: { name: values.contactName, email: values.contactEmail, phone: values.contactPhone },
+    });
+    if (!body.success) return again(422, zodErrors(body.error), 'The ticket was not filed: please correct the form.');
+    if (!/^[A-Za-z0-9-]{1,255}$/.test(idempotencyKey)) return again(422, [], 'The form is incomplete; it has been renewed, please submit it again.');
+    try {
+      const filed = await services.refundCases.file(session(res).caller, customer.id, item.subscriptionId, body.data, `console:${idempotencyKey}`);
+      res.redirect(303, `/console/refund-cases/${filed.refundCaseId}?done=filed`);
+    } catch (err) {
+      if (err instanceof HttpProblem && (err.status === 409 || err.status === 422)) return again(err.status, err.extra.errors, `The ticket was not filed: ${err.detail}`);
+      throw err;
+    }
+  });
+}

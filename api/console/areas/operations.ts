@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { ACCESS } from '../../../common/access.ts';
+import { allow, send, session, type ConsoleArea } from '../kit.ts';
+import { dashboardPage } from '../pages/operations.ts';
+
+/** Operations' area: the dashboard. */
+export function operationsArea({ router, config, services }: ConsoleArea): void {
+  router.get('/operations', allow(ACCESS.operate, 'open the operations dashboard'), async (req, res) => {
+    const requested = z.coerce.number().int().min(0).max(100_000).safeParse(req.query.stuckAfterMinutes);
+    const stuckAfterMinutes = requested.success && req.query.stuckAfterMinutes !== '' ? requested.data : Math.round(config.stuckOrderAfterMs / 60_000);
+    const stuckAfterMs = stuckAfterMinutes * 60_000;
+    const [summary, stuck, inFlight, activity] = await Promise.all([
+      services.operations.summary(),
+      services.operations.orders({ stuck: 'true' }, stuckAfterMs),
+      services.operations.orders({}, stuckAfterMs),
+      services.operations.activity(24),
+    ]);
+    send(res, 200, dashboardPage(session(res), { summary, stuck, inFlight, activity, stuckAfterMinutes }));
+  });
+}

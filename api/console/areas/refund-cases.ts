@@ -1,0 +1,74 @@
+import type { Request } from 'express';
+import { z } from 'zod';
+import { ACCESS } from '../../../common/access.ts';
+import { decisionBody, refundCaseListQuery, uuidSchema } from '../../../common/schemas.ts';
+import { HttpProblem, problems, zodErrors, type FieldError } from '../../problem.ts';
+import { allow, field, fields, send, session, type ConsoleArea } from '../kit.ts';
+import { casePage, queuePage } from '../pages/refund-cases.ts';
+
+const idParams = z.object({ id: uuidSchema });
+
+/** Support's area: the refund-case queue, the case page, decisions and comments. */
+export function refundCaseArea({ router, db, services }: ConsoleArea): void {
+  router.get('/refund-cases', allow(ACCESS.readRefundCases, 'open the refund-case queue'), async (req, res) => {
+    const raw = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
+    const parsed = refundCaseListQuery.safeParse(raw);
+    const filters = parsed.success ? parsed.data : {};
+    const caller = session(res).caller;
+    const [cases, partners] = await Promise.all([
+      services.refundCases.list(caller, filters),
+      caller.partnerId ? Promise.resolve([]) : db.partner.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true } }),
+    ]);
+    send(res, parsed.success ? 200 : 422, queuePage(session(res), cases, filters, partners));
+  });
+
+  const caseId = (req: Request) => {
+    const p = idParams.safeParse(req.params);
+    if (!p.success) throw problems.notFound('refund case');
+    return p.data.id;
+  };
+
+  router.get('/refund-cases/:id', allow(ACCESS.readRefundCases, 'open refund cases'), async (req, res) => {
+    const c = await services.refundCases.get(session(res).caller, caseId(req));
+    const done = typeof req.query.done === 'string' ? req.query.done : undefined;
+    const notice = done === 'filed' ? 'The cancellation ticket is filed.' : done === 'comment' ? 'Comment added.' : done ? `Decision recorded: ${done.replaceAll('_', ' ')}.` : undefined;
+    send(res, 200, casePage(session(res), c, { notice: notice ? { kind: 'success', text: notice } : undefined }));
+  });
+
+  router.post('/refund-cases/:id/decision', allow(ACCESS.decideRefundCases, 'decide refund cases'), async (req, res) => {
+    const id = caseId(req);
+    const values = fields(req, ['decision', 'approvedAmount', 'note']);
+    const body = decisionBody.safeParse({
+      decision: values.decision,
+      note: values.note,
+      ...(values.decision === 'approve' && values.approvedAmount!.trim() ? { approvedAmount: values.approvedAmount!.trim() } : {}),
+    });
+    const caller = session(res).caller;
+    const again = async (status: number, errors: FieldError[], text: string) =>
+      send(res, status, casePage(session(res), await services.refundCases.get(caller, id), { errors, values, notice: { kind: 'error', text } }));
+    if (!body.success) return again(422, zodErrors(body.error), 'The decision was not recorded: please correct the form.');
+    try {
+      await services.refundCases.decide(caller, id, body.data);
+    } catch (err) {
+      if (err instanceof HttpProblem && err.status < 500 && err.status !== 404) return again(err.status, err.extra.errors ?? [], `The decision was not recorded: ${err.detail}`);
+      throw err;
+    }
+    res.redirect(303, `/console/refund-cases/${id}?done=${body.data.decision}`);
+  });
+
+  router.post('/refund-cases/:id/comments', allow(ACCESS.commentOnRefundCases, 'comment on refund cases'), async (req, res) => {
+    const id = caseId(req);
+    const caller = session(res).caller;
+    const note = field(req, 'note').trim();
+    try {
+      if (!note) throw problems.unprocessable('The comment is empty.', [{ path: 'note', message: 'write a comment' }]);
+      await services.refundCases.comment(caller, id, { note: note.slice(0, 2000) });
+    } catch (err) {
+      if (err instanceof HttpProblem && err.status < 500 && err.status !== 404) {
+        return send(res, err.status, casePage(session(res), await services.refundCases.get(caller, id), { notice: { kind: 'error', text: `The comment was not added: ${err.detail}` } }));
+      }
+      throw err;
+    }
+    res.redirect(303, `/console/refund-cases/${id}?done=comment`);
+  });
+}
