@@ -1,0 +1,97 @@
+// 3. downloads: L links × 50 through GET /v1/downloads/:token vs raw updates on a counter,
+// once serving the file itself (200) and once sending the client to storage (302, DOWNLOAD_STORAGE_URL).
+import type { Bench, BenchParams, Row } from '../stack.ts';
+import { pool, round } from '../stack.ts';
+import { pct } from '../../infra/waiting.ts';
+import { incrementUpdate } from '../baseline-workflows.ts';
+
+export async function downloads(bench: Bench, { C, L, CAP }: BenchParams): Promise<Row[]> {
+  const rows: Row[] = [];
+  const { db, bareBase, customer, headers, newSubscriptions, startCounters } = bench;
+  const variantSpec = { version: '2022 RTM', language: 'English', fileType: 'ISO (x64)' };
+  /** L fresh links on `apiBase`, one per new subscription. */
+  async function openLinks(apiBase: string): Promise<string[]> {
+    const subs = await newSubscriptions(L, Math.min(C, 8));
+    const tokens: string[] = [];
+    await pool(L, C, async (i) => {
+      const res = await fetch(`${apiBase}/v1/customers/${customer.id}/software/${subs[i]}/keys-and-downloads`, { method: 'POST', headers: headers(), body: JSON.stringify(variantSpec) });
+      const body = (await res.json()) as { download: { url: string } };
+      tokens[i] = new URL(body.download.url).pathname.split('/').pop()!;
+    });
+    return tokens;
+  }
+  /** Downloads every link past its cap (5 more each); `served` counts the answers that gave the file. */
+  async function downloadAll(apiBase: string, tokens: string[], servedStatus: number) {
+    const served = new Map<string, number>();
+    const t = performance.now();
+    const latencies = await pool(L * (CAP + 5), C, async (i) => {
+      const token = tokens[i % L]!;
+      const res = await fetch(`${apiBase}/v1/downloads/${token}`, { redirect: 'manual' });
+      await res.arrayBuffer();
+      if (res.status === servedStatus) served.set(token, (served.get(token) ?? 0) + 1);
+      else if (res.status !== 410) throw new Error(`download answered ${res.status}`);
+    });
+    const seconds = (performance.now() - t) / 1000;
+    return { rate: (L * CAP) / seconds, p99: pct(latencies, 99), exact: tokens.every((tk) => served.get(tk) === CAP), counts: [...served.values()] };
+  }
+  type Run = Awaited<ReturnType<typeof downloadAll>>;
+  /** One mode's row: its rate against the raw baseline measured after it; exact counts or the run fails. */
+  function downloadResult(scenario: string, run: Run, raw: { rate: number; p99: number }, events: number, extra: Record<string, unknown>) {
+    rows.push({
+      scenario,
+      figure: round(run.rate),
+      baseline: round(raw.rate),
+      ratio: round(run.rate / raw.rate, 2),
+      goal: '≥ 0.7 and exact',
+      p99Ms: round(run.p99),
+      baselineP99Ms: round(raw.p99),
+      ...extra,
+      exact: run.exact,
+      downloadEvents: events,
+      links: L,
+    });
+    if (!run.exact || events !== L * CAP) throw new Error(`${scenario} not exact: ${JSON.stringify(run.counts)}, ${events} events`);
+  }
+  /** Raw executeUpdate on L fresh counter workflows, CAP each: the baseline of both modes. */
+  async function rawUpdates() {
+    const handles = await startCounters('counter', L);
+    const t = performance.now();
+    const latencies = await pool(L * CAP, C, async (i) => {
+      await handles[i % L]!.executeUpdate(incrementUpdate);
+    });
+    return { rate: (L * CAP) / ((performance.now() - t) / 1000), p99: pct(latencies, 99) };
+  }
+
+  const streamedTokens = await openLinks(bench.api.base);
+  const streamed = await downloadAll(bench.api.base, streamedTokens, 200);
+  const raw = await rawUpdates();
+  // Control: the same counting through a bare HTTP server that also streams the same file.
+  const variant = await db.productVariant.findFirstOrThrow({ where: { productId: 'sql-server-2022-standard', ...variantSpec } });
+  const bareCounters = await startCounters('bare-counter', L);
+  const fileQuery = `variant=${encodeURIComponent(variant.id)}&file=${encodeURIComponent(variant.fileName)}&size=${variant.sizeBytes}`;
+  const t = performance.now();
+  const bareLatencies = await pool(L * CAP, C, async (i) => {
+    const res = await fetch(`${bareBase}/download?workflow=${bareCounters[i % L]!.workflowId}&${fileQuery}`);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`bare download answered ${res.status}`);
+  });
+  const bareRate = (L * CAP) / ((performance.now() - t) / 1000);
+  const events = await db.downloadEvent.count();
+  downloadResult('downloads (served per s)', streamed, raw, events, {
+    bareHttpPerSecond: round(bareRate),
+    bareHttpP99Ms: round(pct(bareLatencies, 99)),
+    bareHttpRatio: round(bareRate / raw.rate, 2),
+    serviceVsBareHttpRatio: round(streamed.rate / bareRate, 2),
+    note: 'the API streams the file (200); bare HTTP = an Express server that counts on the same counter workflow and streams the same file, with no database, token or auth',
+  });
+
+  // The same through an API that redirects to storage, as a deployment with DOWNLOAD_STORAGE_URL does.
+  await bench.restartApi({ DOWNLOAD_STORAGE_URL: 'https://downloads.example.test/media' });
+  const redirectedTokens = await openLinks(bench.api.base);
+  const redirected = await downloadAll(bench.api.base, redirectedTokens, 302);
+  const raw2 = await rawUpdates();
+  downloadResult('downloads, 302 to storage (per s)', redirected, raw2, (await db.downloadEvent.count()) - events, {
+    note: 'DOWNLOAD_STORAGE_URL set: each counted download answers 302 to storage instead of streaming the file',
+  });
+  return rows;
+}

@@ -1,0 +1,80 @@
+// 1. order starts: API POST vs raw client.workflow.start of the same workflow, interleaved.
+// 5. API and worker CPU seconds and peak RSS per 1,000 orders, from the same orders.
+import type { Bench, BenchParams, Row } from '../stack.ts';
+import { pool, round, delta } from '../stack.ts';
+import { until } from '../../infra/waiting.ts';
+import { workflowIds } from '../../common/ids.ts';
+
+export async function orderStarts(bench: Bench, { N, C }: BenchParams): Promise<Row[]> {
+  const rows: Row[] = [];
+  const { db, client, taskQueue, workerProc, bareBase, postOrder, rawOrderInput } = bench;
+  const rounds = 4;
+  const perRound = Math.ceil(N / rounds);
+  const elapsed = { api: 0, bare: 0, raw: 0 };
+  let apiCpu = 0;
+  let errors = 0;
+  const workerBefore = workerProc.stats();
+  const timed = async (arm: keyof typeof elapsed, job: () => Promise<void>) => {
+    const t = performance.now();
+    await pool(perRound, C, job);
+    elapsed[arm] += performance.now() - t;
+  };
+  for (let r = 0; r < rounds; r++) {
+    const apiBefore = bench.api.proc.stats();
+    await timed('api', async () => {
+      // Counted, not thrown: the smoke test asserts the real count of refused order POSTs.
+      await postOrder().catch(() => void errors++);
+    });
+    apiCpu += delta(apiBefore, bench.api.proc.stats());
+    await timed('bare', async () => {
+      const res = await fetch(`${bareBase}/start`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(rawOrderInput()) });
+      await res.arrayBuffer();
+      if (res.status !== 202) throw new Error(`bare start answered ${res.status}`);
+    });
+    await timed('raw', async () => {
+      const input = rawOrderInput();
+      await client.workflow.start('orderWorkflow', { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
+    });
+  }
+  const total = perRound * rounds;
+  const rate = (ms: number) => total / (ms / 1000);
+  const [api, bareRate, raw] = [rate(elapsed.api), rate(elapsed.bare), rate(elapsed.raw)];
+  rows.push({
+    scenario: 'order starts (per s)',
+    figure: round(api),
+    baseline: round(raw),
+    ratio: round(api / raw, 2),
+    goal: '≥ 0.9',
+    errors,
+    n: total,
+    concurrency: C,
+    bareHttpStartsPerSecond: round(bareRate),
+    bareHttpRatio: round(bareRate / raw, 2),
+    serviceVsBareHttpRatio: round(api / bareRate, 2),
+    note: 'bare HTTP = an Express server that only parses the body and starts the workflow (no auth, idempotency, validation or database)',
+  });
+
+  // Every order of both kinds is the worker's work; wait until all of them are active.
+  const apiOrders = total;
+  await until('all orders active', async () => (await db.order.count({ where: { status: 'active' } })) >= apiOrders, 600_000);
+  await until('raw and bare orders completed', async () => {
+    const open = await client.workflow.count(`TaskQueue = "${taskQueue}" AND WorkflowType = "orderWorkflow" AND ExecutionStatus = "Running"`);
+    return open.count === 0;
+  }, 600_000);
+  const workerAfter = workerProc.stats();
+  const workerCpu = delta(workerBefore, workerAfter);
+  const api5 = bench.api.proc.stats();
+  rows.push({
+    scenario: 'resources per 1,000 orders',
+    figure: round((apiCpu / total) * 1000 + (workerCpu / (3 * total)) * 1000),
+    baseline: null,
+    ratio: null,
+    goal: 'report',
+    apiCpuSecondsPer1000: round((apiCpu / total) * 1000),
+    workerCpuSecondsPer1000: round((workerCpu / (3 * total)) * 1000),
+    apiPeakRssMb: round(api5.peakRssMb),
+    workerPeakRssMb: round(workerAfter.peakRssMb),
+    note: 'figure = API + worker CPU seconds per 1,000 orders; the worker ran the API, bare-HTTP and raw orders',
+  });
+  return rows;
+}

@@ -1,0 +1,34 @@
+// 2. purchase latency: POST → active vs a workflow of as many no-op activities, interleaved.
+import { randomUUID } from 'node:crypto';
+import type { Bench, BenchParams, Row } from '../stack.ts';
+import { pool, round } from '../stack.ts';
+import { pct } from '../../infra/waiting.ts';
+import { workflowIds } from '../../common/ids.ts';
+import { noopActivitiesWorkflow } from '../baseline-workflows.ts';
+
+export async function purchaseLatency(bench: Bench, { C, S }: BenchParams): Promise<Row[]> {
+  const rows: Row[] = [];
+  const { client, baselineQueue, postOrder } = bench;
+  const probe = await postOrder();
+  await client.workflow.getHandle(workflowIds.order(probe)).result();
+  const history = await client.workflow.getHandle(workflowIds.order(probe)).fetchHistory();
+  const activities = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+  const apiLatencies: number[] = [];
+  const baseLatencies: number[] = [];
+  await pool(S * 2, Math.min(C, 4), async (i) => {
+    const t = performance.now();
+    if (i % 2 === 0) {
+      const orderId = await postOrder();
+      await client.workflow.getHandle(workflowIds.order(orderId)).result();
+      apiLatencies.push(performance.now() - t);
+    } else {
+      await client.workflow.execute(noopActivitiesWorkflow, { taskQueue: baselineQueue, workflowId: `bench-noop-${randomUUID()}`, args: [activities] });
+      baseLatencies.push(performance.now() - t);
+    }
+  });
+  const p = (xs: number[]) => ({ p50: round(pct(xs, 50)), p95: round(pct(xs, 95)), p99: round(pct(xs, 99)) });
+  const a = p(apiLatencies);
+  const b = p(baseLatencies);
+  rows.push({ scenario: 'purchase latency p50 (ms)', figure: a.p50, baseline: b.p50, ratio: round(a.p50 / b.p50, 2), goal: '≤ 1.3', api: a, baselineLatency: b, activities, samples: S });
+  return rows;
+}
