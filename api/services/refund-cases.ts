@@ -6,42 +6,21 @@ import type { Config } from '../../common/config.ts';
 import type { RefundCaseInput } from '../../common/domain.ts';
 import { commentSignal, decideUpdate } from '../../common/messages.ts';
 import { derivedIds, workflowIds } from '../../common/ids.ts';
-import { MAX_ATTACHMENT_BYTES, type refundCaseFilingBody, type commentBody, type decisionBody, type refundCaseListQuery } from '../../common/schemas.ts';
+import { type refundCaseFilingBody, type commentBody, type decisionBody, type refundCaseListQuery } from '../../common/schemas.ts';
 import type { Caller } from '../auth.ts';
-import { Prisma, type Db } from '../../db/client.ts';
+import type { Db } from '../../db/client.ts';
 import { addCaseComment, recordFiling, undoFiling } from '../../db/refund-cases.ts';
 import type { RefundCase } from '../../generated/prisma/client.ts';
-import { REFUND_ISSUE_TYPE } from '../../providers/tickets.ts';
 import type { refundCaseWorkflow } from '../../workflows/refund-case.ts';
 import type { Rpc } from './rpc.ts';
-import { problems, type FieldError } from '../problem.ts';
+import { problems } from '../problem.ts';
 import { audit } from './audit.ts';
+import { assertCancellable, filingOf, sameTicket, validateFiling } from './refund-case-filing.ts';
 import type { CustomerService } from './customers.ts';
 import { isPartnerStaff, partnerScope } from './scope.ts';
 import { moneyOf } from '../../common/money.ts';
 
 const HOUR = 3600 * 1000;
-
-/** Whether a new case may be opened for this software now (409 with the reason otherwise). */
-function assertCancellable(sub: { status: string; order: { status: string; paymentId: string | null } }): void {
-  if (sub.status === 'cancellation_requested') throw problems.conflict('A refund case is already open for this software.');
-  if (sub.status !== 'active') throw problems.conflict(`This software is already ${sub.status}.`);
-  // Until the order is active its keys are still being issued: a key issued after this case
-  // revoked "all the keys" would outlive the cancellation.
-  if (sub.order.status !== 'active') throw problems.conflict(`This purchase is still ${sub.order.status.replace('_', ' ')}; it can be cancelled once the order is active.`);
-  if (!sub.order.paymentId) throw problems.conflict('This software has no captured payment to refund.');
-}
-
-function sameTicket(c: RefundCase, subscriptionId: string, body: z.infer<typeof refundCaseFilingBody>): boolean {
-  return (
-    c.subscriptionId === subscriptionId &&
-    c.title === body.title &&
-    c.refundReason === body.refundReason &&
-    c.impact === body.impact &&
-    c.amountRequested.equals(body.amountRequested.amount) &&
-    (c.description ?? undefined) === body.description
-  );
-}
 
 export function createRefundCaseService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService; rpc: Rpc }) {
   const { db, temporal, config, customers, rpc } = deps;
@@ -85,25 +64,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       });
       if (!sub) throw problems.notFound('software subscription');
 
-      const errors: FieldError[] = [];
-      const ref = body.customer;
-      if ('domain' in ref ? ref.domain !== customer.domain.toLowerCase() : ref.tenantId !== customer.id) {
-        errors.push({ path: 'customer', message: `does not match the customer of this software (${customer.domain})` });
-      }
-      if (body.orderId && body.orderId !== sub.orderId) errors.push({ path: 'orderId', message: 'is not the order this software was bought in' });
-      if (body.subscriptionId && body.subscriptionId !== sub.id) errors.push({ path: 'subscriptionId', message: 'is not this software' });
-      const paid = sub.lineItem.unitPrice.times(sub.lineItem.quantity);
-      if (body.amountRequested.currency !== sub.order.currency) {
-        errors.push({ path: 'amountRequested.currency', message: `must be ${sub.order.currency}, the currency of the order` });
-      } else if (new Prisma.Decimal(body.amountRequested.amount).greaterThan(paid)) {
-        errors.push({ path: 'amountRequested.amount', message: `must be at most ${paid.toFixed(2)} ${sub.order.currency}, what was paid for this software` });
-      }
-      const files = (body.attachments ?? []).map((a, i) => {
-        const content = Buffer.from(a.contentBase64, 'base64');
-        if (content.length > MAX_ATTACHMENT_BYTES) errors.push({ path: `attachments.${i}.contentBase64`, message: 'the file is larger than 2 MiB' });
-        return { ...a, content };
-      });
-      if (errors.length) throw problems.unprocessable('The cancellation request has errors.', errors);
+      const files = validateFiling(customer, sub, body);
 
       const caseId = idempotencyKey ? derivedIds.refundCase(caller.agentId, idempotencyKey) : randomUUID();
       const existing = await db.refundCase.findUnique({ where: { id: caseId } });
@@ -116,31 +77,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       if (!existing) assertCancellable(sub);
       const slaDueAt = new Date(Date.now() + config.refundCaseSlaMs);
       if (!existing) {
-        const recorded = await recordFiling(db, {
-          case: {
-            id: caseId,
-            partnerId: customer.partnerId,
-            customerId: customer.id,
-            subscriptionId: sub.id,
-            orderId: sub.orderId,
-            createdByAgentId: caller.agentId,
-            workflowId: workflowIds.refundCase(caseId),
-            issueType: REFUND_ISSUE_TYPE,
-            impact: body.impact,
-            title: body.title,
-            description: body.description ?? null,
-            customerReference: 'domain' in ref ? ref.domain : ref.tenantId,
-            orderReference: body.orderId ?? body.subscriptionId!,
-            refundReason: body.refundReason,
-            amountRequested: body.amountRequested.amount,
-            currency: body.amountRequested.currency,
-            contactName: body.contact.name,
-            contactEmail: body.contact.email,
-            contactPhone: body.contact.phone,
-            slaDueAt,
-          },
-          attachments: files,
-        });
+        const recorded = await recordFiling(db, filingOf({ caseId, caller, customer, sub, body, files, slaDueAt }));
         if (recorded === 'already_open') throw problems.conflict('A refund case is already open for this software.');
       }
       const input: RefundCaseInput = {
