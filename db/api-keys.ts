@@ -29,11 +29,11 @@ export async function verifySecret(prefix: string, secret: string, stored: strin
 }
 
 /** Creates a key for an agent; the plain key is returned once and never stored. */
-export async function createApiKey(db: Db, agentId: string, options: { label?: string; secret?: Buffer; prefix?: string } = {}): Promise<string> {
+export async function createApiKey(db: Db, agentId: string, options: { id?: string; label?: string; secret?: Buffer; prefix?: string } = {}): Promise<string> {
   const prefix = options.prefix ?? randomBytes(8).toString('hex');
   const secret = (options.secret ?? randomBytes(32)).toString('base64url');
   await db.apiKey.create({
-    data: { id: randomUUID(), agentId, prefix, secretHash: await hashSecret(prefix, secret), label: options.label ?? null },
+    data: { id: options.id ?? randomUUID(), agentId, prefix, secretHash: await hashSecret(prefix, secret), label: options.label ?? null },
   });
   return formatApiKey(prefix, secret);
 }

@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { derivedIds } from '../common/ids.ts';
 import type { Role } from '../common/domain.ts';
-import { formatApiKey, hashSecret } from './api-keys.ts';
+import { createApiKey, formatApiKey } from './api-keys.ts';
 import { CATALOG, seedCatalog } from './catalog.ts';
+import { createCustomer } from './customers.ts';
 import type { Db } from './client.ts';
 
 const PARTNERS = [
@@ -26,12 +27,9 @@ async function demoKey(db: Db, seed: string, agent: { id: string; partnerId: str
   await db.agent.upsert({ where: { id: agent.id }, create: agent, update: { name: agent.name } });
   const derive = (purpose: string) => createHmac('sha256', seed).update(`demo-api-key:${purpose}:${agent.id}`).digest();
   const prefix = derive('prefix').subarray(0, 8).toString('hex');
-  const secret = derive('secret').toString('base64url');
   const existing = await db.apiKey.findUnique({ where: { prefix } });
-  if (!existing) {
-    await db.apiKey.create({ data: { id: id(`key:${agent.id}`), agentId: agent.id, prefix, secretHash: await hashSecret(prefix, secret), label: 'demo' } });
-  }
-  return formatApiKey(prefix, secret);
+  if (!existing) return createApiKey(db, agent.id, { id: id(`key:${agent.id}`), label: 'demo', secret: derive('secret'), prefix });
+  return formatApiKey(prefix, derive('secret').toString('base64url'));
 }
 
 /** Seeds the catalog, two partners with customers, and one API key per role. Idempotent. */
@@ -44,7 +42,7 @@ export async function seedDemo(db: Db, seed: string) {
     const customers = [];
     for (const c of p.customers) {
       const existing = await db.customer.findUnique({ where: { partnerId_domain: { partnerId, domain: c.domain } } });
-      const customer = existing ?? (await db.customer.create({ data: { id: id(`customer:${partnerId}:${c.domain}`), partnerId, ...c } }));
+      const customer = existing ?? (await createCustomer(db, { id: id(`customer:${partnerId}:${c.domain}`), partnerId, ...c }));
       customers.push({ id: customer.id, domain: customer.domain });
     }
     const apiKeys = {

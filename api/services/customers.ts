@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { createCustomerBody } from '../../common/schemas.ts';
 import type { Caller } from '../auth.ts';
 import { isUniqueViolation, type Db } from '../../db/client.ts';
+import { createCustomer } from '../../db/customers.ts';
 import { problems } from '../problem.ts';
 import { audit } from './audit.ts';
 import { partnerScope } from './scope.ts';
@@ -22,9 +23,7 @@ export function createCustomerService(db: Db) {
     async create(caller: Caller, body: z.infer<typeof createCustomerBody>) {
       if (!caller.partnerId) throw problems.forbidden('Only partner agents create customers.');
       try {
-        const customer = await db.customer.create({
-          data: { id: randomUUID(), partnerId: caller.partnerId, domain: body.domain, companyName: body.companyName },
-        });
+        const customer = await createCustomer(db, { id: randomUUID(), partnerId: caller.partnerId, domain: body.domain, companyName: body.companyName });
         await audit(db, caller, 'customer.create', { type: 'customer', id: customer.id });
         return view(customer);
       } catch (err) {
