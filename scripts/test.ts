@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from '../infra/paths.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../infra/embedded-postgres.ts';
 import { devServerEnvironment } from '../test/helpers/temporal.ts';
 import { freePort } from '../infra/ports.ts';
+import { CHROMIUM, ensureSystemTool } from '../infra/system-packages.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -26,6 +27,11 @@ const filters = process.argv.slice(2);
 const files = testFiles(path.join(PROJECT_ROOT, 'test'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
+
+// Programs from Debian's packages that the chosen files need, installed now if missing (and said
+// so), rather than failing minutes into the run: a fresh machine needs nothing installed by hand.
+const needs = (folder: string) => files.some((f) => f.includes(`${path.sep}test${path.sep}${folder}${path.sep}`));
+if (needs('console')) process.env.CHROMIUM_PATH = ensureSystemTool(CHROMIUM);
 
 let embedded: EmbeddedDatabase | undefined;
 let scratch: string | undefined;

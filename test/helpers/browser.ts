@@ -1,17 +1,18 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PROJECT_ROOT } from '../../infra/paths.ts';
+import { CHROMIUM, ensureSystemTool } from '../../infra/system-packages.ts';
 
 export const ARTIFACTS_DIR = path.join(PROJECT_ROOT, 'test', 'artifacts');
 
-/** Debian's Chromium (installed by .ci/run); CHROMIUM_PATH points elsewhere. Nothing is downloaded. */
+/**
+ * Debian's Chromium, installed from its package when it is missing (infra/system-packages.ts);
+ * CHROMIUM_PATH points at another copy. playwright-core never downloads a browser.
+ */
 export async function launchChromium(): Promise<Browser> {
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) {
-    throw new Error(`Chromium not found at ${executablePath}: install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
-  }
+  const executablePath = ensureSystemTool(CHROMIUM);
   return chromium.launch({
     executablePath,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
