@@ -1,5 +1,8 @@
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
+export { Readable };
 
 type Headers = Record<string, string>;
 
@@ -25,12 +28,25 @@ export interface FileReply {
   headersOnly?: boolean;
 }
 
+/** A body of unknown length written as it is produced (exports), with backpressure. */
+export interface StreamReply {
+  status: 200;
+  headers: Headers;
+  stream: Readable;
+}
+
 /** What a route's handler answers; only the router writes it to the response. */
-export type Reply = JsonReply | RedirectReply | FileReply;
+export type Reply = JsonReply | RedirectReply | FileReply | StreamReply;
 
 export async function writeReply(res: Response, reply: Reply): Promise<void> {
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
   if ('redirect' in reply) return void res.redirect(reply.status, reply.redirect);
+  if ('stream' in reply) {
+    res.status(reply.status);
+    // A failure part-way cuts the response short (pipeline destroys it): a client never takes a
+    // truncated export for a whole one, since CSV and NDJSON bodies carry no length.
+    return pipeline(reply.stream, res);
+  }
   if (!('file' in reply)) return void res.status(reply.status).json(reply.body ?? null);
   res.status(reply.status);
   if (reply.headersOnly) return void res.end();

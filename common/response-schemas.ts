@@ -2,7 +2,7 @@
 // operations views, readiness. They document what the routes answer (OpenAPI); the services
 // build these objects, and the contract test checks every status a route answers is documented.
 import { z } from 'zod';
-import { ORDER_STATUSES, REFUND_CASE_STATUSES, ROLES } from './domain.ts';
+import { LINK_END_REASONS, LINK_STATUSES, ORDER_STATUSES, REFUND_CASE_STATUSES, ROLES } from './domain.ts';
 import { moneySchema, refundCaseSchema } from './schemas.ts';
 
 const actorSchema = z.object({ agentId: z.uuid(), name: z.string(), role: z.enum(ROLES) }).nullable();
@@ -78,3 +78,16 @@ export const operationsSummarySchema = z.object({
 const dependency = z.enum(['up', 'down']);
 export const readinessSchema = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ database: dependency, temporal: dependency }) });
 export const livenessSchema = z.object({ status: z.literal('ok') });
+
+export const linkHistorySchema = z.object({
+  linkId: z.uuid(),
+  variant: z.object({ version: z.string(), language: z.string(), fileType: z.string() }),
+  openedAt: z.string(),
+  expiresAt: z.string(),
+  endedAt: z.string().nullable(),
+  status: z.enum(LINK_STATUSES),
+  endReason: z.enum([...LINK_END_REASONS, 'revoked']).nullable(),
+  downloadsUsed: z.number().int(),
+  maxDownloads: z.number().int(),
+  url: z.url().optional(),
+});

@@ -12,6 +12,7 @@ import {
   SUBSCRIPTION_STATUSES,
 } from './domain.ts';
 import { LOCAL_PAYMENT_METHODS } from '../providers/payment-methods.ts';
+import { pageShape } from './paging.ts';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './text.ts';
 
 /**
@@ -195,6 +196,7 @@ export const refundCaseListQuery = z.strictObject({
   partnerId: z.uuid().optional(),
   olderThanHours: z.coerce.number().min(0).max(100_000).optional(),
   overdue: z.enum(['true', 'false']).optional(),
+  ...pageShape,
 });
 
 export const refundCaseSchema = z.object({
@@ -220,4 +222,5 @@ export const operationsOrdersQuery = z.strictObject({
   olderThanMinutes: z.coerce.number().min(0).max(10_000_000).optional(),
   /** Only in-flight orders whose status has not moved for longer than STUCK_ORDER_AFTER. */
   stuck: z.enum(['true', 'false']).optional(),
+  ...pageShape,
 });

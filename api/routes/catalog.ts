@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { ACCESS } from '../../common/access.ts';
 import { productSchema } from '../../common/schemas.ts';
+import { pageQuery } from '../../common/paging.ts';
+import { listReply, listResponses } from './lists.ts';
 import { route, type RouteDef } from './route.ts';
 
 export const catalogRoutes: RouteDef[] = [
@@ -11,7 +13,8 @@ export const catalogRoutes: RouteDef[] = [
     summary: 'The catalog, with each product’s variants and unit price',
     tag: 'Catalog',
     access: ACCESS.readCatalog,
-    responses: { 200: { description: 'The catalog', schema: z.array(productSchema) } },
-    handler: async ({ services }) => ({ status: 200, body: await services.catalog.list() }),
+    query: pageQuery,
+    responses: listResponses('The catalog, by product name', z.array(productSchema)),
+    handler: async ({ query, req, services }) => listReply({ req, page: () => services.catalog.list(query) }),
   }),
 ];

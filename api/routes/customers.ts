@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ACCESS } from '../../common/access.ts';
 import { createCustomerBody, customerSchema } from '../../common/schemas.ts';
 import { customerParams } from './params.ts';
+import { pageQuery } from '../../common/paging.ts';
+import { listReply, listResponses } from './lists.ts';
 import { route, type RouteDef } from './route.ts';
 
 export const customerRoutes: RouteDef[] = [
@@ -26,8 +28,9 @@ export const customerRoutes: RouteDef[] = [
     summary: 'The caller’s partner’s customers, by domain',
     tag: 'Customers',
     access: ACCESS.partnerStaff,
-    responses: { 200: { description: 'Customers', schema: z.array(customerSchema) } },
-    handler: async ({ caller, services }) => ({ status: 200, body: await services.customers.list(caller) }),
+    query: pageQuery,
+    responses: listResponses('Customers, by domain', z.array(customerSchema)),
+    handler: async ({ caller, query, req, services }) => listReply({ req, page: () => services.customers.list(caller, query) }),
   }),
   route({
     method: 'get',

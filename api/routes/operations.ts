@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ACCESS } from '../../common/access.ts';
 import { operationsOrdersQuery } from '../../common/schemas.ts';
 import { hourlyActivitySchema, operationsOrderSchema, operationsSummarySchema, reconciliationSchema, retryingActivitySchema } from '../../common/response-schemas.ts';
+import { pageQuery } from '../../common/paging.ts';
+import { listReply, listResponses } from './lists.ts';
 import { route, type RouteDef } from './route.ts';
 
 export const operationRoutes: RouteDef[] = [
@@ -13,8 +15,8 @@ export const operationRoutes: RouteDef[] = [
     tag: 'Operations',
     access: ACCESS.operate,
     query: operationsOrdersQuery,
-    responses: { 200: { description: 'Orders', schema: z.array(operationsOrderSchema) } },
-    handler: async ({ query, services }) => ({ status: 200, body: await services.operations.orders(query) }),
+    responses: listResponses('Orders, oldest first', z.array(operationsOrderSchema)),
+    handler: async ({ query, req, services }) => listReply({ req, page: () => services.operations.orders(query) }),
   }),
   route({
     method: 'get',
@@ -22,8 +24,9 @@ export const operationRoutes: RouteDef[] = [
     summary: 'Activities that keep failing and are being retried (from their third attempt), longest-failing first',
     tag: 'Operations',
     access: ACCESS.operate,
-    responses: { 200: { description: 'Retrying activities, each with its workflow and last error', schema: z.array(retryingActivitySchema) } },
-    handler: async ({ services }) => ({ status: 200, body: await services.operations.retrying() }),
+    query: pageQuery,
+    responses: listResponses('Retrying activities, each with its workflow and last error', z.array(retryingActivitySchema)),
+    handler: async ({ query, req, services }) => listReply({ req, page: () => services.operations.retrying(query) }),
   }),
   route({
     method: 'get',

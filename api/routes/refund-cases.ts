@@ -4,7 +4,16 @@ import { ACCESS } from '../../common/access.ts';
 import { refundCaseFilingBody, commentBody, decisionBody, refundCaseAcceptedSchema, refundCaseListQuery, refundCaseSchema } from '../../common/schemas.ts';
 import { commentSchema, refundCaseDetailSchema } from '../../common/response-schemas.ts';
 import { subscriptionParams, refundCaseParams } from './params.ts';
+import { listReply, listResponses, type CsvColumns } from './lists.ts';
 import { route, type RouteDef } from './route.ts';
+
+const CASE_COLUMNS: CsvColumns = [
+  ...['refundCaseId', 'partnerId', 'customerId', 'subscriptionId', 'orderId', 'status', 'impact', 'title'].map((key) => ({ key, header: key })),
+  { key: 'amountRequested.amount', header: 'amountRequested' },
+  { key: 'amountRequested.currency', header: 'currency' },
+  { key: 'approvedAmount.amount', header: 'approvedAmount' },
+  ...['ageHours', 'slaDueAt', 'overdue', 'escalatedAt', 'workflowId', 'createdAt', 'completedAt'].map((key) => ({ key, header: key })),
+];
 
 export const refundCaseRoutes: RouteDef[] = [
   route({
@@ -34,8 +43,13 @@ export const refundCaseRoutes: RouteDef[] = [
     tag: 'Refund cases',
     access: ACCESS.readRefundCases,
     query: refundCaseListQuery,
-    responses: { 200: { description: 'Cases', schema: z.array(refundCaseSchema) } },
-    handler: async ({ caller, query, services }) => ({ status: 200, body: await services.refundCases.list(caller, query) }),
+    responses: listResponses('Cases, oldest first', z.array(refundCaseSchema), true),
+    handler: async ({ caller, query, req, services }) =>
+      listReply({
+        req,
+        page: () => services.refundCases.list(caller, query),
+        export: { name: 'refund-cases', columns: CASE_COLUMNS, rows: () => services.refundCases.everyCase(caller, query) },
+      }),
   }),
   route({
     method: 'get',

@@ -2,8 +2,13 @@
 import { z } from 'zod';
 import { ACCESS } from '../../common/access.ts';
 import { keysAndDownloadsBody, keysAndDownloadsSchema, softwareItemSchema, softwareListItemSchema } from '../../common/schemas.ts';
+import { pageQuery } from '../../common/paging.ts';
+import { linkHistorySchema } from '../../common/response-schemas.ts';
+import { listReply, listResponses, type CsvColumns } from './lists.ts';
 import { customerParams, subscriptionParams } from './params.ts';
 import { route, type RouteDef } from './route.ts';
+
+const SOFTWARE_COLUMNS: CsvColumns = ['subscriptionId', 'orderId', 'productId', 'productName', 'quantity', 'status', 'purchasedAt'].map((key) => ({ key, header: key }));
 
 export const softwareRoutes: RouteDef[] = [
   route({
@@ -13,8 +18,25 @@ export const softwareRoutes: RouteDef[] = [
     tag: 'Software',
     access: ACCESS.partnerStaff,
     params: customerParams,
-    responses: { 200: { description: 'The software list', schema: z.array(softwareListItemSchema) } },
-    handler: async ({ caller, params, services }) => ({ status: 200, body: await services.software.list(caller, params.customerId) }),
+    query: pageQuery,
+    responses: listResponses('The software list, oldest purchase first', z.array(softwareListItemSchema), true),
+    handler: async ({ caller, params, query, req, services }) =>
+      listReply({
+        req,
+        page: () => services.software.list(caller, params.customerId, query),
+        export: { name: 'software', columns: SOFTWARE_COLUMNS, rows: () => services.software.everyItem(caller, params.customerId) },
+      }),
+  }),
+  route({
+    method: 'get',
+    path: '/v1/customers/:customerId/software/:subscriptionId/links',
+    summary: 'Every download window ever opened for this software, newest first, with why each ended (URL for admin agents, only while open)',
+    tag: 'Software',
+    access: ACCESS.partnerStaff,
+    params: subscriptionParams,
+    query: pageQuery,
+    responses: listResponses('Download windows', z.array(linkHistorySchema)),
+    handler: async ({ caller, params, query, req, services }) => listReply({ req, page: () => services.software.links(caller, params.customerId, params.subscriptionId, query) }),
   }),
   route({
     method: 'get',

@@ -7,11 +7,15 @@ import { isUniqueViolation, type Db } from '../../db/client.ts';
 import { createCustomer } from '../../db/customers.ts';
 import { problems } from '../problem.ts';
 import { audit } from './audit.ts';
+import type { PageRequest } from '../../common/paging.ts';
+import { keyset, pageOf, type Keyset } from './paging.ts';
 import { partnerScope } from './scope.ts';
 
 type Customer = { id: string; partnerId: string; domain: string; companyName: string; createdAt: Date };
 
 const view = (c: Customer) => ({ id: c.id, domain: c.domain, companyName: c.companyName, createdAt: c.createdAt.toISOString() });
+
+const CUSTOMER_LIST: Keyset<Customer> = { list: 'customers', field: 'domain', direction: 'asc', at: (c) => c.domain, id: (c) => c.id };
 
 export function createCustomerService(db: Db) {
   // A customer row never changes once created (nothing updates or deletes it), so a row read once
@@ -33,9 +37,10 @@ export function createCustomerService(db: Db) {
     },
 
     /** The caller partner's customers, by domain. */
-    async list(caller: Caller) {
-      const rows = await db.customer.findMany({ where: partnerScope(caller), orderBy: [{ domain: 'asc' }, { id: 'asc' }], take: 1000 });
-      return rows.map(view);
+    async list(caller: Caller, page: PageRequest) {
+      const k = keyset(CUSTOMER_LIST, page);
+      const rows = await db.customer.findMany({ where: { ...partnerScope(caller), ...k.where }, orderBy: k.orderBy, take: k.take });
+      return pageOf(rows, CUSTOMER_LIST, page, view);
     },
 
     /** The caller's customer, or 404 (also for another partner's customer). */

@@ -11,6 +11,8 @@ import type { linkWorkflow } from '../../workflows/link.ts';
 import type { Secrets } from '../context.ts';
 import type { ApiMetrics } from '../metrics.ts';
 import { audit } from './audit.ts';
+import type { PageRequest } from '../../common/paging.ts';
+import { asTime, keyset, pageOf, type Keyset } from './paging.ts';
 import { createLinkDownloads } from './link-downloads.ts';
 import { linkToken, tokenHash } from './link-tokens.ts';
 import type { Rpc } from './rpc.ts';
@@ -19,6 +21,8 @@ import type { Rpc } from './rpc.ts';
  * Download links: a window of `DOWNLOAD_TTL` or `MAX_DOWNLOADS` for one variant of a subscription.
  * Opening one (and its link workflow), showing it, and serving its downloads (link-downloads.ts).
  */
+const LINK_HISTORY: Keyset<DownloadLink> = { list: 'links', field: 'createdAt', direction: 'desc', at: (l) => l.createdAt.toISOString(), id: (l) => l.id, parse: asTime };
+
 export function createLinkService(deps: { db: Db; temporal: Client; config: Config; secrets: Secrets; metrics: ApiMetrics; rpc: Rpc }) {
   const { db, temporal, config, secrets, rpc } = deps;
   const downloadUrl = (linkId: string) => `${config.publicBaseUrl}/v1/downloads/${linkToken(secrets.linkToken, linkId)}`;
@@ -38,6 +42,25 @@ export function createLinkService(deps: { db: Db; temporal: Client; config: Conf
         status: link.status,
         endReason: link.endReason,
       };
+    },
+
+    /** Every window ever opened for the subscription, newest first; the URL only for admins, only while open. */
+    async history(subscriptionId: string, withUrl: boolean, page: PageRequest) {
+      await expireLapsedLinks(db, subscriptionId);
+      const k = keyset(LINK_HISTORY, page);
+      const rows = await db.downloadLink.findMany({ where: { subscriptionId, ...k.where }, include: { variant: true }, orderBy: k.orderBy, take: k.take });
+      return pageOf(rows, LINK_HISTORY, page, (l) => ({
+        linkId: l.id,
+        variant: { version: l.variant.version, language: l.variant.language, fileType: l.variant.fileType },
+        openedAt: l.createdAt.toISOString(),
+        expiresAt: l.expiresAt.toISOString(),
+        endedAt: l.endedAt?.toISOString() ?? null,
+        status: l.status,
+        endReason: l.status === 'revoked' ? 'revoked' : l.endReason,
+        downloadsUsed: l.downloadsUsed,
+        maxDownloads: l.maxDownloads,
+        ...(withUrl && l.status === 'active' ? { url: downloadUrl(l.id) } : {}),
+      }));
     },
 
     /** The subscription's open windows, after marking the ones whose deadline has passed. */

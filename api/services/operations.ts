@@ -1,8 +1,11 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Config } from '../../common/config.ts';
 import { IN_FLIGHT_ORDER_STATUSES, OPEN_REFUND_CASE_STATUSES, ORDER_STATUSES, REFUND_CASE_STATUSES } from '../../common/domain.ts';
 import type { operationsOrdersQuery } from '../../common/schemas.ts';
 import type { Db } from '../../db/client.ts';
+import type { PageRequest } from '../../common/paging.ts';
+import type { ActivityRetry, Order } from '../../generated/prisma/client.ts';
+import { asTime, keyset, pageOf, type Keyset } from './paging.ts';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { orderStateQuery } from '../../common/messages.ts';
 import type { Rpc } from './rpc.ts';
@@ -11,6 +14,25 @@ import { moneyOf } from '../../common/money.ts';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const isInFlight = (status: string) => (IN_FLIGHT_ORDER_STATUSES as readonly string[]).includes(status);
+
+type OrderRow = Order & { partner: { name: string } };
+const OPERATIONS_ORDERS: Keyset<OrderRow> = { list: 'operations-orders', field: 'createdAt', direction: 'asc', at: (o) => o.createdAt.toISOString(), id: (o) => o.id, parse: asTime };
+// activity_retries has no id column: its key (workflow, activity) breaks ties, carried as JSON.
+const RETRYING: Keyset<ActivityRetry> = {
+  list: 'retrying',
+  field: 'firstFailedAt',
+  direction: 'asc',
+  at: (r) => r.firstFailedAt.toISOString(),
+  id: (r) => JSON.stringify([r.workflowId, r.activityId]),
+  parse: asTime,
+  tiebreak: {
+    orderBy: [{ workflowId: 'asc' }, { activityId: 'asc' }],
+    after: (op, id) => {
+      const [workflowId, activityId] = z.tuple([z.string(), z.string()]).parse(JSON.parse(id));
+      return { OR: [{ workflowId: { [op]: workflowId } }, { workflowId, activityId: { [op]: activityId } }] };
+    },
+  },
+};
 
 export function createOperationsService(deps: { db: Db; config: Config; temporal: Client; rpc: Rpc }) {
   const { db, config, temporal, rpc } = deps;
@@ -22,18 +44,24 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
     async orders(query: z.infer<typeof operationsOrdersQuery>, stuckAfterMs = config.stuckOrderAfterMs) {
       const now = Date.now();
       const stuckSince = new Date(now - stuckAfterMs);
+      const k = keyset(OPERATIONS_ORDERS, query);
       const orders = await db.order.findMany({
         where: {
-          status: query.status ? query.status : { in: [...IN_FLIGHT_ORDER_STATUSES] },
-          ...(query.olderThanMinutes !== undefined ? { createdAt: { lte: new Date(now - query.olderThanMinutes * MINUTE) } } : {}),
-          ...(query.stuck === 'true' ? { status: { in: [...IN_FLIGHT_ORDER_STATUSES] }, updatedAt: { lte: stuckSince } } : {}),
-          ...(query.stuck === 'false' ? { NOT: { status: { in: [...IN_FLIGHT_ORDER_STATUSES] }, updatedAt: { lte: stuckSince } } } : {}),
+          AND: [
+            {
+              status: query.status ? query.status : { in: [...IN_FLIGHT_ORDER_STATUSES] },
+              ...(query.olderThanMinutes !== undefined ? { createdAt: { lte: new Date(now - query.olderThanMinutes * MINUTE) } } : {}),
+              ...(query.stuck === 'true' ? { status: { in: [...IN_FLIGHT_ORDER_STATUSES] }, updatedAt: { lte: stuckSince } } : {}),
+              ...(query.stuck === 'false' ? { NOT: { status: { in: [...IN_FLIGHT_ORDER_STATUSES] }, updatedAt: { lte: stuckSince } } } : {}),
+            },
+            k.where,
+          ],
         },
         include: { partner: { select: { name: true } } },
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        take: 500,
+        orderBy: k.orderBy,
+        take: k.take,
       });
-      return orders.map((o) => ({
+      return pageOf(orders, OPERATIONS_ORDERS, query, (o) => ({
         orderId: o.id,
         partnerId: o.partnerId,
         partnerName: o.partner.name,
@@ -102,9 +130,10 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
     },
 
     /** Activities retrying a transient failure (attempt 3 and on), the longest-failing first. */
-    async retrying() {
-      const rows = await db.activityRetry.findMany({ orderBy: [{ firstFailedAt: 'asc' }, { workflowId: 'asc' }, { activityId: 'asc' }], take: 500 });
-      return rows.map((r) => ({
+    async retrying(page: PageRequest) {
+      const k = keyset(RETRYING, page);
+      const rows = await db.activityRetry.findMany({ where: k.where, orderBy: k.orderBy, take: k.take });
+      return pageOf(rows, RETRYING, page, (r) => ({
         workflowId: r.workflowId,
         workflowType: r.workflowType,
         activityId: r.activityId,

@@ -15,12 +15,16 @@ import type { refundCaseWorkflow } from '../../workflows/refund-case.ts';
 import type { Rpc } from './rpc.ts';
 import { problems } from '../problem.ts';
 import { audit } from './audit.ts';
+import type { PageRequest } from '../../common/paging.ts';
+import { asTime, everyRow, keyset, pageOf, type Keyset } from './paging.ts';
 import { assertCancellable, filingOf, sameTicket, validateFiling } from './refund-case-filing.ts';
 import type { CustomerService } from './customers.ts';
 import { isPartnerStaff, partnerScope } from './scope.ts';
 import { moneyOf } from '../../common/money.ts';
 
 const HOUR = 3600 * 1000;
+
+const CASE_QUEUE: Keyset<RefundCase> = { list: 'refund-cases', field: 'createdAt', direction: 'asc', at: (c) => c.createdAt.toISOString(), id: (c) => c.id, parse: asTime };
 
 export function createRefundCaseService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService; rpc: Rpc }) {
   const { db, temporal, config, customers, rpc } = deps;
@@ -46,6 +50,22 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       createdAt: c.createdAt.toISOString(),
       completedAt: c.completedAt?.toISOString() ?? null,
     };
+  }
+
+  function queue(caller: Caller, query: z.infer<typeof refundCaseListQuery>, page: PageRequest) {
+    const k = keyset(CASE_QUEUE, page);
+    return db.refundCase.findMany({
+      where: {
+        ...partnerScope(caller),
+        ...(query.partnerId && !caller.partnerId ? { partnerId: query.partnerId } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.overdue ? { overdue: query.overdue === 'true' } : {}),
+        ...(query.olderThanHours !== undefined ? { createdAt: { lte: new Date(Date.now() - query.olderThanHours * HOUR) } } : {}),
+        ...k.where,
+      },
+      orderBy: k.orderBy,
+      take: k.take,
+    });
   }
 
   async function findCase(caller: Caller, caseId: string) {
@@ -110,20 +130,16 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       return { refundCaseId: caseId, status: now.status };
     },
 
+    /** The queue, oldest first: one page of it. */
     async list(caller: Caller, query: z.infer<typeof refundCaseListQuery>) {
       const now = Date.now();
-      const cases = await db.refundCase.findMany({
-        where: {
-          ...partnerScope(caller),
-          ...(query.partnerId && !caller.partnerId ? { partnerId: query.partnerId } : {}),
-          ...(query.status ? { status: query.status } : {}),
-          ...(query.overdue ? { overdue: query.overdue === 'true' } : {}),
-          ...(query.olderThanHours !== undefined ? { createdAt: { lte: new Date(now - query.olderThanHours * HOUR) } } : {}),
-        },
-        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        take: 500,
-      });
-      return cases.map((c) => view(c, now));
+      return pageOf(await queue(caller, query, query), CASE_QUEUE, query, (c) => view(c, now));
+    },
+
+    /** Every case of the filtered queue, for an export. */
+    async *everyCase(caller: Caller, query: z.infer<typeof refundCaseListQuery>) {
+      const now = Date.now();
+      for await (const c of everyRow(async (page) => ({ rows: await queue(caller, query, page), spec: CASE_QUEUE }))) yield view(c, now);
     },
 
     async get(caller: Caller, caseId: string) {

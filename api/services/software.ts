@@ -2,6 +2,9 @@ import type { z } from 'zod';
 import type { keysAndDownloadsBody } from '../../common/schemas.ts';
 import type { Caller } from '../auth.ts';
 import type { Db } from '../../db/client.ts';
+import type { PageRequest } from '../../common/paging.ts';
+import type { SoftwareSubscription } from '../../generated/prisma/client.ts';
+import { asTime, everyRow, keyset, pageOf, type Keyset } from './paging.ts';
 import { problems } from '../problem.ts';
 import { audit } from './audit.ts';
 import type { CustomerService } from './customers.ts';
@@ -9,8 +12,28 @@ import type { LinkService } from './links.ts';
 
 const distinct = (values: string[]) => [...new Set(values)];
 
+type SoftwareRow = SoftwareSubscription & { product: { name: string } };
+const SOFTWARE_LIST: Keyset<SoftwareRow> = { list: 'software', field: 'purchasedAt', direction: 'asc', at: (s) => s.purchasedAt.toISOString(), id: (s) => s.id, parse: asTime };
+const softwareRow = (s: SoftwareRow) => ({
+  subscriptionId: s.id,
+  orderId: s.orderId,
+  productId: s.productId,
+  productName: s.product.name,
+  quantity: s.quantity,
+  status: s.status,
+  purchasedAt: s.purchasedAt.toISOString(),
+});
+
 export function createSoftwareService(deps: { db: Db; customers: CustomerService; links: LinkService }) {
   const { db, customers, links } = deps;
+
+  async function listOf(caller: Caller, customerId: string) {
+    const customer = await customers.get(caller, customerId);
+    return (page: PageRequest) => {
+      const k = keyset(SOFTWARE_LIST, page);
+      return db.softwareSubscription.findMany({ where: { customerId: customer.id, partnerId: customer.partnerId, ...k.where }, include: { product: { select: { name: true } } }, orderBy: k.orderBy, take: k.take });
+    };
+  }
 
   async function subscriptionFor(caller: Caller, customerId: string, subscriptionId: string) {
     const customer = await customers.get(caller, customerId);
@@ -23,22 +46,22 @@ export function createSoftwareService(deps: { db: Db; customers: CustomerService
   }
 
   return {
-    async list(caller: Caller, customerId: string) {
-      const customer = await customers.get(caller, customerId);
-      const subs = await db.softwareSubscription.findMany({
-        where: { customerId: customer.id, partnerId: customer.partnerId },
-        include: { product: { select: { name: true } } },
-        orderBy: [{ purchasedAt: 'asc' }, { id: 'asc' }],
-      });
-      return subs.map((s) => ({
-        subscriptionId: s.id,
-        orderId: s.orderId,
-        productId: s.productId,
-        productName: s.product.name,
-        quantity: s.quantity,
-        status: s.status,
-        purchasedAt: s.purchasedAt.toISOString(),
-      }));
+    /** A customer's Software, oldest purchase first. */
+    async list(caller: Caller, customerId: string, page: PageRequest) {
+      const fetch = await listOf(caller, customerId);
+      return pageOf(await fetch(page), SOFTWARE_LIST, page, softwareRow);
+    },
+
+    /** Every item of a customer's Software, for an export. */
+    async *everyItem(caller: Caller, customerId: string) {
+      const fetch = await listOf(caller, customerId);
+      for await (const row of everyRow(async (page) => ({ rows: await fetch(page), spec: SOFTWARE_LIST }))) yield softwareRow(row);
+    },
+
+    /** Every download window ever opened for the item, newest first. */
+    async links(caller: Caller, customerId: string, subscriptionId: string, page: PageRequest) {
+      const sub = await subscriptionFor(caller, customerId, subscriptionId);
+      return links.history(sub.id, caller.role === 'admin_agent', page);
     },
 
     async get(caller: Caller, customerId: string, subscriptionId: string) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { ACCESS } from '../../../common/access.ts';
+import { MAX_PAGE } from '../../../common/paging.ts';
 import { keysAndDownloadsBody, refundCaseFilingBody, uuidSchema } from '../../../common/schemas.ts';
 import { HttpProblem, problems, zodErrors, type FieldError } from '../../problem.ts';
 import { allow, field, fields, send, session, type ConsoleArea } from '../kit.ts';
@@ -24,12 +25,12 @@ export function customerArea({ router, db, services }: ConsoleArea): void {
   };
 
   router.get('/customers', allow(ACCESS.partnerStaff, 'open the customer list'), async (_req, res) => {
-    send(res, 200, customersPage(session(res), await services.customers.list(session(res).caller)));
+    send(res, 200, customersPage(session(res), (await services.customers.list(session(res).caller, { limit: MAX_PAGE })).items));
   });
 
   router.get('/customers/:customerId', allow(ACCESS.partnerStaff, 'open a customer’s Software list'), async (req, res) => {
     const customer = await customerOf(res, String(req.params.customerId));
-    send(res, 200, softwareListPage(session(res), customer, await services.software.list(session(res).caller, customer.id)));
+    send(res, 200, softwareListPage(session(res), customer, (await services.software.list(session(res).caller, customer.id, { limit: MAX_PAGE })).items));
   });
 
   router.get('/customers/:customerId/software/:subscriptionId', allow(ACCESS.partnerStaff, 'open software'), async (req, res) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACCESS } from '../../../common/access.ts';
+import { MAX_PAGE } from '../../../common/paging.ts';
 import { allow, send, session, type ConsoleArea } from '../kit.ts';
 import { dashboardPage } from '../pages/operations.ts';
 
@@ -11,10 +12,10 @@ export function operationsArea({ router, config, services }: ConsoleArea): void 
     const stuckAfterMs = stuckAfterMinutes * 60_000;
     const [summary, stuck, inFlight, activity] = await Promise.all([
       services.operations.summary(),
-      services.operations.orders({ stuck: 'true' }, stuckAfterMs),
-      services.operations.orders({}, stuckAfterMs),
+      services.operations.orders({ stuck: 'true', limit: MAX_PAGE }, stuckAfterMs),
+      services.operations.orders({ limit: MAX_PAGE }, stuckAfterMs),
       services.operations.activity(24),
     ]);
-    send(res, 200, dashboardPage(session(res), { summary, stuck, inFlight, activity, stuckAfterMinutes }));
+    send(res, 200, dashboardPage(session(res), { summary, stuck: stuck.items, inFlight: inFlight.items, activity, stuckAfterMinutes }));
   });
 }

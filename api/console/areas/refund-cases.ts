@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ACCESS } from '../../../common/access.ts';
+import { MAX_PAGE } from '../../../common/paging.ts';
 import { decisionBody, refundCaseListQuery, uuidSchema } from '../../../common/schemas.ts';
 import { HttpProblem, problems, zodErrors, type FieldError } from '../../problem.ts';
 import { allow, field, fields, send, session, type ConsoleArea } from '../kit.ts';
@@ -13,10 +14,10 @@ export function refundCaseArea({ router, db, services }: ConsoleArea): void {
   router.get('/refund-cases', allow(ACCESS.readRefundCases, 'open the refund-case queue'), async (req, res) => {
     const raw = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
     const parsed = refundCaseListQuery.safeParse(raw);
-    const filters = parsed.success ? parsed.data : {};
+    const filters = parsed.success ? parsed.data : { limit: MAX_PAGE };
     const caller = session(res).caller;
     const [cases, partners] = await Promise.all([
-      services.refundCases.list(caller, filters),
+      services.refundCases.list(caller, { ...filters, limit: MAX_PAGE }).then((page) => page.items),
       caller.partnerId ? Promise.resolve([]) : db.partner.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true } }),
     ]);
     send(res, parsed.success ? 200 : 422, queuePage(session(res), cases, filters, partners));

@@ -6,8 +6,8 @@ import type { ConsoleSession } from '../sessions.ts';
 type Ops = Services['operations'];
 export interface DashboardData {
   summary: Awaited<ReturnType<Ops['summary']>>;
-  stuck: Awaited<ReturnType<Ops['orders']>>;
-  inFlight: Awaited<ReturnType<Ops['orders']>>;
+  stuck: Awaited<ReturnType<Ops['orders']>>['items'];
+  inFlight: Awaited<ReturnType<Ops['orders']>>['items'];
   activity: Awaited<ReturnType<Ops['activity']>>;
   stuckAfterMinutes: number;
 }

@@ -4,7 +4,7 @@ import { html, type Html } from '../html.ts';
 import { csrfField, dateTime, errorSummary, money, page, statusBadge, type PageOptions } from '../layout.ts';
 import type { ConsoleSession } from '../sessions.ts';
 
-type CaseList = Awaited<ReturnType<Services['refundCases']['list']>>;
+type CaseList = Awaited<ReturnType<Services['refundCases']['list']>>['items'];
 type CaseDetail = Awaited<ReturnType<Services['refundCases']['get']>>;
 
 export interface QueueFilters {

@@ -4,8 +4,8 @@ import { html, type Html } from '../html.ts';
 import { csrfField, dateTime, errorSummary, page, statusBadge, type PageOptions } from '../layout.ts';
 import type { ConsoleSession } from '../sessions.ts';
 
-type Customer = Awaited<ReturnType<Services['customers']['list']>>[number];
-type SoftwareList = Awaited<ReturnType<Services['software']['list']>>;
+type Customer = Awaited<ReturnType<Services['customers']['list']>>['items'][number];
+type SoftwareList = Awaited<ReturnType<Services['software']['list']>>['items'];
 type SoftwareItem = Awaited<ReturnType<Services['software']['get']>>;
 type KeysAndDownloads = Awaited<ReturnType<Services['software']['keysAndDownloads']>>;
 

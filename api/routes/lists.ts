@@ -1,0 +1,55 @@
+import type { Request } from 'express';
+import { stringify } from 'csv-stringify';
+import type { Reply } from '../reply.ts';
+import { Readable } from '../reply.ts';
+import type { Page } from '../services/paging.ts';
+
+/** A list's columns in its CSV export: the header and the (dotted) field of the row it comes from. */
+export type CsvColumns = { header: string; key: string }[];
+
+export interface ListAnswer<T> {
+  req: Request;
+  page: () => Promise<Page<T>>;
+  /** Lists that export: every row of the filtered set, streamed, and the file name. */
+  export?: { name: string; columns: CsvColumns; rows: () => AsyncIterable<T> };
+}
+
+const CSV = 'text/csv';
+const NDJSON = 'application/x-ndjson';
+
+/**
+ * A list's answer: a page as a JSON array with `Link: <…>; rel="next"` while more remain; for
+ * `Accept: text/csv` (RFC 4180, a header row) or `application/x-ndjson`, the whole filtered set,
+ * streamed in bounded memory.
+ */
+export async function listReply<T>({ req, page, export: exp }: ListAnswer<T>): Promise<Reply> {
+  const wanted = exp ? req.accepts(['application/json', CSV, NDJSON]) : 'application/json';
+  if (exp && (wanted === CSV || wanted === NDJSON)) {
+    const source = Readable.from(exp.rows(), { objectMode: true });
+    const disposition = `attachment; filename="${exp.name}.${wanted === CSV ? 'csv' : 'ndjson'}"`;
+    if (wanted === CSV) {
+      const csv = source.pipe(stringify({ header: true, columns: exp.columns, record_delimiter: '\r\n', cast: { date: (d) => d.toISOString(), boolean: (b) => String(b) } }));
+      source.on('error', (err) => csv.destroy(err));
+      return { status: 200, headers: { 'Content-Type': 'text/csv; charset=utf-8; header=present', 'Content-Disposition': disposition }, stream: csv };
+    }
+    const lines = Readable.from(
+      (async function* () {
+        for await (const row of exp.rows()) yield `${JSON.stringify(row)}\n`;
+      })(),
+    );
+    return { status: 200, headers: { 'Content-Type': `${NDJSON}; charset=utf-8`, 'Content-Disposition': disposition }, stream: lines };
+  }
+  const { items, next } = await page();
+  if (!next) return { status: 200, body: items };
+  const url = new URL(req.originalUrl, 'http://x');
+  url.searchParams.set('cursor', next);
+  return { status: 200, body: items, headers: { Link: `<${url.pathname}${url.search}>; rel="next"` } };
+}
+
+/** The answers every list declares: the page (or export) and 422 for a bad limit or cursor. */
+export function listResponses(description: string, schema: import('zod').ZodType, exports = false) {
+  return {
+    200: { description: `${description}, one page (limit, cursor; Link rel="next" while more remain)${exports ? '; with Accept: text/csv or application/x-ndjson, the whole filtered set' : ''}`, schema },
+    422: { description: 'A bad limit (1–500) or cursor (take it from the Link header), or a bad filter' },
+  };
+}

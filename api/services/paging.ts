@@ -1,0 +1,80 @@
+import { encodeCursor, type Cursor, type PageRequest } from '../../common/paging.ts';
+import { problems } from '../problem.ts';
+
+/** One page of a list, and the cursor of the next one while more remain. */
+export interface Page<T> {
+  items: T[];
+  next?: string;
+}
+
+export interface Keyset<Row> {
+  /** The list's name, carried in its cursors so one list's cursor is refused by another. */
+  list: string;
+  /** The sort column (a Prisma field) and its direction; ties are broken by `id` the same way. */
+  field: string;
+  direction: 'asc' | 'desc';
+  /** The row's sort value, as text (ISO time for times). */
+  at: (row: Row) => string;
+  id: (row: Row) => string;
+  /** How the cursor's text becomes the column's value again. */
+  parse?: (at: string) => unknown;
+  /** How the cursor's id becomes the id column's value (BigInt ids). */
+  parseId?: (id: string) => unknown;
+  /** For a table without one `id` column: its order and the condition "after this id" in it. */
+  tiebreak?: { orderBy: object[]; after: (op: 'gt' | 'lt', id: string) => object };
+}
+
+export const asTime = (at: string) => new Date(at);
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Ids are UUIDs unless a list says otherwise: a cursor with anything else is refused, not sent to the database. */
+const asUuid = (id: string) => {
+  if (!UUID.test(id)) throw new Error('not a uuid');
+  return id;
+};
+export const asText = (id: string) => id;
+
+/**
+ * The keyset condition and order of a page: rows after the cursor in the list's order, never an
+ * OFFSET, so a page costs the same wherever it is and rows added while paging never shift it.
+ */
+export function keyset<Row>(spec: Keyset<Row>, page: PageRequest): { where: object; orderBy: object[]; take: number } {
+  const orderBy = [{ [spec.field]: spec.direction }, ...(spec.tiebreak?.orderBy ?? [{ id: spec.direction }])];
+  const take = page.limit + 1;
+  const cursor = page.cursor;
+  if (!cursor) return { where: {}, orderBy, take };
+  if (cursor.list !== spec.list) throw problems.unprocessable('The cursor belongs to another list.', [{ path: 'query.cursor', message: 'not a cursor from this list' }]);
+  const op = spec.direction === 'asc' ? 'gt' : 'lt';
+  const at = (spec.parse ?? ((x: string) => x))(cursor.at);
+  if (at instanceof Date && Number.isNaN(at.getTime())) throw problems.unprocessable('The cursor is damaged.', [{ path: 'query.cursor', message: 'not a cursor from this list' }]);
+  let after: object;
+  try {
+    after = spec.tiebreak ? spec.tiebreak.after(op, cursor.id) : { id: { [op]: (spec.parseId ?? asUuid)(cursor.id) } };
+  } catch {
+    throw problems.unprocessable('The cursor is damaged.', [{ path: 'query.cursor', message: 'not a cursor from this list' }]);
+  }
+  return { where: { OR: [{ [spec.field]: { [op]: at } }, { [spec.field]: at, ...after }] }, orderBy, take };
+}
+
+/** Cuts the extra row a keyset query fetched into the next page's cursor. */
+export function pageOf<Row, T>(rows: Row[], spec: Keyset<Row>, page: PageRequest, view: (row: Row) => T): Page<T> {
+  const more = rows.length > page.limit;
+  const kept = more ? rows.slice(0, page.limit) : rows;
+  const last = kept[kept.length - 1];
+  return { items: kept.map(view), ...(more && last ? { next: encodeCursor({ list: spec.list, at: spec.at(last), id: spec.id(last) } satisfies Cursor) } : {}) };
+}
+
+/**
+ * Every row of a list in its order, fetched a page at a time, for exports: memory stays bounded by
+ * one page whatever the list's length.
+ */
+export async function* everyRow<Row>(fetchPage: (page: PageRequest) => Promise<{ rows: Row[]; spec: Keyset<Row> }>, pageSize = 1000): AsyncGenerator<Row> {
+  let cursor: Cursor | undefined;
+  for (;;) {
+    const { rows, spec } = await fetchPage({ limit: pageSize, cursor });
+    const kept = rows.slice(0, pageSize);
+    yield* kept;
+    if (rows.length <= pageSize) return;
+    const last = kept[kept.length - 1]!;
+    cursor = { list: spec.list, at: spec.at(last), id: spec.id(last) };
+  }
+}
