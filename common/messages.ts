@@ -22,6 +22,18 @@ export const searchAttributes = {
 };
 export const ALL_SEARCH_ATTRIBUTES = Object.values(searchAttributes);
 
+/**
+ * An order's search attributes as it starts, in one place: the API sets them in the start options
+ * (so the order is found by them from its first moment) and the workflow upserts the same.
+ */
+export function orderSearchAttributes(order: { partnerId: string; customerId: string }) {
+  return [
+    { key: searchAttributes.orderStatus, value: 'awaiting_payment' as const },
+    { key: searchAttributes.partnerId, value: order.partnerId },
+    { key: searchAttributes.customerId, value: order.customerId },
+  ];
+}
+
 export interface PaymentEvent {
   eventId: string;
   type: PaymentEventType;

@@ -62,6 +62,17 @@ export const createOrderBody = z.strictObject({
 
 export const orderAcceptedSchema = z.object({ orderId: z.uuid(), status: z.enum(ORDER_STATUSES) });
 
+export const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...pageShape });
+
+export const customerOrderSchema = z.object({
+  orderId: z.uuid(),
+  status: z.enum(ORDER_STATUSES),
+  total: moneySchema,
+  lineItems: z.array(z.object({ productId: z.string(), productName: z.string(), quantity: z.number() })),
+  createdAt: z.string(),
+  failureReason: z.string().nullable(),
+});
+
 export const orderSchema = z.object({
   orderId: z.uuid(),
   customerId: z.uuid(),
@@ -205,7 +216,7 @@ export const refundCaseSchema = z.object({
   customerId: z.uuid(),
   subscriptionId: z.uuid(),
   orderId: z.uuid(),
-  status: z.string(),
+  status: z.enum(REFUND_CASE_STATUSES),
   issueType: z.string(),
   impact: impactSchema,
   title: z.string(),
@@ -214,7 +225,10 @@ export const refundCaseSchema = z.object({
   ageHours: z.number(),
   slaDueAt: z.string(),
   overdue: z.boolean(),
+  escalatedAt: z.string().nullable(),
+  workflowId: z.string(),
   createdAt: z.string(),
+  completedAt: z.string().nullable(),
 });
 
 export const operationsOrdersQuery = z.strictObject({

@@ -9,7 +9,7 @@ import {
 import type { OrderActivities } from '../activities/orders.ts';
 import type { OrderState, OrderStatus, OrderInput } from '../common/domain.ts';
 import { ErrorType } from '../common/errors.ts';
-import { orderStateQuery, paymentEventSignal, searchAttributes, type PaymentEvent } from '../common/messages.ts';
+import { orderSearchAttributes, orderStateQuery, paymentEventSignal, searchAttributes, type PaymentEvent } from '../common/messages.ts';
 import { defaultActivityOptions, provisioningActivityOptions } from './activity-options.ts';
 
 // What an order touches: its own activities only.
@@ -42,11 +42,7 @@ export async function orderWorkflow(input: OrderInput): Promise<OrderState> {
     // The first settlement wins; the provider's retries of the same webhook change nothing.
     paymentEvent ??= event;
   });
-  upsertSearchAttributes([
-    { key: searchAttributes.orderStatus, value: state.status },
-    { key: searchAttributes.partnerId, value: input.partnerId },
-    { key: searchAttributes.customerId, value: input.customerId },
-  ]);
+  upsertSearchAttributes(orderSearchAttributes(input));
 
   async function transition(status: OrderStatus, detail: string, extra: { failureReason?: string } = {}) {
     state.status = status;

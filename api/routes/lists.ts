@@ -4,14 +4,19 @@ import type { Reply } from '../reply.ts';
 import { Readable } from '../reply.ts';
 import type { Page } from '../services/paging.ts';
 
-/** A list's columns in its CSV export: the header and the (dotted) field of the row it comes from. */
-export type CsvColumns = { header: string; key: string }[];
+/** A list's columns in its CSV export: each column's header and how it reads a row. */
+export type CsvColumns<T> = { header: string; get: (row: T) => unknown }[];
+
+/** Columns that are the row's own fields, under their names. */
+export function fieldColumns<T>(...keys: (keyof T & string)[]): CsvColumns<T> {
+  return keys.map((key) => ({ header: key, get: (row: T) => row[key] }));
+}
 
 export interface ListAnswer<T> {
   req: Request;
   page: () => Promise<Page<T>>;
   /** Lists that export: every row of the filtered set, streamed, and the file name. */
-  export?: { name: string; columns: CsvColumns; rows: () => AsyncIterable<T> };
+  export?: { name: string; columns: CsvColumns<T>; rows: () => AsyncIterable<T> };
 }
 
 const CSV = 'text/csv';
@@ -25,10 +30,16 @@ const NDJSON = 'application/x-ndjson';
 export async function listReply<T>({ req, page, export: exp }: ListAnswer<T>): Promise<Reply> {
   const wanted = exp ? req.accepts(['application/json', CSV, NDJSON]) : 'application/json';
   if (exp && (wanted === CSV || wanted === NDJSON)) {
-    const source = Readable.from(exp.rows(), { objectMode: true });
     const disposition = `attachment; filename="${exp.name}.${wanted === CSV ? 'csv' : 'ndjson'}"`;
     if (wanted === CSV) {
-      const csv = source.pipe(stringify({ header: true, columns: exp.columns, record_delimiter: '\r\n', cast: { date: (d) => d.toISOString(), boolean: (b) => String(b) } }));
+      const columns = exp.columns;
+      const source = Readable.from(
+        (async function* () {
+          for await (const row of exp.rows()) yield columns.map((c) => c.get(row) ?? '');
+        })(),
+        { objectMode: true },
+      );
+      const csv = source.pipe(stringify({ header: true, columns: columns.map((c) => c.header), record_delimiter: '\r\n', cast: { boolean: (b) => String(b), object: (o) => JSON.stringify(o) } }));
       source.on('error', (err) => csv.destroy(err));
       return { status: 200, headers: { 'Content-Type': 'text/csv; charset=utf-8; header=present', 'Content-Disposition': disposition }, stream: csv };
     }

@@ -1,9 +1,19 @@
 // Orders: placing one (its workflow does the rest) and reading it with its timeline.
 import { z } from 'zod';
 import { ACCESS } from '../../common/access.ts';
-import { createOrderBody, orderAcceptedSchema, orderSchema, uuidSchema } from '../../common/schemas.ts';
+import { createOrderBody, customerOrderSchema, customerOrdersQuery, orderAcceptedSchema, orderSchema, uuidSchema } from '../../common/schemas.ts';
+import { fieldColumns, listReply, listResponses, type CsvColumns } from './lists.ts';
 import { customerParams } from './params.ts';
 import { route, type RouteDef } from './route.ts';
+
+type OrderRow = z.infer<typeof customerOrderSchema>;
+const ORDER_COLUMNS: CsvColumns<OrderRow> = [
+  ...fieldColumns<OrderRow>('orderId', 'status'),
+  { header: 'total', get: (o) => o.total.amount },
+  { header: 'currency', get: (o) => o.total.currency },
+  { header: 'lineItems', get: (o) => o.lineItems.map((l) => `${l.quantity} x ${l.productId}`).join('; ') },
+  ...fieldColumns<OrderRow>('createdAt', 'failureReason'),
+];
 
 export const orderRoutes: RouteDef[] = [
   route({
@@ -20,6 +30,22 @@ export const orderRoutes: RouteDef[] = [
       const accepted = await services.orders.create(caller, params.customerId, body, idempotencyKey);
       return { status: 202, body: accepted, headers: { Location: `/v1/orders/${accepted.orderId}` } };
     },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/customers/:customerId/orders',
+    summary: 'The customer’s orders in every status, newest first, each with its failure reason where it has one',
+    tag: 'Orders',
+    access: ACCESS.partnerStaff,
+    params: customerParams,
+    query: customerOrdersQuery,
+    responses: listResponses('Orders, newest first', z.array(customerOrderSchema), true),
+    handler: async ({ caller, params, query, req, services }) =>
+      listReply({
+        req,
+        page: () => services.orders.listForCustomer(caller, params.customerId, query),
+        export: { name: 'orders', columns: ORDER_COLUMNS, rows: () => services.orders.everyCustomerOrder(caller, params.customerId, query) },
+      }),
   }),
   route({
     method: 'get',

@@ -4,15 +4,16 @@ import { ACCESS } from '../../common/access.ts';
 import { refundCaseFilingBody, commentBody, decisionBody, refundCaseAcceptedSchema, refundCaseListQuery, refundCaseSchema } from '../../common/schemas.ts';
 import { commentSchema, refundCaseDetailSchema } from '../../common/response-schemas.ts';
 import { subscriptionParams, refundCaseParams } from './params.ts';
-import { listReply, listResponses, type CsvColumns } from './lists.ts';
+import { fieldColumns, listReply, listResponses, type CsvColumns } from './lists.ts';
 import { route, type RouteDef } from './route.ts';
 
-const CASE_COLUMNS: CsvColumns = [
-  ...['refundCaseId', 'partnerId', 'customerId', 'subscriptionId', 'orderId', 'status', 'impact', 'title'].map((key) => ({ key, header: key })),
-  { key: 'amountRequested.amount', header: 'amountRequested' },
-  { key: 'amountRequested.currency', header: 'currency' },
-  { key: 'approvedAmount.amount', header: 'approvedAmount' },
-  ...['ageHours', 'slaDueAt', 'overdue', 'escalatedAt', 'workflowId', 'createdAt', 'completedAt'].map((key) => ({ key, header: key })),
+type CaseRow = z.infer<typeof refundCaseSchema>;
+const CASE_COLUMNS: CsvColumns<CaseRow> = [
+  ...fieldColumns<CaseRow>('refundCaseId', 'partnerId', 'customerId', 'subscriptionId', 'orderId', 'status', 'impact', 'title'),
+  { header: 'amountRequested', get: (c) => c.amountRequested.amount },
+  { header: 'currency', get: (c) => c.amountRequested.currency },
+  { header: 'approvedAmount', get: (c) => c.approvedAmount?.amount },
+  ...fieldColumns<CaseRow>('ageHours', 'slaDueAt', 'overdue', 'escalatedAt', 'workflowId', 'createdAt', 'completedAt'),
 ];
 
 export const refundCaseRoutes: RouteDef[] = [

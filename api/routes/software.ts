@@ -4,11 +4,12 @@ import { ACCESS } from '../../common/access.ts';
 import { keysAndDownloadsBody, keysAndDownloadsSchema, softwareItemSchema, softwareListItemSchema } from '../../common/schemas.ts';
 import { pageQuery } from '../../common/paging.ts';
 import { linkHistorySchema } from '../../common/response-schemas.ts';
-import { listReply, listResponses, type CsvColumns } from './lists.ts';
+import { fieldColumns, listReply, listResponses, type CsvColumns } from './lists.ts';
 import { customerParams, subscriptionParams } from './params.ts';
 import { route, type RouteDef } from './route.ts';
 
-const SOFTWARE_COLUMNS: CsvColumns = ['subscriptionId', 'orderId', 'productId', 'productName', 'quantity', 'status', 'purchasedAt'].map((key) => ({ key, header: key }));
+type SoftwareRow = z.infer<typeof softwareListItemSchema>;
+const SOFTWARE_COLUMNS: CsvColumns<SoftwareRow> = fieldColumns<SoftwareRow>('subscriptionId', 'orderId', 'productId', 'productName', 'quantity', 'status', 'purchasedAt');
 
 export const softwareRoutes: RouteDef[] = [
   route({

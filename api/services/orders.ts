@@ -3,9 +3,12 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@t
 import type { z } from 'zod';
 import type { Config } from '../../common/config.ts';
 import type { OrderInput } from '../../common/domain.ts';
-import { searchAttributes } from '../../common/messages.ts';
+import { orderSearchAttributes } from '../../common/messages.ts';
 import { derivedIds, workflowIds } from '../../common/ids.ts';
-import type { createOrderBody } from '../../common/schemas.ts';
+import type { createOrderBody, customerOrdersQuery } from '../../common/schemas.ts';
+import type { PageRequest } from '../../common/paging.ts';
+import type { Order, OrderLineItem } from '../../generated/prisma/client.ts';
+import { asTime, everyRow, keyset, pageOf, type Keyset } from './paging.ts';
 import type { Caller } from '../auth.ts';
 import { Prisma, type Db } from '../../db/client.ts';
 import { persistOrder } from '../../db/orders.ts';
@@ -18,9 +21,33 @@ import { partnerScope } from './scope.ts';
 import { moneyOf } from '../../common/money.ts';
 
 
+type OrderWithLines = Order & { lineItems: (OrderLineItem & { product: { name: string } })[] };
+const CUSTOMER_ORDERS: Keyset<OrderWithLines> = { list: 'customer-orders', field: 'createdAt', direction: 'desc', at: (o) => o.createdAt.toISOString(), id: (o) => o.id, parse: asTime };
+const orderSummary = (o: OrderWithLines) => ({
+  orderId: o.id,
+  status: o.status,
+  total: moneyOf(o.totalAmount, o.currency),
+  lineItems: o.lineItems.map((l) => ({ productId: l.productId, productName: l.product.name, quantity: l.quantity })),
+  createdAt: o.createdAt.toISOString(),
+  failureReason: o.failureReason,
+});
+
 export function createOrderService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService; rpc: Rpc }) {
   const { db, temporal, config, customers, rpc } = deps;
   const productsById = createProductLookup(db);
+
+  async function customerOrders(caller: Caller, customerId: string, query: z.infer<typeof customerOrdersQuery>) {
+    const customer = await customers.get(caller, customerId);
+    return (page: PageRequest) => {
+      const k = keyset(CUSTOMER_ORDERS, page);
+      return db.order.findMany({
+        where: { customerId: customer.id, partnerId: customer.partnerId, ...(query.status ? { status: query.status } : {}), ...k.where },
+        include: { lineItems: { include: { product: { select: { name: true } } }, orderBy: { position: 'asc' } } },
+        orderBy: k.orderBy,
+        take: k.take,
+      });
+    };
+  }
 
   return {
     /**
@@ -76,17 +103,24 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
           // One workflow per order, ever: a retry joins the running one, a finished one is never rerun.
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-          typedSearchAttributes: [
-            { key: searchAttributes.orderStatus, value: 'awaiting_payment' },
-            { key: searchAttributes.partnerId, value: input.partnerId },
-            { key: searchAttributes.customerId, value: input.customerId },
-          ],
+          typedSearchAttributes: orderSearchAttributes(input),
         }),
       ).catch((err: unknown) => {
         if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return undefined;
         throw err;
       });
       return { orderId, status };
+    },
+
+    /** A customer's orders in every status, newest first (optionally of one status). */
+    async listForCustomer(caller: Caller, customerId: string, query: z.infer<typeof customerOrdersQuery>) {
+      const fetch = await customerOrders(caller, customerId, query);
+      return pageOf(await fetch(query), CUSTOMER_ORDERS, query, orderSummary);
+    },
+
+    async *everyCustomerOrder(caller: Caller, customerId: string, query: z.infer<typeof customerOrdersQuery>) {
+      const fetch = await customerOrders(caller, customerId, query);
+      for await (const o of everyRow(async (page) => ({ rows: await fetch(page), spec: CUSTOMER_ORDERS }))) yield orderSummary(o);
     },
 
     async get(caller: Caller, orderId: string) {
