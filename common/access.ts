@@ -18,6 +18,10 @@ export const ACCESS = {
   decideRefundCases: ['support_engineer'],
   commentOnRefundCases: ['support_engineer', 'admin_agent'],
   operate: ['operations'],
+  /** A subscription's activity: its partner's admin, and the provider's support and operations. */
+  readActivity: ['admin_agent', 'support_engineer', 'operations'],
+  /** The audit log across partners. */
+  readAuditLog: ['operations', 'support_engineer'],
   decodePayloads: ['operations', 'support_engineer'],
   encodePayloads: ['support_engineer'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -91,3 +91,21 @@ export const linkHistorySchema = z.object({
   maxDownloads: z.number().int(),
   url: z.url().optional(),
 });
+
+export const auditEventSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  action: z.string(),
+  actor: actorSchema,
+  target: z.object({ type: z.string(), id: z.string() }),
+  partnerId: z.uuid().nullable(),
+  data: z.unknown(),
+});
+
+export const activityEntrySchema = z.object({
+  at: z.string(),
+  type: z.string(),
+  actor: actorSchema,
+  detail: z.string(),
+  client: z.object({ address: z.string().nullable(), userAgent: z.string().nullable() }).optional(),
+});

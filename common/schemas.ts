@@ -238,3 +238,16 @@ export const operationsOrdersQuery = z.strictObject({
   stuck: z.enum(['true', 'false']).optional(),
   ...pageShape,
 });
+
+const time = z.iso.datetime({ offset: true, message: 'an ISO 8601 time, e.g. 2026-12-01T00:00:00Z' });
+
+export const auditEventsQuery = z.strictObject({
+  partnerId: z.uuid().optional(),
+  actorAgentId: z.uuid().optional(),
+  action: z.string().max(100).optional(),
+  targetType: z.string().max(100).optional(),
+  targetId: z.string().max(200).optional(),
+  from: time.optional(),
+  to: time.optional(),
+  ...pageShape,
+});

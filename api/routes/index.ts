@@ -10,6 +10,7 @@ import { paymentRoutes } from './payments.ts';
 import { operationRoutes } from './operations.ts';
 import { codecRoutes } from './codec.ts';
 import { healthRoutes } from './health.ts';
+import { trailRoutes } from './trail.ts';
 import type { RouteDef } from './route.ts';
 
 export type { Access, HandlerContext, RouteDef } from './route.ts';
@@ -21,6 +22,7 @@ export const ROUTES: RouteDef[] = [
   ...softwareRoutes,
   ...linkRoutes,
   ...refundCaseRoutes,
+  ...trailRoutes,
   ...paymentRoutes,
   ...operationRoutes,
   ...codecRoutes,

@@ -1,4 +1,6 @@
 import type { ApiDeps } from '../context.ts';
+import { createActivityService } from './activity.ts';
+import { createAuditService } from './audit.ts';
 import { createCatalogService } from './catalog.ts';
 import { createCodecService } from './codec.ts';
 import { createCustomerService } from './customers.ts';
@@ -26,6 +28,8 @@ export function createServices(apiDeps: ApiDeps) {
     health: createHealthService(deps),
     operations: createOperationsService(deps),
     codec: createCodecService(deps.codec),
+    activity: createActivityService({ db: deps.db, customers }),
+    audit: createAuditService(deps.db),
   };
 }
 

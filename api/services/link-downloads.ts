@@ -7,6 +7,7 @@ import type { Config } from '../../common/config.ts';
 import type { DownloadGrant } from '../../common/domain.ts';
 import { ErrorType } from '../../common/errors.ts';
 import { countDownloadUpdate } from '../../common/messages.ts';
+import { recordAudit } from '../../db/audit.ts';
 import type { Db } from '../../db/client.ts';
 import { claimResumedBytes, createDownloadRecorder } from '../../db/links.ts';
 import { isUnreachable } from '../../infra/outage.ts';
@@ -104,6 +105,18 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
         throw problems.notFound('download link');
       }
       const size = link.variant.sizeBytes;
+      const known = link;
+      /** A download of a dead window: refused (410), and left in the trail with who asked. */
+      const refused = async (status: string, reason: string | null | undefined) => {
+        await recordAudit(db, {
+          agentId: null,
+          partnerId: null,
+          action: 'download.refuse',
+          target: { type: 'download_link', id: known.id },
+          data: { reason: status === 'revoked' ? 'revoked' : (reason ?? 'time'), address: client.address ?? null, userAgent: client.userAgent?.slice(0, 500) ?? null },
+        });
+        return fail(status, reason);
+      };
       const lapsed = link.expiresAt.getTime() <= Date.now();
       // Have the file ready before counting, so a counted download is always a served one.
       const mediaFor = (l: LinkRow) => (config.downloads.storageUrl ? Promise.resolve(undefined) : ensureMediaFile(config.downloads.filesDir, l.variant));
@@ -132,7 +145,7 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
 
       // A window that ended by its cap may still finish its downloads by resuming; any other end is final.
       const resumable = !lapsed && (link.status === 'active' || link.endReason === 'downloads');
-      if (!resumable) throw link.status !== 'active' ? fail(link.status, link.endReason) : fail('expired', 'time');
+      if (!resumable) throw link.status !== 'active' ? await refused(link.status, link.endReason) : await refused('expired', 'time');
       // The file and the request's range are read once, for the resume and for the count alike.
       const media = await mediaFor(link);
       const ask = readDownloadAsk(req, size, etagOf(media));
@@ -143,7 +156,7 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
           return serve(206, ask, claimed.remaining, media);
         }
       }
-      if (link.status !== 'active') throw fail(link.status, link.endReason);
+      if (link.status !== 'active') throw await refused(link.status, link.endReason);
       if (ask.kind === 'unsatisfiable') {
         throw new HttpProblem(416, 'Range Not Satisfiable', `The file is ${size} bytes long; ask for a range within it.`, { headers: { 'Content-Range': `bytes */${size}` } });
       }
@@ -151,7 +164,7 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
       if (grant === 'ended') {
         const now = await db.downloadLink.findUniqueOrThrow({ where: { id: link.id } });
         if (now.status !== 'active') endedAs(hash, link, now.status, now.endReason);
-        throw fail(now.status === 'active' ? 'expired' : now.status, now.status === 'active' ? 'downloads' : now.endReason);
+        throw await refused(now.status === 'active' ? 'expired' : now.status, now.status === 'active' ? 'downloads' : now.endReason);
       }
       // Recorded before answering; concurrent downloads share one statement (db/links.ts).
       await recorder.record({ linkId: link.id, sequence: grant.sequence, remaining: grant.remaining, clientAddress: client.address ?? null, userAgent: client.userAgent?.slice(0, 500) ?? null });

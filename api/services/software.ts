@@ -69,6 +69,9 @@ export function createSoftwareService(deps: { db: Db; customers: CustomerService
       const isAdmin = caller.role === 'admin_agent';
       const [key, open] = await Promise.all([isAdmin ? db.productKey.findUnique({ where: { subscriptionId: sub.id } }) : null, links.openLinks(sub.id)]);
       const variants = sub.product.variants;
+      const revealed = isAdmin && key && key.status === 'active';
+      // Who saw a key is part of the trail (Partner Center logs key views too).
+      if (revealed) await audit(db, caller, 'product_key.reveal', { type: 'software_subscription', id: sub.id });
       return {
         subscriptionId: sub.id,
         orderId: sub.orderId,
@@ -83,7 +86,7 @@ export function createSoftwareService(deps: { db: Db; customers: CustomerService
           fileTypes: distinct(variants.map((v) => v.fileType)),
         },
         variants: variants.map((v) => ({ version: v.version, language: v.language, fileType: v.fileType })),
-        ...(isAdmin && key && key.status === 'active' ? { productKey: key.value } : {}),
+        ...(revealed ? { productKey: key.value } : {}),
         downloadLinks: open.map((l) => links.view(l, isAdmin)),
       };
     },
