@@ -5,6 +5,7 @@ import type { TicketSystem } from '../providers/tickets.ts';
 import { createRefundCaseActivities } from './refund-cases.ts';
 import { createLinkActivities } from './links.ts';
 import { createOrderActivities } from './orders.ts';
+import { createRetentionActivities } from './retention.ts';
 
 export interface ActivityDeps {
   db: Db;
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createOrderActivities(deps),
     ...createLinkActivities(deps),
     ...createRefundCaseActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

@@ -42,6 +42,7 @@ const envSchema = z.object({
   DOWNLOAD_LINK_MAX_DOWNLOADS: z.coerce.number().int().min(1).max(100000).default(50),
   PAYMENT_CONFIRMATION_DEADLINE: durationSchema.default(72 * 3600 * 1000),
   REFUND_CASE_SLA: durationSchema.default(48 * 3600 * 1000),
+  AUDIT_RETENTION: durationSchema.default(400 * 24 * 3600 * 1000),
   DOWNLOAD_STORAGE_URL: optionalText.pipe(z.url().optional()),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   TEMPORAL_RPC_TIMEOUT: durationSchema.default(10_000),
@@ -107,6 +108,8 @@ export interface Config {
   downloads: { ttlMs: number; maxDownloads: number; storageUrl: string | undefined; filesDir: string };
   paymentConfirmationDeadlineMs: number;
   refundCaseSlaMs: number;
+  /** Download and audit events older than this are removed by the retention schedule. */
+  auditRetentionMs: number;
   rateLimitPerMinute: number;
   /** An in-flight order that has not changed status for this long is listed as stuck. */
   stuckOrderAfterMs: number;
@@ -194,6 +197,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     paymentConfirmationDeadlineMs: e.PAYMENT_CONFIRMATION_DEADLINE,
     refundCaseSlaMs: e.REFUND_CASE_SLA,
+    auditRetentionMs: e.AUDIT_RETENTION,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     stuckOrderAfterMs: e.STUCK_ORDER_AFTER,
     consoleSessionTtlMs: e.CONSOLE_SESSION_TTL,

@@ -154,6 +154,7 @@ const RECORDINGS: Record<string, () => Promise<WorkflowHandle>> = {
     await decide(h, 'reject', 'outside the window');
     return h;
   },
+  'retention-run': async () => env.client.workflow.start('retentionWorkflow', { taskQueue, workflowId: 'retention-recorded', args: [{ retentionMs: 400 * 24 * HOUR }] }),
   'refund-case-overdue-then-approved': async () => {
     const h = await refundCase();
     await env.sleep(49 * HOUR);

@@ -5,6 +5,7 @@ import type { Db } from '../db/client.ts';
 import { createProviders } from '../providers/index.ts';
 import { connectClient, connectWorkerConnection } from '../infra/temporal-connection.ts';
 import { ensureSearchAttributes } from '../infra/search-attributes.ts';
+import { ensureRetentionSchedule } from '../infra/retention-schedule.ts';
 import { prebuiltWorkflowBundle } from '../infra/workflow-bundle.ts';
 import { createWorkerGroup, type WorkerGroup } from './worker.ts';
 
@@ -18,7 +19,11 @@ export async function buildWorkers(config: Config, address: string, db: Db, logg
     // Temporal Cloud and locked-down clusters manage search attributes outside the app.
     logger.warn({ err: (err as Error).message }, 'could not check search attributes; register OrderStatus, PartnerId, CustomerId (Keyword) on the namespace');
   } finally {
-    await client.connection.close();
+    try {
+      await ensureRetentionSchedule(client, config, logger);
+    } finally {
+      await client.connection.close();
+    }
   }
   const [connection, workflowBundle] = await Promise.all([connectWorkerConnection(config, address), prebuiltWorkflowBundle()]);
   return createWorkerGroup({

@@ -4,3 +4,4 @@ export { orderWorkflow } from './order.ts';
 export { orderWorkflow as purchaseWorkflow } from './order.ts';
 export { linkWorkflow } from './link.ts';
 export { refundCaseWorkflow } from './refund-case.ts';
+export { retentionWorkflow } from './retention.ts';

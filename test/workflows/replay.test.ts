@@ -18,7 +18,7 @@ const load = (file: string) => proto.temporal.api.history.v1.History.fromObject(
 /** Recorded histories must replay on today's workflow code: a change that breaks them needs patching. */
 describe('replay of recorded workflow histories', () => {
   test('the recorded histories are there', () => {
-    assert.ok(files.length >= 15, `histories: ${files.join(', ')}`);
+    assert.ok(files.length >= 16, `histories: ${files.join(', ')}`);
   });
 
   for (const file of files) {
@@ -29,7 +29,7 @@ describe('replay of recorded workflow histories', () => {
 
   test('covers every workflow type, and both sides of each patched change', () => {
     // purchaseWorkflow: the order workflow's type before it took its domain's name (workflows/index.ts).
-    for (const type of ['orderWorkflow', 'purchaseWorkflow', 'linkWorkflow', 'refundCaseWorkflow']) {
+    for (const type of ['orderWorkflow', 'purchaseWorkflow', 'linkWorkflow', 'refundCaseWorkflow', 'retentionWorkflow']) {
       assert.ok(files.some((f) => JSON.stringify(load(f).events?.[0]).includes(type)), `a history of ${type}`);
     }
     const patches = (file: string) =>
