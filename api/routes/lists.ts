@@ -30,19 +30,8 @@ const NDJSON = 'application/x-ndjson';
 export async function listReply<T>({ req, page, export: exp }: ListAnswer<T>): Promise<Reply> {
   const wanted = exp ? req.accepts(['application/json', CSV, NDJSON]) : 'application/json';
   if (exp && (wanted === CSV || wanted === NDJSON)) {
-    const disposition = `attachment; filename="${exp.name}.${wanted === CSV ? 'csv' : 'ndjson'}"`;
-    if (wanted === CSV) {
-      const columns = exp.columns;
-      const source = Readable.from(
-        (async function* () {
-          for await (const row of exp.rows()) yield columns.map((c) => c.get(row) ?? '');
-        })(),
-        { objectMode: true },
-      );
-      const csv = source.pipe(stringify({ header: true, columns: columns.map((c) => c.header), record_delimiter: '\r\n', cast: { boolean: (b) => String(b), object: (o) => JSON.stringify(o) } }));
-      source.on('error', (err) => csv.destroy(err));
-      return { status: 200, headers: { 'Content-Type': 'text/csv; charset=utf-8; header=present', 'Content-Disposition': disposition }, stream: csv };
-    }
+    const disposition = `attachment; filename="${exp.name}.ndjson"`;
+    if (wanted === CSV) return csvReply(exp.name, exp.columns, exp.rows());
     const lines = Readable.from(
       (async function* () {
         for await (const row of exp.rows()) yield `${JSON.stringify(row)}\n`;
@@ -63,4 +52,17 @@ export function listResponses(description: string, schema: import('zod').ZodType
     200: { description: `${description}, one page (limit, cursor; Link rel="next" while more remain)${exports ? '; with Accept: text/csv or application/x-ndjson, the whole filtered set' : ''}`, schema },
     422: { description: 'A bad limit (1–500) or cursor (take it from the Link header), or a bad filter' },
   };
+}
+
+/** Every row as CSV (RFC 4180: a header row, CRLF, quoting by csv-stringify), streamed. */
+export function csvReply<T>(name: string, columns: CsvColumns<T>, rows: AsyncIterable<T>): Reply {
+  const source = Readable.from(
+    (async function* () {
+      for await (const row of rows) yield columns.map((c) => c.get(row) ?? '');
+    })(),
+    { objectMode: true },
+  );
+  const csv = source.pipe(stringify({ header: true, columns: columns.map((c) => c.header), record_delimiter: '\r\n', cast: { boolean: (b) => String(b), object: (o) => JSON.stringify(o) } }));
+  source.on('error', (err) => csv.destroy(err));
+  return { status: 200, headers: { 'Content-Type': 'text/csv; charset=utf-8; header=present', 'Content-Disposition': `attachment; filename="${name}.csv"` }, stream: csv };
 }

@@ -8,7 +8,7 @@ import { fieldColumns, listReply, listResponses, type CsvColumns } from './lists
 import { route, type RouteDef } from './route.ts';
 
 type CaseRow = z.infer<typeof refundCaseSchema>;
-const CASE_COLUMNS: CsvColumns<CaseRow> = [
+export const CASE_COLUMNS: CsvColumns<CaseRow> = [
   ...fieldColumns<CaseRow>('refundCaseId', 'partnerId', 'customerId', 'subscriptionId', 'orderId', 'status', 'impact', 'title'),
   { header: 'amountRequested', get: (c) => c.amountRequested.amount },
   { header: 'currency', get: (c) => c.amountRequested.currency },

@@ -9,7 +9,7 @@ import { customerParams, subscriptionParams } from './params.ts';
 import { route, type RouteDef } from './route.ts';
 
 type SoftwareRow = z.infer<typeof softwareListItemSchema>;
-const SOFTWARE_COLUMNS: CsvColumns<SoftwareRow> = fieldColumns<SoftwareRow>('subscriptionId', 'orderId', 'productId', 'productName', 'quantity', 'status', 'purchasedAt');
+export const SOFTWARE_COLUMNS: CsvColumns<SoftwareRow> = fieldColumns<SoftwareRow>('subscriptionId', 'orderId', 'productId', 'productName', 'quantity', 'status', 'purchasedAt');
 
 export const softwareRoutes: RouteDef[] = [
   route({

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse } from 'csv-parse/sync';
 import type { Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -112,6 +114,12 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     assert.equal(await support.locator(`tr[data-case-id="${caseId}"]`).count(), 1);
     await accessible(support);
     await screenshot(support, 'support-queue-filtered');
+    // "Export CSV" downloads the filtered queue, whole, as a file a CSV parser reads.
+    const [download] = await Promise.all([support.waitForEvent('download'), support.getByRole('link', { name: 'Export CSV' }).click()]);
+    assert.match(download.suggestedFilename(), /^refund-cases\.csv$/);
+    const exported = parse(readFileSync((await download.path())!, 'utf8'), { columns: true }) as Record<string, string>[];
+    assert.deepEqual(exported.map((r) => r.refundCaseId), [caseId], 'the file holds what the filters show');
+    assert.equal(exported[0]!.status, 'in_review');
 
     await support.getByRole('link', { name: 'Wrong edition bought' }).click();
     await support.getByLabel(/Approve the refund/).check();

@@ -5,6 +5,9 @@ import { ACCESS } from '../../../common/access.ts';
 import { MAX_PAGE } from '../../../common/paging.ts';
 import { keysAndDownloadsBody, refundCaseFilingBody, uuidSchema } from '../../../common/schemas.ts';
 import { HttpProblem, problems, zodErrors, type FieldError } from '../../problem.ts';
+import { writeReply } from '../../reply.ts';
+import { csvReply } from '../../routes/lists.ts';
+import { SOFTWARE_COLUMNS } from '../../routes/software.ts';
 import { allow, field, fields, send, session, type ConsoleArea } from '../kit.ts';
 import { customersPage, refundCaseFilingPage, softwareItemPage, softwareListPage } from '../pages/software.ts';
 
@@ -31,6 +34,12 @@ export function customerArea({ router, db, services }: ConsoleArea): void {
   router.get('/customers/:customerId', allow(ACCESS.partnerStaff, 'open a customer’s Software list'), async (req, res) => {
     const customer = await customerOf(res, String(req.params.customerId));
     send(res, 200, softwareListPage(session(res), customer, (await services.software.list(session(res).caller, customer.id, { limit: MAX_PAGE })).items));
+  });
+
+  // Before /customers/:customerId/software/:subscriptionId, which would take "export.csv" for an id.
+  router.get('/customers/:customerId/software/export.csv', allow(ACCESS.partnerStaff, 'export a customer’s Software list'), async (req, res) => {
+    const customer = await customerOf(res, String(req.params.customerId));
+    await writeReply(res, csvReply(`software-${customer.domain}`, SOFTWARE_COLUMNS, services.software.everyItem(session(res).caller, customer.id)));
   });
 
   router.get('/customers/:customerId/software/:subscriptionId', allow(ACCESS.partnerStaff, 'open software'), async (req, res) => {

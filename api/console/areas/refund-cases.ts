@@ -4,6 +4,9 @@ import { ACCESS } from '../../../common/access.ts';
 import { MAX_PAGE } from '../../../common/paging.ts';
 import { decisionBody, refundCaseListQuery, uuidSchema } from '../../../common/schemas.ts';
 import { HttpProblem, problems, zodErrors, type FieldError } from '../../problem.ts';
+import { writeReply } from '../../reply.ts';
+import { csvReply } from '../../routes/lists.ts';
+import { CASE_COLUMNS } from '../../routes/refund-cases.ts';
 import { allow, field, fields, send, session, type ConsoleArea } from '../kit.ts';
 import { casePage, queuePage } from '../pages/refund-cases.ts';
 
@@ -21,6 +24,14 @@ export function refundCaseArea({ router, db, services }: ConsoleArea): void {
       caller.partnerId ? Promise.resolve([]) : db.partner.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true } }),
     ]);
     send(res, parsed.success ? 200 : 422, queuePage(session(res), cases, filters, partners));
+  });
+
+  // Before /refund-cases/:id, which would take "export.csv" for an id.
+  router.get('/refund-cases/export.csv', allow(ACCESS.readRefundCases, 'export the refund-case queue'), async (req, res) => {
+    const raw = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
+    const parsed = refundCaseListQuery.safeParse(raw);
+    if (!parsed.success) throw problems.unprocessable('The filters are invalid.', zodErrors(parsed.error, 'query'));
+    await writeReply(res, csvReply('refund-cases', CASE_COLUMNS, services.refundCases.everyCase(session(res).caller, parsed.data)));
   });
 
   const caseId = (req: Request) => {

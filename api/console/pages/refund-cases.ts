@@ -16,6 +16,17 @@ export interface QueueFilters {
 
 const option = (value: string, label: string, selected: string | undefined) => html`<option value="${value}"${selected === value ? html` selected` : ''}>${label}</option>`;
 
+/** The queue's filters as the export link's query, so the file holds what the page shows (all of it). */
+function exportQuery(filters: QueueFilters): string {
+  const query = new URLSearchParams();
+  for (const key of ['status', 'partnerId', 'overdue', 'olderThanHours'] as const) {
+    const value = filters[key];
+    if (value !== undefined && value !== '') query.set(key, String(value));
+  }
+  const text = query.toString();
+  return text ? `?${text}` : '';
+}
+
 export function queuePage(session: ConsoleSession, cases: CaseList, filters: QueueFilters, partners: { id: string; name: string }[]): Html {
   const partnerName = new Map(partners.map((p) => [p.id, p.name]));
   const showPartner = !session.caller.partnerId;
@@ -32,7 +43,8 @@ export function queuePage(session: ConsoleSession, cases: CaseList, filters: Que
   <select id="f-overdue" name="overdue">${option('', 'Any', filters.overdue ?? '')}${option('true', 'Overdue only', filters.overdue)}${option('false', 'Within SLA', filters.overdue)}</select></div>
   <div><label for="f-age">Older than (hours)</label>
   <input id="f-age" name="olderThanHours" type="number" min="0" step="1" inputmode="numeric" value="${filters.olderThanHours ?? ''}"></div>
-  <div class="actions"><button type="submit">Apply filters</button> <a href="/console/refund-cases">Clear</a></div>
+  <div class="actions"><button type="submit">Apply filters</button> <a href="/console/refund-cases">Clear</a>
+  <a href="/console/refund-cases/export.csv${exportQuery(filters)}" download>Export CSV</a></div>
 </form>
 <table class="data">
 <caption>${cases.length} ${cases.length === 1 ? 'case' : 'cases'}, oldest first</caption>
