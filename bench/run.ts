@@ -1,6 +1,6 @@
 // `npm run bench`: what the service costs on top of Temporal, measured side by side on one server.
 //   --quick                a run of well under a minute (npm test uses it as a smoke test: exact counts only)
-//   --orders N --concurrency C --links L --windows W --window-ttl 8m --latency-samples S
+//   --orders N --concurrency C --links L --windows W --window-ttl 8m --latency-samples S --export-rows R
 //   --only 1,4             run only these scenarios (5 is measured with 1)
 //   --profile              also record a CPU profile of the API and the worker and name their hot spots
 // Against DATABASE_URL / TEMPORAL_ADDRESS when set, else an embedded PostgreSQL and dev server.
@@ -15,6 +15,7 @@ import { durationSchema } from '../common/durations.ts';
 import { PROJECT_ROOT } from '../infra/paths.ts';
 import { summariseProfile } from './profile.ts';
 import { downloads } from './scenarios/downloads.ts';
+import { exports } from './scenarios/exports.ts';
 import { openWindows } from './scenarios/open-windows.ts';
 import { purchaseLatency } from './scenarios/purchase-latency.ts';
 import { orderStarts } from './scenarios/order-starts.ts';
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     windows: { type: 'string' },
     'window-ttl': { type: 'string' },
     'latency-samples': { type: 'string' },
+    'export-rows': { type: 'string' },
     only: { type: 'string' },
   },
 });
@@ -48,9 +50,10 @@ const params: BenchParams = {
   S: Number(values['latency-samples'] ?? (quick ? 8 : 200)),
   CAP: 50,
   WINDOW_TTL_MS: durationSchema.parse(values['window-ttl'] ?? (quick ? '6s' : '8m')),
+  R: Number(values['export-rows'] ?? (quick ? 2000 : 200_000)),
 };
-const { N, C, L, W, S, WINDOW_TTL_MS } = params;
-for (const [name, v] of Object.entries({ N, C, L, W, S })) if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
+const { N, C, L, W, S, R, WINDOW_TTL_MS } = params;
+for (const [name, v] of Object.entries({ N, C, L, W, S, R })) if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
 
 const bench = await startBenchStack({ cap: params.CAP, withBare: runs(1) || runs(3), profile: values.profile });
 
@@ -59,6 +62,7 @@ if (runs(1)) results.push(...(await orderStarts(bench, params)));
 if (runs(2)) results.push(...(await purchaseLatency(bench, params)));
 if (runs(3)) results.push(...(await downloads(bench, params)));
 if (runs(4)) results.push(...(await openWindows(bench, params)));
+if (runs(6)) results.push(...(await exports(bench, params)));
 
 await bench.stopServices();
 const profiles = values.profile
@@ -77,6 +81,6 @@ if (profiles) console.log(JSON.stringify(profiles, null, 2));
 const dir = path.join(PROJECT_ROOT, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, only: values.only ?? null, orders: N, concurrency: C, links: L, windows: W, windowTtlMs: WINDOW_TTL_MS, results, profiles }, null, 2) + '\n');
+writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, only: values.only ?? null, orders: N, concurrency: C, links: L, windows: W, windowTtlMs: WINDOW_TTL_MS, exportRows: R, results, profiles }, null, 2) + '\n');
 console.log(`results: ${file}`);
 await bench.teardown();

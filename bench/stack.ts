@@ -24,7 +24,7 @@ import { counterWorkflow } from './baseline-workflows.ts';
 /** The sizes of a run (`npm run bench -- --orders N …`). */
 export interface BenchParams {
   quick: boolean;
-  /** Orders (scenario 1), concurrency, links (3), windows (4), latency samples (2), downloads per window. */
+  /** Orders (scenario 1), concurrency, links (3), windows (4), latency samples (2), downloads per window, audit rows exported (6). */
   N: number;
   C: number;
   L: number;
@@ -32,6 +32,7 @@ export interface BenchParams {
   S: number;
   CAP: number;
   WINDOW_TTL_MS: number;
+  R: number;
 }
 
 /** One row of the results table (and of bench/results/<time>.json). */
@@ -180,6 +181,8 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
     customer,
     headers,
     postOrder,
+    /** An operations agent's key, for the audit log. */
+    operationsKey: demo.apiKeys.operations,
     profileDir,
 
     async restartApi(extra: Record<string, string>): Promise<void> {

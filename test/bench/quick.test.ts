@@ -25,18 +25,21 @@ describe('benchmark smoke run', () => {
     assert.equal(code, 0, output.slice(-3000));
     const file = /results: (.+\.json)/.exec(output)?.[1];
     assert.ok(file, 'the run names its results file');
-    type Result = { scenario: string; errors?: number; exact?: boolean; ratio: number | null; baseline: number | null; windows?: number; openAtOnce?: number; lapsedWhileOpening?: number; failed?: number; expiredByTime?: number; workflowsClosedByTimer?: number; activities?: number };
+    type Result = { scenario: string; errors?: number; exact?: boolean; rows?: number; ratio: number | null; baseline: number | null; windows?: number; openAtOnce?: number; lapsedWhileOpening?: number; failed?: number; expiredByTime?: number; workflowsClosedByTimer?: number; activities?: number };
     const report = JSON.parse(readFileSync(file, 'utf8')) as { windows: number; results: Result[] };
     const byName = Object.fromEntries(report.results.map((r) => [r.scenario, r]));
     assert.deepEqual(Object.keys(byName).sort(), [
       'downloads (served per s)',
       'downloads, 302 to storage (per s)',
+      'export audit events as CSV (rows per s)',
       'open windows: expiry lag p99 (ms)',
+      'page through audit events at limit=500: p99 ÷ first page',
       'order starts (per s)',
       'purchase latency p50 (ms)',
       'resources per 1,000 orders',
     ]);
     assert.equal(byName['order starts (per s)']?.errors, 0);
+    assert.equal(byName['export audit events as CSV (rows per s)']?.exact, true, 'the export held every row');
     assert.equal(byName['downloads (served per s)']?.exact, true);
     assert.equal(byName['downloads, 302 to storage (per s)']?.exact, true);
     const windows = byName['open windows: expiry lag p99 (ms)']!;

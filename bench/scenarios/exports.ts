@@ -1,0 +1,68 @@
+// 6. exports: R audit events exported as CSV (rows/s, the API's RSS growth while it streams) and
+// paged through at limit=500 (each page's latency against the first's: keyset paging stays flat).
+import type { Bench, BenchParams, Row } from '../stack.ts';
+import { round } from '../stack.ts';
+import { pct } from '../../infra/waiting.ts';
+
+export async function exports(bench: Bench, { R }: BenchParams): Promise<Row[]> {
+  const { db, operationsKey } = bench;
+  await db.$executeRaw`
+    INSERT INTO audit_events (at, agent_id, partner_id, action, target_type, target_id, data)
+    SELECT now() - (n || ' seconds')::interval, NULL, NULL, 'bench.export', 'bench', n::text, jsonb_build_object('n', n, 'note', 'a "quoted", comma')
+      FROM generate_series(1, ${R}::int) AS n`;
+  const auth = { Authorization: `Bearer ${operationsKey}` };
+  const query = '/v1/audit-events?action=bench.export';
+
+  // Export: count the CSV's records as they arrive, never holding the body.
+  const idle = bench.api.proc.stats().rssMb;
+  let peak = idle;
+  const sampler = setInterval(() => (peak = Math.max(peak, bench.api.proc.stats().rssMb)), 50);
+  const t = performance.now();
+  const res = await fetch(`${bench.api.base}${query}`, { headers: { ...auth, Accept: 'text/csv' } });
+  let newlines = 0;
+  for await (const chunk of res.body! as AsyncIterable<Uint8Array>) for (const byte of chunk) if (byte === 10) newlines++;
+  const seconds = (performance.now() - t) / 1000;
+  clearInterval(sampler);
+  peak = Math.max(peak, bench.api.proc.stats().rssMb);
+  const exported = newlines - 1; // less the header row
+  if (res.status !== 200 || exported !== R) throw new Error(`export answered ${res.status} with ${exported} of ${R} rows`);
+
+  // Paging: follow Link rel="next" at limit=500 through every row.
+  const latencies: number[] = [];
+  let next: string | undefined = `${query}&limit=500`;
+  let paged = 0;
+  while (next) {
+    const started = performance.now();
+    const page = await fetch(`${bench.api.base}${next}`, { headers: auth });
+    const body = (await page.json()) as unknown[];
+    latencies.push(performance.now() - started);
+    paged += body.length;
+    next = /^<([^>]+)>; rel="next"$/.exec(page.headers.get('link') ?? '')?.[1];
+  }
+  if (paged !== R) throw new Error(`paging saw ${paged} of ${R} rows`);
+  const first = latencies[0]!;
+  return [
+    {
+      scenario: 'export audit events as CSV (rows per s)',
+      figure: round(R / seconds),
+      baseline: null,
+      ratio: null,
+      goal: 'API RSS growth ≤ 50 MB over idle',
+      rows: R,
+      exact: exported === R,
+      apiIdleRssMb: round(idle),
+      apiPeakRssMb: round(peak),
+      apiRssGrowthMb: round(peak - idle),
+    },
+    {
+      scenario: 'page through audit events at limit=500: p99 ÷ first page',
+      figure: round(pct(latencies, 99)),
+      baseline: round(first),
+      ratio: round(pct(latencies, 99) / first, 2),
+      goal: '≤ 2',
+      pages: latencies.length,
+      rows: paged,
+      lastPageMs: round(latencies[latencies.length - 1]!),
+    },
+  ];
+}
