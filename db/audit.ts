@@ -10,8 +10,8 @@ export interface AuditEntry {
   data?: Prisma.InputJsonValue;
 }
 
-/** The one module that writes `audit_events`. */
-export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
+/** The one module that writes `audit_events`; `db` may be a transaction, so the entry commits with its action. */
+export async function recordAudit(db: Pick<Db, 'auditEvent'>, entry: AuditEntry): Promise<void> {
   await db.auditEvent.create({
     data: { agentId: entry.agentId, partnerId: entry.partnerId, action: entry.action, targetType: entry.target.type, targetId: entry.target.id, data: entry.data ?? undefined },
   });
@@ -27,4 +27,9 @@ export function auditOnceSql(entry: AuditEntry | undefined): Prisma.Sql {
       SELECT ${entry?.agentId ?? null}::uuid, ${entry?.partnerId ?? null}::uuid, ${entry?.action ?? ''}, ${entry?.target.type ?? ''}, ${entry?.target.id ?? ''}, ${JSON.stringify(entry?.data ?? null)}::jsonb
        WHERE ${entry !== undefined}::boolean
          AND NOT EXISTS (SELECT 1 FROM audit_events WHERE target_type = ${entry?.target.type ?? ''} AND target_id = ${entry?.target.id ?? ''} AND action = ${entry?.action ?? ''})`;
+}
+
+/** Takes back the entries of an action that was itself taken back (in the same transaction). */
+export async function forgetAudit(db: Pick<Db, 'auditEvent'>, target: { type: string; id: string }, action: string): Promise<void> {
+  await db.auditEvent.deleteMany({ where: { targetType: target.type, targetId: target.id, action } });
 }

@@ -1,4 +1,5 @@
 import type { LinkEndReason, LinkStatus } from '../common/domain.ts';
+import { forgetAudit, recordAudit, type AuditEntry } from './audit.ts';
 import { isUniqueViolation, Prisma, type Db } from './client.ts';
 import type { DownloadLink } from '../generated/prisma/client.ts';
 
@@ -32,9 +33,15 @@ export interface NewLink {
  * Opens a window, unless one is already open for the subscription's variant (at most one is, by
  * a unique index): then answers that one, with `opened: false`, so concurrent requests share it.
  */
-export async function openLink(db: Db, link: NewLink): Promise<{ link: DownloadLink; opened: boolean }> {
+export async function openLink(db: Db, link: NewLink, audit?: AuditEntry): Promise<{ link: DownloadLink; opened: boolean }> {
   try {
-    return { link: await db.downloadLink.create({ data: { ...link, status: 'active' } }), opened: true };
+    const opened = await db.$transaction(async (tx) => {
+      const created = await tx.downloadLink.create({ data: { ...link, status: 'active' } });
+      // Who opened it is recorded with it: no window without its entry, no entry without its window.
+      if (audit) await recordAudit(tx, audit);
+      return created;
+    });
+    return { link: opened, opened: true };
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     const open = await db.downloadLink.findFirstOrThrow({ where: { subscriptionId: link.subscriptionId, variantId: link.variantId, status: 'active' } });
@@ -44,7 +51,10 @@ export async function openLink(db: Db, link: NewLink): Promise<{ link: DownloadL
 
 /** Takes back a window whose workflow could not be started: without it, it could never count a download. */
 export async function dropLink(db: Db, linkId: string): Promise<void> {
-  await db.downloadLink.delete({ where: { id: linkId } });
+  await db.$transaction(async (tx) => {
+    await forgetAudit(tx, { type: 'download_link', id: linkId }, 'download_link.open');
+    await tx.downloadLink.delete({ where: { id: linkId } });
+  });
 }
 
 /**

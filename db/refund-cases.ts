@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Impact, RefundCaseStatus } from '../common/domain.ts';
+import type { Decision, Impact, RefundCaseStatus } from '../common/domain.ts';
+import { forgetAudit, recordAudit, type AuditEntry } from './audit.ts';
 import { isUniqueViolation, type Db, type Prisma } from './client.ts';
 import { requestCancellation, withdrawCancellationRequest } from './software.ts';
 
@@ -42,7 +43,7 @@ export interface CaseFiling {
  * way, the case in `submitted`, its attachments and its first timeline entry. Answers
  * `already_open` (and writes nothing) when the subscription already has an open case.
  */
-export async function recordFiling(db: Db, filing: CaseFiling): Promise<'recorded' | 'already_open'> {
+export async function recordFiling(db: Db, filing: CaseFiling, audit?: AuditEntry): Promise<'recorded' | 'already_open'> {
   const c = filing.case;
   try {
     return await db.$transaction(async (tx) => {
@@ -64,6 +65,7 @@ export async function recordFiling(db: Db, filing: CaseFiling): Promise<'recorde
       await tx.refundCaseEvent.create({
         data: { caseId: c.id, type: 'submitted', actorAgentId: c.createdByAgentId, note: c.refundReason, dedupeKey: 'submitted', data: { attachments: filing.attachments.length } },
       });
+      if (audit) await recordAudit(tx, audit);
       return 'recorded';
     });
   } catch (err) {
@@ -75,6 +77,7 @@ export async function recordFiling(db: Db, filing: CaseFiling): Promise<'recorde
 /** Takes a filing back entirely (its workflow never started, so nobody would work the case). */
 export async function undoFiling(db: Db, caseId: string, subscriptionId: string): Promise<void> {
   await db.$transaction(async (tx) => {
+    await forgetAudit(tx, { type: 'refund_case', id: caseId }, 'refund_case.file');
     await tx.refundCaseEvent.deleteMany({ where: { caseId } });
     await tx.refundCaseAttachment.deleteMany({ where: { caseId } });
     await tx.refundCase.delete({ where: { id: caseId } });
@@ -111,7 +114,7 @@ export async function recordCaseEvent(db: Db, change: CaseChange): Promise<void>
         },
       });
     }
-    await tx.refundCaseEvent.createMany({
+    const { count } = await tx.refundCaseEvent.createMany({
       data: [
         {
           caseId: change.caseId,
@@ -124,8 +127,23 @@ export async function recordCaseEvent(db: Db, change: CaseChange): Promise<void>
       ],
       skipDuplicates: true,
     });
+    // A support engineer's decision enters the audit log with the move it made, once (a retried
+    // activity finds its entry already written and adds nothing).
+    const decision = DECISION_OF[change.eventType];
+    if (count === 1 && decision && change.actorAgentId) {
+      await recordAudit(tx, {
+        agentId: change.actorAgentId,
+        partnerId: null,
+        action: `refund_case.${decision}`,
+        target: { type: 'refund_case', id: change.caseId },
+        data: change.approvedAmount ? { approvedAmount: change.approvedAmount } : undefined,
+      });
+    }
   });
 }
+
+/** The decision behind each timeline entry a decision writes. */
+const DECISION_OF: Record<string, Decision> = { approved: 'approve', rejected: 'reject', info_requested: 'request_info' };
 
 /** The SLA deadline moved (the time spent waiting on the partner does not count); setting it twice is harmless. */
 export async function moveCaseSla(db: Db, caseId: string, slaDueAt: Date): Promise<void> {
@@ -142,6 +160,10 @@ export async function markCaseOverdue(db: Db, caseId: string): Promise<void> {
 }
 
 /** A comment by an agent (support, or the partner answering a request for information). */
-export async function addCaseComment(db: Db, caseId: string, agentId: string, note: string) {
-  return db.refundCaseEvent.create({ data: { caseId, type: 'comment', actorAgentId: agentId, note, dedupeKey: `comment-${randomUUID()}` } });
+export async function addCaseComment(db: Db, caseId: string, agentId: string, note: string, audit?: AuditEntry) {
+  return db.$transaction(async (tx) => {
+    const event = await tx.refundCaseEvent.create({ data: { caseId, type: 'comment', actorAgentId: agentId, note, dedupeKey: `comment-${randomUUID()}` } });
+    if (audit) await recordAudit(tx, audit);
+    return event;
+  });
 }

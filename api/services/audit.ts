@@ -1,5 +1,5 @@
 import type { Caller } from '../auth.ts';
-import { recordAudit } from '../../db/audit.ts';
+import { recordAudit, type AuditEntry } from '../../db/audit.ts';
 import type { Db } from '../../db/client.ts';
 import type { z } from 'zod';
 import type { PageRequest } from '../../common/paging.ts';
@@ -7,7 +7,12 @@ import type { auditEventsQuery } from '../../common/schemas.ts';
 import type { AuditEvent, Prisma } from '../../generated/prisma/client.ts';
 import { asTime, everyRow, keyset, pageOf, type Keyset } from './paging.ts';
 
-/** Every action by an agent goes to the audit log with who did it. Never put secrets in `data`. */
+/** The audit entry of an agent's action, for a writer in db/ to commit with the action itself. */
+export function auditEntry(caller: Caller | undefined, action: string, target: { type: string; id: string }, data?: Prisma.InputJsonValue): AuditEntry {
+  return { agentId: caller?.agentId ?? null, partnerId: caller?.partnerId ?? null, action, target, data };
+}
+
+/** An action whose only record is its audit entry (a key shown, keys handed out). Never put secrets in `data`. */
 export async function audit(db: Db, caller: Caller | undefined, action: string, target: { type: string; id: string }, data?: Prisma.InputJsonValue) {
   await recordAudit(db, { agentId: caller?.agentId ?? null, partnerId: caller?.partnerId ?? null, action, target, data });
 }

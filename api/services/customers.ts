@@ -6,7 +6,7 @@ import type { Caller } from '../auth.ts';
 import { isUniqueViolation, type Db } from '../../db/client.ts';
 import { createCustomer } from '../../db/customers.ts';
 import { problems } from '../problem.ts';
-import { audit } from './audit.ts';
+import { auditEntry } from './audit.ts';
 import type { PageRequest } from '../../common/paging.ts';
 import { keyset, pageOf, type Keyset } from './paging.ts';
 import { partnerScope } from './scope.ts';
@@ -27,8 +27,8 @@ export function createCustomerService(db: Db) {
     async create(caller: Caller, body: z.infer<typeof createCustomerBody>) {
       if (!caller.partnerId) throw problems.forbidden('Only partner agents create customers.');
       try {
-        const customer = await createCustomer(db, { id: randomUUID(), partnerId: caller.partnerId, domain: body.domain, companyName: body.companyName });
-        await audit(db, caller, 'customer.create', { type: 'customer', id: customer.id });
+        const id = randomUUID();
+        const customer = await createCustomer(db, { id, partnerId: caller.partnerId, domain: body.domain, companyName: body.companyName }, auditEntry(caller, 'customer.create', { type: 'customer', id }));
         return view(customer);
       } catch (err) {
         if (isUniqueViolation(err)) throw problems.conflict(`Your partner already has a customer with the domain ${body.domain}.`);

@@ -10,7 +10,7 @@ import type { DownloadLink, ProductVariant } from '../../generated/prisma/client
 import type { linkWorkflow } from '../../workflows/link.ts';
 import type { Secrets } from '../context.ts';
 import type { ApiMetrics } from '../metrics.ts';
-import { audit } from './audit.ts';
+import { auditEntry } from './audit.ts';
 import type { PageRequest } from '../../common/paging.ts';
 import { asTime, keyset, pageOf, type Keyset } from './paging.ts';
 import { createLinkDownloads } from './link-downloads.ts';
@@ -79,15 +79,19 @@ export function createLinkService(deps: { db: Db; temporal: Client; config: Conf
       if (open) return open;
       const linkId = randomUUID();
       const expiresAt = new Date(Date.now() + config.downloads.ttlMs);
-      const { link, opened } = await openLink(db, {
-        id: linkId,
-        subscriptionId,
-        variantId,
-        tokenHash: tokenHash(linkToken(secrets.linkToken, linkId)),
-        workflowId: workflowIds.link(linkId),
-        maxDownloads: config.downloads.maxDownloads,
-        expiresAt,
-      });
+      const { link, opened } = await openLink(
+        db,
+        {
+          id: linkId,
+          subscriptionId,
+          variantId,
+          tokenHash: tokenHash(linkToken(secrets.linkToken, linkId)),
+          workflowId: workflowIds.link(linkId),
+          maxDownloads: config.downloads.maxDownloads,
+          expiresAt,
+        },
+        auditEntry(caller, 'download_link.open', { type: 'download_link', id: linkId }, { subscriptionId, variantId }),
+      );
       if (!opened) return link;
       const input: LinkInput = { linkId, subscriptionId, variantId, maxDownloads: link.maxDownloads, expiresAt: expiresAt.toISOString() };
       try {
@@ -103,7 +107,6 @@ export function createLinkService(deps: { db: Db; temporal: Client; config: Conf
         await dropLink(db, linkId);
         throw err;
       }
-      await audit(db, caller, 'download_link.open', { type: 'download_link', id: linkId }, { subscriptionId, variantId });
       return link;
     },
   };

@@ -14,7 +14,7 @@ import type { RefundCase } from '../../generated/prisma/client.ts';
 import type { refundCaseWorkflow } from '../../workflows/refund-case.ts';
 import type { Rpc } from './rpc.ts';
 import { problems } from '../problem.ts';
-import { audit } from './audit.ts';
+import { auditEntry } from './audit.ts';
 import type { PageRequest } from '../../common/paging.ts';
 import { asTime, everyRow, keyset, pageOf, type Keyset } from './paging.ts';
 import { assertCancellable, filingOf, sameTicket, validateFiling } from './refund-case-filing.ts';
@@ -97,7 +97,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       if (!existing) assertCancellable(sub);
       const slaDueAt = new Date(Date.now() + config.refundCaseSlaMs);
       if (!existing) {
-        const recorded = await recordFiling(db, filingOf({ caseId, caller, customer, sub, body, files, slaDueAt }));
+        const recorded = await recordFiling(db, filingOf({ caseId, caller, customer, sub, body, files, slaDueAt }), auditEntry(caller, 'refund_case.file', { type: 'refund_case', id: caseId }, { subscriptionId: sub.id, impact: body.impact }));
         if (recorded === 'already_open') throw problems.conflict('A refund case is already open for this software.');
       }
       const input: RefundCaseInput = {
@@ -125,7 +125,6 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
         }
         throw err;
       }
-      await audit(db, caller, 'refund_case.file', { type: 'refund_case', id: caseId }, { subscriptionId: sub.id, impact: body.impact });
       const now = await db.refundCase.findUniqueOrThrow({ where: { id: caseId }, select: { status: true } });
       return { refundCaseId: caseId, status: now.status };
     },
@@ -206,20 +205,18 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
         if (err instanceof WorkflowNotFoundError) throw problems.conflict(`The case is ${c.status} and cannot be decided now.`);
         throw err;
       }
-      await audit(db, caller, `refund_case.${body.decision}`, { type: 'refund_case', id: caseId }, approvedAmount ? { approvedAmount: { ...approvedAmount } } : undefined);
       return { applied, refundCase: await this.get(caller, caseId) };
     },
 
     async comment(caller: Caller, caseId: string, body: z.infer<typeof commentBody>) {
       const c = await findCase(caller, caseId);
       if (c.status === 'completed' || c.status === 'rejected') throw problems.conflict(`The case is ${c.status}; it takes no more comments.`);
-      const event = await addCaseComment(db, caseId, caller.agentId, body.note);
+      const event = await addCaseComment(db, caseId, caller.agentId, body.note, auditEntry(caller, 'refund_case.comment', { type: 'refund_case', id: caseId }));
       await rpc(() => temporal.workflow.getHandle(c.workflowId).signal(commentSignal, { note: body.note, agentId: caller.agentId, fromPartner: isPartnerStaff(caller) })).catch(
         (err: unknown) => {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
         },
       );
-      await audit(db, caller, 'refund_case.comment', { type: 'refund_case', id: caseId });
       return { at: event.at.toISOString(), type: 'comment', note: event.note };
     },
   };

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
+import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
+import { createApp } from '../../api/app.ts';
 import { persistOrder } from '../../db/orders.ts';
 import { orderInput } from '../helpers/fixtures.ts';
-import { activeOrder, bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
+import { activeOrder, bearer, cancellationTicket, eventually, startStack, type Stack } from '../helpers/stack.ts';
 
 const VARIANT = { version: '2022 (21H2)', language: 'English', fileType: 'ISO (x64)' };
 
@@ -202,6 +204,29 @@ describe('lists, the trail and exports (dev server, PostgreSQL)', () => {
       assert.equal(seen.status, 200);
       assert.deepEqual(seen.body, items, 'support and operations see the same trail');
     }
+  });
+
+  test('an action and its trail entry commit together: a window or a filing whose workflow cannot start leaves neither', async () => {
+    const { subscriptions } = await activeOrder(stack, admin, customerId, [{ productId: 'windows-server-2022-standard', quantity: 1 }]);
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', interceptors: [] }) });
+    const broken = createApp(stack.apiDeps({ config: { ...stack.config, temporal: { ...stack.config.temporal, rpcTimeoutMs: 1_000 } }, temporal: unreachable }));
+    const db = stack.database.db;
+    const before = await db.auditEvent.count({ where: { action: { in: ['download_link.open', 'refund_case.file'] } } });
+    const window = await request(broken).post(`/v1/customers/${customerId}/software/${subscriptions[0]}/keys-and-downloads`).set(bearer(admin)).send(VARIANT);
+    assert.equal(window.status, 503);
+    const filing = await request(broken)
+      .post(`/v1/customers/${customerId}/software/${subscriptions[0]}/cancellation`)
+      .set(bearer(admin))
+      .send(cancellationTicket({ customer: { domain: 'trail.example.com' }, subscriptionId: subscriptions[0] }));
+    assert.equal(filing.status, 503, JSON.stringify(filing.body));
+    assert.equal(await db.downloadLink.count({ where: { subscriptionId: subscriptions[0] } }), 0, 'the window was taken back');
+    assert.equal(await db.refundCase.count({ where: { subscriptionId: subscriptions[0] } }), 0, 'the filing was taken back');
+    assert.equal(await db.auditEvent.count({ where: { action: { in: ['download_link.open', 'refund_case.file'] } } }), before, 'and so were their entries');
+    await unreachable.connection.close().catch(() => undefined);
+
+    const opened = await request(stack.app).post(`/v1/customers/${customerId}/software/${subscriptions[0]}/keys-and-downloads`).set(bearer(admin)).send(VARIANT);
+    const entries = await db.auditEvent.findMany({ where: { action: 'download_link.open', targetId: opened.body.download.linkId } });
+    assert.equal(entries.length, 1, 'an open window has exactly one entry');
   });
 
   test('lets operations and support read the audit log by action, actor and time, and nobody else', async () => {
