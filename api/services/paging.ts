@@ -67,7 +67,7 @@ export function pageOf<Row, T>(rows: Row[], spec: Keyset<Row>, page: PageRequest
  * Every row of a list in its order, fetched a page at a time, for exports: memory stays bounded by
  * one page whatever the list's length.
  */
-export async function* everyRow<Row>(fetchPage: (page: PageRequest) => Promise<{ rows: Row[]; spec: Keyset<Row> }>, pageSize = 1000): AsyncGenerator<Row> {
+export async function* everyRow<Row>(fetchPage: (page: PageRequest) => Promise<{ rows: Row[]; spec: Keyset<Row> }>, pageSize = 250): AsyncGenerator<Row> {
   let cursor: Cursor | undefined;
   for (;;) {
     const { rows, spec } = await fetchPage({ limit: pageSize, cursor });
