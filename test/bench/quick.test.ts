@@ -33,8 +33,8 @@ describe('benchmark smoke run', () => {
       'downloads, 302 to storage (per s)',
       'export audit events as CSV (rows per s)',
       'open windows: expiry lag p99 (ms)',
-      'page through audit events at limit=500: p99 ÷ first page',
       'order starts (per s)',
+      'page through audit events at limit=500: p99 ÷ first page',
       'purchase latency p50 (ms)',
       'resources per 1,000 orders',
     ]);
