@@ -148,7 +148,7 @@ export function createApp(deps: ApiDeps) {
       const allowed = def.access;
       steps.push((_req, res, next) => {
         const role = res.locals.caller!.role;
-        next(allowed.includes(role) ? undefined : problems.forbidden(`The ${role} role may not ${def.summary.charAt(0).toLowerCase()}${def.summary.slice(1)}.`));
+        next(allowed.includes(role) ? undefined : problems.forbidden(`The ${role} role may not call ${def.method.toUpperCase()} ${def.path} (${def.summary.charAt(0).toLowerCase()}${def.summary.slice(1)}).`));
       });
     } else {
       steps.push(limiter);

@@ -248,5 +248,7 @@ describe('lists, the trail and exports (dev server, PostgreSQL)', () => {
     assert.deepEqual(future.body, []);
     assert.equal((await request(stack.app).get('/v1/audit-events?from=yesterday').set(bearer(operations))).status, 422);
     for (const key of [admin, sales]) assert.equal((await request(stack.app).get('/v1/audit-events').set(bearer(key))).status, 403);
+    const refused = await request(stack.app).get('/v1/audit-events').set(bearer(admin));
+    assert.match(refused.body.detail, /^The admin_agent role may not call GET \/v1\/audit-events \(the audit log/, 'a refusal names what was refused in words that read');
   });
 });
