@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { isDependencyOutage } from '../infra/outage.ts';
+import { Html } from './console/html.ts';
 
 export interface FieldError {
   path: string;
@@ -47,8 +48,14 @@ function slug(title: string) {
 }
 
 export function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpProblem): void {
-  const { headers, errors, type, ...rest } = problem.extra;
+  const { headers, errors, type, page, ...rest } = problem.extra;
   for (const [k, v] of Object.entries(headers ?? {})) res.setHeader(k, v);
+  // A person's browser gets the problem as a page, with the same status; API clients get problem+json.
+  if (page instanceof Html && res.req.accepts(['application/problem+json', 'application/json', 'text/html']) === 'text/html') {
+    res.vary('Accept');
+    return void res.status(problem.status).type('html').send(page.value);
+  }
+  if (page) res.vary('Accept');
   res
     .status(problem.status)
     .type('application/problem+json')

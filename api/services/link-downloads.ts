@@ -15,6 +15,7 @@ import { ensureMediaFile, type MediaFile } from '../../infra/media.ts';
 import { isResume, rangeLength, readDownloadAsk, type DownloadAsk } from './link-ranges.ts';
 import type { ApiMetrics } from '../metrics.ts';
 import type { Reply } from '../reply.ts';
+import { endedLinkPage } from '../console/pages/errors.ts';
 import { HttpProblem, problems } from '../problem.ts';
 import { TOKEN_PATTERN, tokenHash } from './link-tokens.ts';
 import type { Rpc } from './rpc.ts';
@@ -28,7 +29,8 @@ function goneProblem(status: string, endReason: string | null | undefined): Http
       : endReason === 'downloads'
         ? 'This download link has reached its maximum number of downloads.'
         : 'This download link has expired.';
-  return problems.gone(`${why} ${status === 'revoked' ? '' : NEW_LINK_HINT}`.trim(), { linkStatus: status, reason: endReason ?? (status === 'revoked' ? 'revoked' : 'time') });
+  const reason = status === 'revoked' ? 'revoked' : endReason === 'downloads' ? 'downloads' : 'time';
+  return problems.gone(`${why} ${status === 'revoked' ? '' : NEW_LINK_HINT}`.trim(), { linkStatus: status, reason: endReason ?? reason, page: endedLinkPage(reason) });
 }
 
 type LinkRow = NonNullable<Awaited<ReturnType<typeof findLinkRow>>>;

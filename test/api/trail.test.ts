@@ -204,6 +204,16 @@ describe('lists, the trail and exports (dev server, PostgreSQL)', () => {
       assert.equal(seen.status, 200);
       assert.deepEqual(seen.body, items, 'support and operations see the same trail');
     }
+
+    // A person who opens the dead link in a browser reads why it ended; an API client gets problem+json.
+    const inBrowser = await request(stack.app).get(`/v1/downloads/${token}`).set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8');
+    assert.equal(inBrowser.status, 410);
+    assert.match(inBrowser.headers['content-type']!, /^text\/html/);
+    assert.match(inBrowser.text, /All of its downloads have been used/);
+    assert.match(inBrowser.text, /Get keys and downloads/);
+    const byClient = await request(stack.app).get(`/v1/downloads/${token}`);
+    assert.match(byClient.headers['content-type']!, /^application\/problem\+json/);
+    assert.equal(byClient.body.reason, 'downloads');
   });
 
   test('an action and its trail entry commit together: a window or a filing whose workflow cannot start leaves neither', async () => {
