@@ -12,7 +12,6 @@ import {
   SUBSCRIPTION_STATUSES,
 } from './domain.ts';
 import { LOCAL_PAYMENT_METHODS } from '../providers/payment-methods.ts';
-import { pageShape } from './paging.ts';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './text.ts';
 
 /**
@@ -61,8 +60,6 @@ export const createOrderBody = z.strictObject({
 });
 
 export const orderAcceptedSchema = z.object({ orderId: z.uuid(), status: z.enum(ORDER_STATUSES) });
-
-export const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...pageShape });
 
 export const customerOrderSchema = z.object({
   orderId: z.uuid(),
@@ -202,14 +199,6 @@ export const decisionBody = z
 
 export const commentBody = z.strictObject({ note: text(2000, { required: 'a note is required' }) });
 
-export const refundCaseListQuery = z.strictObject({
-  status: z.enum(REFUND_CASE_STATUSES).optional(),
-  partnerId: z.uuid().optional(),
-  olderThanHours: z.coerce.number().min(0).max(100_000).optional(),
-  overdue: z.enum(['true', 'false']).optional(),
-  ...pageShape,
-});
-
 export const refundCaseSchema = z.object({
   refundCaseId: z.uuid(),
   partnerId: z.uuid(),
@@ -229,25 +218,4 @@ export const refundCaseSchema = z.object({
   workflowId: z.string(),
   createdAt: z.string(),
   completedAt: z.string().nullable(),
-});
-
-export const operationsOrdersQuery = z.strictObject({
-  status: z.enum(ORDER_STATUSES).optional(),
-  olderThanMinutes: z.coerce.number().min(0).max(10_000_000).optional(),
-  /** Only in-flight orders whose status has not moved for longer than STUCK_ORDER_AFTER. */
-  stuck: z.enum(['true', 'false']).optional(),
-  ...pageShape,
-});
-
-const time = z.iso.datetime({ offset: true, message: 'an ISO 8601 time, e.g. 2026-12-01T00:00:00Z' });
-
-export const auditEventsQuery = z.strictObject({
-  partnerId: z.uuid().optional(),
-  actorAgentId: z.uuid().optional(),
-  action: z.string().max(100).optional(),
-  targetType: z.string().max(100).optional(),
-  targetId: z.string().max(200).optional(),
-  from: time.optional(),
-  to: time.optional(),
-  ...pageShape,
 });

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { stringify } from 'csv-stringify';
 import type { Reply } from '../reply.ts';
-import { Readable } from '../reply.ts';
+import { Readable } from 'node:stream';
 import type { Page } from '../services/paging.ts';
 
 /** A list's columns in its CSV export: each column's header and how it reads a row. */

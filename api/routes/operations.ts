@@ -1,7 +1,7 @@
 // What operations watches: in-flight and stuck orders, retrying activities, reconciliation, activity and the summary.
 import { z } from 'zod';
 import { ACCESS } from '../../common/access.ts';
-import { operationsOrdersQuery } from '../../common/schemas.ts';
+import { operationsOrdersQuery } from '../../common/list-queries.ts';
 import { hourlyActivitySchema, operationsOrderSchema, operationsSummarySchema, reconciliationSchema, retryingActivitySchema } from '../../common/response-schemas.ts';
 import { pageQuery } from '../../common/paging.ts';
 import { listReply, listResponses } from './lists.ts';

@@ -1,7 +1,8 @@
 // Orders: placing one (its workflow does the rest) and reading it with its timeline.
 import { z } from 'zod';
 import { ACCESS } from '../../common/access.ts';
-import { createOrderBody, customerOrderSchema, customerOrdersQuery, orderAcceptedSchema, orderSchema, uuidSchema } from '../../common/schemas.ts';
+import { createOrderBody, customerOrderSchema, orderAcceptedSchema, orderSchema, uuidSchema } from '../../common/schemas.ts';
+import { customerOrdersQuery } from '../../common/list-queries.ts';
 import { fieldColumns, listReply, listResponses, type CsvColumns } from './lists.ts';
 import { customerParams } from './params.ts';
 import { route, type RouteDef } from './route.ts';

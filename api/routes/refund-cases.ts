@@ -1,7 +1,8 @@
 // Refund cases: filing a cancellation, the queue, decisions and comments.
 import { z } from 'zod';
 import { ACCESS } from '../../common/access.ts';
-import { refundCaseFilingBody, commentBody, decisionBody, refundCaseAcceptedSchema, refundCaseListQuery, refundCaseSchema } from '../../common/schemas.ts';
+import { refundCaseFilingBody, commentBody, decisionBody, refundCaseAcceptedSchema, refundCaseSchema } from '../../common/schemas.ts';
+import { refundCaseListQuery } from '../../common/list-queries.ts';
 import { commentSchema, refundCaseDetailSchema } from '../../common/response-schemas.ts';
 import { subscriptionParams, refundCaseParams } from './params.ts';
 import { fieldColumns, listReply, listResponses, type CsvColumns } from './lists.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ACCESS } from '../../common/access.ts';
 import { pageQuery } from '../../common/paging.ts';
 import { activityEntrySchema, auditEventSchema } from '../../common/response-schemas.ts';
-import { auditEventsQuery } from '../../common/schemas.ts';
+import { auditEventsQuery } from '../../common/list-queries.ts';
 import { fieldColumns, listReply, listResponses, type CsvColumns } from './lists.ts';
 import { subscriptionParams } from './params.ts';
 import { route, type RouteDef } from './route.ts';

@@ -3,7 +3,7 @@ import { recordAudit, type AuditEntry } from '../../db/audit.ts';
 import type { Db } from '../../db/client.ts';
 import type { z } from 'zod';
 import type { PageRequest } from '../../common/paging.ts';
-import type { auditEventsQuery } from '../../common/schemas.ts';
+import type { auditEventsQuery } from '../../common/list-queries.ts';
 import type { AuditEvent, Prisma } from '../../generated/prisma/client.ts';
 import { asTime, everyRow, keyset, pageOf, type Keyset } from './paging.ts';
 

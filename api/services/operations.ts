@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../../common/config.ts';
 import { IN_FLIGHT_ORDER_STATUSES, OPEN_REFUND_CASE_STATUSES, ORDER_STATUSES, REFUND_CASE_STATUSES } from '../../common/domain.ts';
-import type { operationsOrdersQuery } from '../../common/schemas.ts';
+import type { operationsOrdersQuery } from '../../common/list-queries.ts';
 import type { Db } from '../../db/client.ts';
 import type { PageRequest } from '../../common/paging.ts';
 import type { ActivityRetry, Order } from '../../generated/prisma/client.ts';

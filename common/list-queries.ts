@@ -1,0 +1,35 @@
+// What each list takes: its filters, and the page (limit, cursor) every list shares.
+import { z } from 'zod';
+import { ORDER_STATUSES, REFUND_CASE_STATUSES } from './domain.ts';
+import { pageShape } from './paging.ts';
+
+export const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...pageShape });
+
+export const refundCaseListQuery = z.strictObject({
+  status: z.enum(REFUND_CASE_STATUSES).optional(),
+  partnerId: z.uuid().optional(),
+  olderThanHours: z.coerce.number().min(0).max(100_000).optional(),
+  overdue: z.enum(['true', 'false']).optional(),
+  ...pageShape,
+});
+
+export const operationsOrdersQuery = z.strictObject({
+  status: z.enum(ORDER_STATUSES).optional(),
+  olderThanMinutes: z.coerce.number().min(0).max(10_000_000).optional(),
+  /** Only in-flight orders whose status has not moved for longer than STUCK_ORDER_AFTER. */
+  stuck: z.enum(['true', 'false']).optional(),
+  ...pageShape,
+});
+
+const time = z.iso.datetime({ offset: true, message: 'an ISO 8601 time, e.g. 2026-12-01T00:00:00Z' });
+
+export const auditEventsQuery = z.strictObject({
+  partnerId: z.uuid().optional(),
+  actorAgentId: z.uuid().optional(),
+  action: z.string().max(100).optional(),
+  targetType: z.string().max(100).optional(),
+  targetId: z.string().max(200).optional(),
+  from: time.optional(),
+  to: time.optional(),
+  ...pageShape,
+});
