@@ -31,7 +31,10 @@ export function refundCaseArea({ router, db, services }: ConsoleArea): void {
   router.get('/refund-cases/export.csv', allow(ACCESS.readRefundCases, 'export the refund-case queue'), async (req, res) => {
     const raw = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
     const parsed = refundCaseListQuery.safeParse(raw);
-    if (!parsed.success) throw problems.unprocessable('The filters are invalid.', zodErrors(parsed.error, 'query'));
+    if (!parsed.success) {
+      const errors = zodErrors(parsed.error, 'query');
+      throw problems.unprocessable(`Nothing was exported: the filters are invalid (${errors.map((e) => `${e.path.replace('query.', '')}: ${e.message}`).join('; ')}).`, errors);
+    }
     await writeReply(res, csvReply('refund-cases', CASE_COLUMNS, services.refundCases.everyCase(session(res).caller, parsed.data)));
   });
 

@@ -36,7 +36,7 @@ function barChart(id: string, title: string, points: { label: string; value: num
 }
 
 function ordersTable(caption: string, orders: DashboardData['stuck'], emptyText: string): Html {
-  return html`<table class="data">
+  return html`<table class="data" tabindex="0">
 <caption>${caption}</caption>
 <thead><tr><th scope="col">Order</th><th scope="col">Partner</th><th scope="col">Status</th><th scope="col">Payment</th><th scope="col">Total</th><th scope="col">Age (min)</th><th scope="col">In status (min)</th><th scope="col">Workflow</th></tr></thead>
 <tbody>
@@ -91,7 +91,7 @@ ${ordersTable(`${d.inFlight.length} in flight`, d.inFlight, 'No order is in flig
 </section>
 <section aria-labelledby="links-h">
 <h2 id="links-h">Links expiring in the next 24 hours</h2>
-<table class="data"><caption>${summary.linksExpiringIn24h.count} links</caption>
+<table class="data" tabindex="0"><caption>${summary.linksExpiringIn24h.count} links</caption>
 <thead><tr><th scope="col">Link</th><th scope="col">Subscription</th><th scope="col">Expires</th><th scope="col">Downloads</th></tr></thead>
 <tbody>
 ${summary.linksExpiringIn24h.links.length === 0 ? html`<tr><td colspan="4">No link expires in the next 24 hours.</td></tr>` : ''}

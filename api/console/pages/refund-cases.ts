@@ -46,7 +46,7 @@ export function queuePage(session: ConsoleSession, cases: CaseList, filters: Que
   <div class="actions"><button type="submit">Apply filters</button> <a href="/console/refund-cases">Clear</a>
   <a href="/console/refund-cases/export.csv${exportQuery(filters)}" download>Export CSV</a></div>
 </form>
-<table class="data">
+<table class="data" tabindex="0">
 <caption>${cases.length} ${cases.length === 1 ? 'case' : 'cases'}, oldest first</caption>
 <thead><tr><th scope="col">Case</th>${showPartner ? html`<th scope="col">Partner</th>` : ''}<th scope="col">Status</th><th scope="col">Impact</th><th scope="col">Amount requested</th><th scope="col">Age (h)</th><th scope="col">SLA due</th></tr></thead>
 <tbody>

@@ -14,7 +14,7 @@ const CURRENT = '/console/customers';
 export function customersPage(session: ConsoleSession, customers: Customer[]): Html {
   return page(
     { title: 'Customers', session, current: CURRENT },
-    html`<table class="data">
+    html`<table class="data" tabindex="0">
 <caption>${customers.length} customers</caption>
 <thead><tr><th scope="col">Domain</th><th scope="col">Company</th><th scope="col">Tenant ID</th></tr></thead>
 <tbody>
@@ -29,7 +29,7 @@ export function softwareListPage(session: ConsoleSession, customer: Customer, it
   return page(
     { title: `Software of ${customer.companyName}`, session, current: CURRENT },
     html`<p>${customer.domain} · tenant <code>${customer.id}</code> · <a href="/console/customers/${customer.id}/software/export.csv" download>Export CSV</a></p>
-<table class="data">
+<table class="data" tabindex="0">
 <caption>Everything bought for this customer (${items.length})</caption>
 <thead><tr><th scope="col">Product</th><th scope="col">Quantity</th><th scope="col">Status</th><th scope="col">Purchased</th><th scope="col">Order</th></tr></thead>
 <tbody>
@@ -90,7 +90,7 @@ ${select('fileType', 'File type / operating system', item.options.fileTypes)}
   : ''}
 <section aria-labelledby="links-h">
 <h2 id="links-h">Open download links</h2>
-<table class="data"><thead><tr><th scope="col">Variant</th><th scope="col">Expires</th><th scope="col">Downloads</th><th scope="col">Status</th></tr></thead>
+<table class="data" tabindex="0"><thead><tr><th scope="col">Variant</th><th scope="col">Expires</th><th scope="col">Downloads</th><th scope="col">Status</th></tr></thead>
 <tbody>
 ${item.downloadLinks.length === 0 ? html`<tr><td colspan="4">No open link.</td></tr>` : ''}
 ${item.downloadLinks.map((l) => html`<tr><th scope="row">${l.version} · ${l.language} · ${l.fileType}</th><td>${dateTime(l.expiresAt)}</td><td class="num">${l.downloadsUsed} / ${l.maxDownloads}</td><td>${statusBadge(l.status)}</td></tr>`)}
