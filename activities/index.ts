@@ -6,12 +6,15 @@ import { createRefundCaseActivities } from './refund-cases.ts';
 import { createLinkActivities } from './links.ts';
 import { createOrderActivities } from './orders.ts';
 import { createRetentionActivities } from './retention.ts';
+import { createWebhookActivities, type WebhookDeps } from './webhooks.ts';
 
 export interface ActivityDeps {
   db: Db;
   payments: PaymentProvider;
   keys: KeyAuthority;
   tickets: TicketSystem;
+  /** Partner webhook delivery; a worker built without it (a unit test's) has no endpoints to serve. */
+  webhooks?: Omit<WebhookDeps, 'db'>;
 }
 
 /** Every side effect the workflows need, built from injectable parts so tests can pass real or local ones. */
@@ -21,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createLinkActivities(deps),
     ...createRefundCaseActivities(deps),
     ...createRetentionActivities(deps),
+    ...createWebhookActivities({ db: deps.db, ...deps.webhooks }),
   };
 }
 

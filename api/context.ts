@@ -10,6 +10,8 @@ import type { ApiMetrics } from './metrics.ts';
 export interface Secrets {
   paymentWebhook: string;
   linkToken: string;
+  /** The payload encryption key ring, which also seals webhook endpoints' signing secrets. */
+  payloadKeys: string;
 }
 
 export interface ApiDeps {

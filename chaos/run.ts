@@ -5,7 +5,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { signPaymentWebhook } from '../api/services/webhooks.ts';
+import { signPaymentWebhook } from '../api/services/payments.ts';
 import { PROJECT_ROOT } from '../infra/paths.ts';
 import { LocalPaymentProvider } from '../providers/payments.ts';
 import { checkCases, checkLinks, checkOrders, type Check } from './checks.ts';

@@ -20,6 +20,8 @@ export const ACCESS = {
   operate: ['operations'],
   /** A subscription's activity: its partner's admin, and the provider's support and operations. */
   readActivity: ['admin_agent', 'support_engineer', 'operations'],
+  /** A partner's webhook endpoints and their deliveries are its admins'. */
+  manageWebhooks: ['admin_agent'],
   /** The audit log across partners. */
   readAuditLog: ['operations', 'support_engineer'],
   decodePayloads: ['operations', 'support_engineer'],

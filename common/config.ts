@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { durationSchema } from './durations.ts';
-import { interactiveTaskQueue, TASK_QUEUE } from './messages.ts';
+import { interactiveTaskQueue, TASK_QUEUE, webhookTaskQueue } from './messages.ts';
 
 const optionalText = z
   .string()
@@ -60,6 +60,11 @@ const envSchema = z.object({
       .regex(/^(false|\d{1,2}|[0-9a-zA-Z.:/]+(\s*,\s*[0-9a-zA-Z.:/]+)*)$/, 'false, a hop count, or a comma-separated list of proxy addresses, CIDRs, or loopback / linklocal / uniquelocal')
       .optional(),
   ),
+  WEBHOOK_RETRY_INITIAL_INTERVAL: durationSchema.default(30_000),
+  WEBHOOK_RETRY_FOR: durationSchema.default(3 * 24 * 3600 * 1000),
+  WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_TIMEOUT: durationSchema.default(10_000),
+  LINK_EXPIRING_NOTICE: durationSchema.default(24 * 3600 * 1000),
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   PAYMENT_PROVIDER: z.enum(PROVIDER_KINDS).default('local'),
   KEY_AUTHORITY: z.enum(PROVIDER_KINDS).default('local'),
@@ -98,6 +103,8 @@ export interface Config {
     taskQueue: string;
     /** Links and refund cases (see interactiveTaskQueue). */
     interactiveTaskQueue: string;
+    /** Partner webhook deliveries (see webhookTaskQueue). */
+    webhookTaskQueue: string;
     apiKey: string | undefined;
     tls: TlsFiles | undefined;
     uiUrl: string | undefined;
@@ -141,6 +148,18 @@ export interface Config {
   trustProxy: false | number | string;
   /** Failed authentications per client address per minute; past it the address gets 429 before any key is checked. */
   authFailuresPerMinute: number;
+  webhooks: {
+    /** First retry after this; each next one waits twice as long (capped, see db/webhooks.ts). */
+    retryInitialMs: number;
+    /** Retries stop this long after the first failed attempt; the delivery is then failed. */
+    retryForMs: number;
+    /** Private, loopback and plain-http receivers (a receiver on the same machine); never in production by default. */
+    allowPrivateUrls: boolean;
+    /** A receiver must answer 2xx within this. */
+    timeoutMs: number;
+    /** How long before a window's deadline link.expiring is sent. */
+    linkExpiringNoticeMs: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -175,6 +194,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       namespace: e.TEMPORAL_NAMESPACE,
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       interactiveTaskQueue: interactiveTaskQueue(e.TEMPORAL_TASK_QUEUE),
+      webhookTaskQueue: webhookTaskQueue(e.TEMPORAL_TASK_QUEUE),
       apiKey: e.TEMPORAL_API_KEY,
       tls: wantsTls
         ? {
@@ -206,6 +226,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     allowPublicMetrics: e.ALLOW_PUBLIC_METRICS === 'true',
     trustProxy: !e.TRUST_PROXY || e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    webhooks: {
+      retryInitialMs: e.WEBHOOK_RETRY_INITIAL_INTERVAL,
+      retryForMs: e.WEBHOOK_RETRY_FOR,
+      allowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS === 'true',
+      timeoutMs: e.WEBHOOK_TIMEOUT,
+      linkExpiringNoticeMs: e.LINK_EXPIRING_NOTICE,
+    },
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerWorkflowThreads: e.WORKER_WORKFLOW_THREADS,
     workerActivitySlots: e.WORKER_ACTIVITY_SLOTS,

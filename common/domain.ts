@@ -131,3 +131,26 @@ export interface RefundCaseState {
   /** The steps of an approval, in the order they were carried out. */
   completedSteps: string[];
 }
+
+/** What a partner's webhook endpoint can subscribe to (the database's triggers record them). */
+export const WEBHOOK_EVENT_TYPES = [
+  'order.active',
+  'order.payment_failed',
+  'order.expired',
+  'order.failed',
+  'link.opened',
+  'link.expiring',
+  'link.expired',
+  'link.revoked',
+  'refund_case.submitted',
+  'refund_case.info_requested',
+  'refund_case.approved',
+  'refund_case.rejected',
+  'refund_case.completed',
+  'key.revoked',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+export const WEBHOOK_ENDPOINT_STATUSES = ['enabled', 'disabled'] as const;
+export type WebhookEndpointStatus = (typeof WEBHOOK_ENDPOINT_STATUSES)[number];
+export const WEBHOOK_DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];

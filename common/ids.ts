@@ -10,6 +10,8 @@ export const workflowIds = {
   order: (orderId: string) => `order-${orderId}`,
   link: (linkId: string) => `link-${linkId}`,
   refundCase: (caseId: string) => `refund-case-${caseId}`,
+  /** One delivery workflow per partner endpoint, whatever the number of its events. */
+  webhookEndpoint: (endpointId: string) => `webhook-endpoint-${endpointId}`,
 };
 
 export const derivedIds = {

@@ -15,6 +15,12 @@ export const TASK_QUEUE = 'csp-onprem';
  */
 export const interactiveTaskQueue = (taskQueue: string) => `${taskQueue}-interactive`;
 
+/**
+ * Partner webhooks are delivered from a queue of their own: a receiver that hangs holds these
+ * slots only, never one a purchase, a download or a decision is waiting for.
+ */
+export const webhookTaskQueue = (taskQueue: string) => `${taskQueue}-webhooks`;
+
 export const searchAttributes = {
   orderStatus: defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD),
   partnerId: defineSearchAttributeKey('PartnerId', SearchAttributeType.KEYWORD),
@@ -56,3 +62,7 @@ export const linkStateQuery = defineQuery<LinkState>('linkState');
 export const decideUpdate = defineUpdate<RefundCaseState, [DecisionRequest]>('decide');
 export const commentSignal = defineSignal<[CommentRequest]>('comment');
 export const refundCaseStateQuery = defineQuery<RefundCaseState>('refundCaseState');
+
+// Webhook delivery workflow (one per endpoint)
+/** New deliveries are waiting (or one was redelivered, or the endpoint changed): drain now. */
+export const webhookWakeSignal = defineSignal('webhookWake');

@@ -27,6 +27,8 @@ export interface NewLink {
   workflowId: string;
   maxDownloads: number;
   expiresAt: Date;
+  /** When its link.expiring webhook event is due (never before the window opens). */
+  expiryNoticeAt?: Date;
 }
 
 /**

@@ -20,6 +20,7 @@ import { RuntimeLogger } from '../infra/runtime-logger.ts';
 import { resolveTemporalBinary, withBinaryHint } from '../infra/temporal-binaries.ts';
 import { connectClient } from '../infra/temporal-connection.ts';
 import { startLinkSweeper } from '../worker/link-sweeper.ts';
+import { startWebhookRelay } from '../worker/webhook-relay.ts';
 import { buildWorkers } from '../worker/run.ts';
 
 const EMBEDDED_PG_PORT = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
@@ -93,7 +94,9 @@ try {
     temporalAddress = env.address;
     uiUrl ??= `http://localhost:${EMBEDDED_TEMPORAL_UI_PORT}`;
   }
-  const runtimeConfig = { ...config, databaseUrl, temporal: { ...config.temporal, address: temporalAddress, uiUrl } };
+  // `npm start` serves a receiver on the same machine unless told otherwise (README: webhooks).
+  const allowPrivateUrls = process.env.WEBHOOK_ALLOW_PRIVATE_URLS === undefined ? config.env !== 'production' : config.webhooks.allowPrivateUrls;
+  const runtimeConfig = { ...config, databaseUrl, temporal: { ...config.temporal, address: temporalAddress, uiUrl }, webhooks: { ...config.webhooks, allowPrivateUrls } };
 
   const db = createDb(databaseUrl, { poolSize: config.databasePoolSize });
   cleanups.push(() => db.$disconnect());
@@ -102,8 +105,9 @@ try {
   const keysFile = path.join(config.dataDir, 'demo-keys.json');
   writeFileSync(keysFile, JSON.stringify(demo, null, 2) + '\n', { mode: 0o600 });
 
-  const codec = new EncryptionCodec(parseKeyRing(secrets.payloadKeys));
-  const workers = await buildWorkers(runtimeConfig, temporalAddress, db, logger, codec);
+  const keyRing = parseKeyRing(secrets.payloadKeys);
+  const codec = new EncryptionCodec(keyRing);
+  const workers = await buildWorkers(runtimeConfig, temporalAddress, db, logger, codec, keyRing);
   const running = workers.run();
   const sweeper = startLinkSweeper(db, logger);
   cleanups.push(() => sweeper.stop());
@@ -114,6 +118,8 @@ try {
 
   const temporal = await connectClient(runtimeConfig, temporalAddress, codec);
   cleanups.push(() => temporal.connection.close());
+  const relay = startWebhookRelay({ databaseUrl, db, client: temporal, taskQueue: config.temporal.taskQueue, logger });
+  cleanups.push(() => relay.stop());
   const api = await startApi({ config: runtimeConfig, db, temporal, logger: createLogger({ level: config.logLevel, name: 'api' }), secrets, codec });
   cleanups.push(() => api.close());
 

@@ -7,7 +7,9 @@ import { createDb } from '../db/client.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
 import { RuntimeLogger } from '../infra/runtime-logger.ts';
+import { connectClient } from '../infra/temporal-connection.ts';
 import { startLinkSweeper } from './link-sweeper.ts';
+import { startWebhookRelay } from './webhook-relay.ts';
 import { buildWorkers } from './run.ts';
 
 try {
@@ -26,12 +28,17 @@ try {
     shutdownSignals: ['SIGINT', 'SIGTERM'],
   });
   const db = createDb(config.databaseUrl, { poolSize: config.databasePoolSize });
-  const codec = new EncryptionCodec(parseKeyRing(resolveSecrets(config).payloadKeys));
-  const workers = await buildWorkers(config, config.temporal.address, db, logger, codec);
+  const keyRing = parseKeyRing(resolveSecrets(config).payloadKeys);
+  const codec = new EncryptionCodec(keyRing);
+  const workers = await buildWorkers(config, config.temporal.address, db, logger, codec, keyRing);
   const sweeper = startLinkSweeper(db, logger);
-  logger.info({ taskQueues: [config.temporal.taskQueue, config.temporal.interactiveTaskQueue], namespace: config.temporal.namespace }, 'worker running');
+  const client = await connectClient(config, config.temporal.address, codec);
+  const relay = startWebhookRelay({ databaseUrl: config.databaseUrl, db, client, taskQueue: config.temporal.taskQueue, logger });
+  logger.info({ taskQueues: [config.temporal.taskQueue, config.temporal.interactiveTaskQueue, config.temporal.webhookTaskQueue], namespace: config.temporal.namespace }, 'worker running');
   await workers.run();
   await sweeper.stop();
+  await relay.stop();
+  await client.connection.close();
   await db.$disconnect();
   logger.info('worker stopped');
 } catch (err) {

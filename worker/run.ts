@@ -7,10 +7,11 @@ import { connectClient, connectWorkerConnection } from '../infra/temporal-connec
 import { ensureSearchAttributes } from '../infra/search-attributes.ts';
 import { ensureRetentionSchedule } from '../infra/retention-schedule.ts';
 import { prebuiltWorkflowBundle } from '../infra/workflow-bundle.ts';
+import type { KeyRing } from '../infra/payload-codec.ts';
 import { createWorkerGroup, type WorkerGroup } from './worker.ts';
 
 /** Connects, makes sure the namespace knows our search attributes, and builds the workers. */
-export async function buildWorkers(config: Config, address: string, db: Db, logger: Logger, codec: PayloadCodec): Promise<WorkerGroup> {
+export async function buildWorkers(config: Config, address: string, db: Db, logger: Logger, codec: PayloadCodec, keyRing: KeyRing): Promise<WorkerGroup> {
   const client = await connectClient(config, address);
   try {
     const added = await ensureSearchAttributes(client.connection, config.temporal.namespace);
@@ -41,7 +42,7 @@ export async function buildWorkers(config: Config, address: string, db: Db, logg
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    deps: { db, ...createProviders(config, db) },
+    deps: { db, ...createProviders(config, db), webhooks: { keyRing, settings: config.webhooks } },
     codec,
   });
 }

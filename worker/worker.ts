@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
-import { interactiveTaskQueue } from '../common/messages.ts';
+import { interactiveTaskQueue, webhookTaskQueue } from '../common/messages.ts';
 import { activityFailureInterceptor } from './activity-failures.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -32,7 +32,7 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
   });
 }
 
-/** The service's workers: one per task queue (purchases, and links with refund cases), run and stopped together. */
+/** The service's workers: one per task queue (purchases; links with refund cases; partner webhooks), run and stopped together. */
 export interface WorkerGroup {
   workers: Worker[];
   /** Resolves when every worker has stopped; if one fails, the others are shut down and its error is thrown. */
@@ -41,15 +41,19 @@ export interface WorkerGroup {
 }
 
 /**
- * Both workers register every workflow and activity, so either queue can finish what was started
- * on it. The sticky cache is shared out between them, so the process holds what one worker held.
+ * Every worker registers every workflow and activity, so any queue can finish what was started on
+ * it. The sticky cache is shared out between the purchase and interactive workers, so the process
+ * holds what one worker held; the webhook worker runs one workflow per partner endpoint and keeps a
+ * small cache of its own.
  */
 export async function createWorkerGroup(setup: WorkerSetup & { maxCachedWorkflows?: number }): Promise<WorkerGroup> {
   const { maxCachedWorkflows, ...rest } = setup;
   const cache = maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: maxCachedWorkflows === 0 ? 0 : Math.max(2, Math.ceil(maxCachedWorkflows / 2)) };
-  const workers = await Promise.all(
-    [setup.taskQueue, interactiveTaskQueue(setup.taskQueue)].map((taskQueue) => createWorker({ ...rest, taskQueue, options: { ...cache, ...rest.options } })),
-  );
+  const webhookCache = maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: Math.min(100, cache.maxCachedWorkflows ?? 0) };
+  const workers = await Promise.all([
+    ...[setup.taskQueue, interactiveTaskQueue(setup.taskQueue)].map((taskQueue) => createWorker({ ...rest, taskQueue, options: { ...cache, ...rest.options } })),
+    createWorker({ ...rest, taskQueue: webhookTaskQueue(setup.taskQueue), options: { ...webhookCache, ...rest.options } }),
+  ]);
   const shutdown = () => {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
   };

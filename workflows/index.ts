@@ -5,3 +5,4 @@ export { orderWorkflow as purchaseWorkflow } from './order.ts';
 export { linkWorkflow } from './link.ts';
 export { refundCaseWorkflow } from './refund-case.ts';
 export { retentionWorkflow } from './retention.ts';
+export { webhookWorkflow } from './webhook.ts';

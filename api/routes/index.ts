@@ -11,6 +11,7 @@ import { operationRoutes } from './operations.ts';
 import { codecRoutes } from './codec.ts';
 import { healthRoutes } from './health.ts';
 import { trailRoutes } from './trail.ts';
+import { webhookRoutes } from './webhooks.ts';
 import type { RouteDef } from './route.ts';
 
 export type { Access, HandlerContext, RouteDef } from './route.ts';
@@ -23,6 +24,7 @@ export const ROUTES: RouteDef[] = [
   ...linkRoutes,
   ...refundCaseRoutes,
   ...trailRoutes,
+  ...webhookRoutes,
   ...paymentRoutes,
   ...operationRoutes,
   ...codecRoutes,

@@ -17,7 +17,7 @@ export const paymentRoutes: RouteDef[] = [
     },
     handler: async ({ req, services }) => ({
       status: 200,
-      body: await services.webhooks.paymentEvent(req.body as Buffer, req.get('Payment-Signature')),
+      body: await services.payments.paymentEvent(req.body as Buffer, req.get('Payment-Signature')),
     }),
   }),
 ];

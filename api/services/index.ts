@@ -11,6 +11,7 @@ import { createOrderService } from './orders.ts';
 import { createRefundCaseService } from './refund-cases.ts';
 import { createRpc } from './rpc.ts';
 import { createSoftwareService } from './software.ts';
+import { createPaymentService } from './payments.ts';
 import { createWebhookService } from './webhooks.ts';
 
 export function createServices(apiDeps: ApiDeps) {
@@ -24,12 +25,13 @@ export function createServices(apiDeps: ApiDeps) {
     software: createSoftwareService({ ...deps, customers, links }),
     links,
     refundCases: createRefundCaseService({ ...deps, customers }),
-    webhooks: createWebhookService({ ...deps, secret: deps.secrets.paymentWebhook }),
+    payments: createPaymentService({ ...deps, secret: deps.secrets.paymentWebhook }),
     health: createHealthService(deps),
     operations: createOperationsService(deps),
     codec: createCodecService(deps.codec),
     activity: createActivityService({ db: deps.db, customers }),
     audit: createAuditService(deps.db),
+    webhooks: createWebhookService(deps),
   };
 }
 

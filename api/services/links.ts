@@ -89,6 +89,8 @@ export function createLinkService(deps: { db: Db; temporal: Client; config: Conf
           workflowId: workflowIds.link(linkId),
           maxDownloads: config.downloads.maxDownloads,
           expiresAt,
+          // link.expiring goes out then (the database schedules it with the window's link.opened).
+          expiryNoticeAt: new Date(expiresAt.getTime() - config.webhooks.linkExpiringNoticeMs),
         },
         auditEntry(caller, 'download_link.open', { type: 'download_link', id: linkId }, { subscriptionId, variantId }),
       );

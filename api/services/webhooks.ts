@@ -1,60 +1,154 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { paymentEventSignal } from '../../common/messages.ts';
-import { workflowIds } from '../../common/ids.ts';
-import { paymentWebhookBody } from '../../common/schemas.ts';
-import { isUniqueViolation, type Db } from '../../db/client.ts';
-import { HttpProblem, problems, zodErrors } from '../problem.ts';
-import type { Rpc } from './rpc.ts';
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { PageRequest } from '../../common/paging.ts';
+import type { webhookDeliveriesQuery, webhookEndpointBody } from '../../common/webhook-schemas.ts';
+import type { WebhookEventType } from '../../common/domain.ts';
+import { createEndpoint, deleteEndpoint, disableEndpoint, enableEndpoint, redeliver, rotateEndpointSecret } from '../../db/webhooks.ts';
+import type { WebhookDelivery, WebhookEndpoint } from '../../generated/prisma/client.ts';
+import { parseKeyRing } from '../../infra/payload-codec.ts';
+import { checkWebhookUrl, WebhookUrlRefused } from '../../infra/webhook-address.ts';
+import { newWebhookSecret, sealSecret } from '../../infra/webhook-secrets.ts';
+import { wakeWebhookEndpoint } from '../../infra/webhook-wake.ts';
+import type { Caller } from '../auth.ts';
+import type { ApiDeps } from '../context.ts';
+import { problems } from '../problem.ts';
+import { auditEntry } from './audit.ts';
+import { asTime, keyset, pageOf, type Keyset } from './paging.ts';
 
-export function signPaymentWebhook(secret: string, rawBody: Buffer | string): string {
-  return createHmac('sha256', secret).update(rawBody).digest('hex');
-}
+/** Endpoints a partner may have at once (Stripe's limit too): each one is a workflow and a stream of POSTs. */
+export const MAX_ENDPOINTS_PER_PARTNER = 16;
+/** How long the secret before a rotation keeps signing, so receivers can switch without losing events. */
+export const ROTATION_GRACE_MS = 24 * 3600 * 1000;
 
-function signatureMatches(secret: string, rawBody: Buffer, header: string | undefined): boolean {
-  if (!header) return false;
-  const presented = header.trim().replace(/^sha256=/, '');
-  if (!/^[a-f0-9]{64}$/i.test(presented)) return false;
-  const expected = Buffer.from(signPaymentWebhook(secret, rawBody), 'hex');
-  return timingSafeEqual(expected, Buffer.from(presented, 'hex'));
-}
+const ENDPOINTS: Keyset<WebhookEndpoint> = { list: 'webhook-endpoints', field: 'createdAt', direction: 'desc', at: (e) => e.createdAt.toISOString(), id: (e) => e.id, parse: asTime };
+const DELIVERIES: Keyset<WebhookDelivery> = { list: 'webhook-deliveries', field: 'createdAt', direction: 'desc', at: (d) => d.createdAt.toISOString(), id: (d) => d.id, parse: asTime };
 
-export function createWebhookService(deps: { db: Db; temporal: Client; secret: string; rpc: Rpc }) {
-  const { db, temporal, secret, rpc } = deps;
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+export function endpointView(e: WebhookEndpoint) {
   return {
-    /** Verifies, deduplicates by eventId, then hands the event to the order's workflow. */
-    async paymentEvent(rawBody: Buffer, signature: string | undefined) {
-      if (!signatureMatches(secret, rawBody, signature)) {
-        throw new HttpProblem(401, 'Unauthorized', 'The Payment-Signature header is missing or does not match the body.');
-      }
-      let json: unknown;
+    id: e.id,
+    url: e.url,
+    events: e.eventTypes as WebhookEventType[],
+    description: e.description,
+    status: e.status,
+    disabledReason: e.disabledReason,
+    previousSecretExpiresAt: e.previousSecretExpiresAt && e.previousSecretExpiresAt > new Date() ? e.previousSecretExpiresAt.toISOString() : null,
+    createdAt: e.createdAt.toISOString(),
+    updatedAt: e.updatedAt.toISOString(),
+  };
+}
+
+export function deliveryView(d: WebhookDelivery) {
+  return {
+    id: d.id,
+    eventId: d.eventId,
+    eventType: d.eventType as WebhookEventType,
+    status: d.status,
+    attempts: d.attempts,
+    occurredAt: d.occurredAt.toISOString(),
+    lastAttemptAt: iso(d.lastAttemptAt),
+    lastResponseStatus: d.lastResponseStatus,
+    lastError: d.lastError,
+    responseExcerpt: d.responseExcerpt,
+    nextAttemptAt: d.status === 'pending' ? iso(d.nextAttemptAt) : null,
+    deliveredAt: iso(d.deliveredAt),
+  };
+}
+
+/** A partner's webhook endpoints: registered, listed, disabled, rotated, and their deliveries. Own partner only. */
+export function createWebhookService(deps: Pick<ApiDeps, 'db' | 'temporal' | 'config' | 'secrets' | 'logger'>) {
+  const { db, config } = deps;
+  const ring = parseKeyRing(deps.secrets.payloadKeys);
+  const target = (id: string) => ({ type: 'webhook_endpoint', id });
+
+  async function own(caller: Caller, endpointId: string): Promise<WebhookEndpoint> {
+    const endpoint = await db.webhookEndpoint.findUnique({ where: { id: endpointId } });
+    if (!endpoint || endpoint.partnerId !== caller.partnerId) throw problems.notFound('webhook endpoint');
+    return endpoint;
+  }
+  // The workflow is woken after the change commits; if Temporal is away, the worker's sweep wakes it.
+  async function wake(endpointId: string): Promise<void> {
+    await wakeWebhookEndpoint(deps.temporal, config.temporal.taskQueue, endpointId).catch((err: unknown) =>
+      deps.logger.warn({ err: (err as Error).message, endpointId }, 'could not wake the webhook endpoint; the sweep will'),
+    );
+  }
+  const partnerOf = (caller: Caller) => {
+    if (!caller.partnerId) throw problems.forbidden('Webhook endpoints belong to a partner; this agent has none.');
+    return caller.partnerId;
+  };
+
+  return {
+    async create(caller: Caller, body: z.infer<typeof webhookEndpointBody>) {
+      const partnerId = partnerOf(caller);
       try {
-        json = JSON.parse(rawBody.toString('utf8'));
-      } catch {
-        throw problems.badRequest('The request body is not valid JSON.');
-      }
-      const parsed = paymentWebhookBody.safeParse(json);
-      if (!parsed.success) throw problems.unprocessable('The payment event is malformed.', zodErrors(parsed.error));
-      const event = parsed.data;
-      const order = await db.order.findUnique({ where: { id: event.orderId }, select: { id: true } });
-      if (!order) throw problems.notFound('order');
-      try {
-        await db.processedWebhookEvent.create({ data: { eventId: event.eventId, orderId: event.orderId, type: event.type } });
+        await checkWebhookUrl(body.url, config.webhooks.allowPrivateUrls);
       } catch (err) {
-        if (isUniqueViolation(err)) return { received: true, duplicate: true };
+        if (err instanceof WebhookUrlRefused) throw problems.unprocessable(err.message, [{ path: 'url', message: err.message }]);
         throw err;
       }
-      try {
-        await rpc(() =>
-          temporal.workflow.getHandle(workflowIds.order(event.orderId)).signal(paymentEventSignal, { eventId: event.eventId, type: event.type }),
-        );
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return { received: true, duplicate: false, note: 'the order is no longer waiting for payment' };
-        // Not delivered: forget the event so the provider's retry is processed.
-        await db.processedWebhookEvent.delete({ where: { eventId: event.eventId } });
-        throw err;
-      }
-      return { received: true, duplicate: false };
+      const count = await db.webhookEndpoint.count({ where: { partnerId } });
+      if (count >= MAX_ENDPOINTS_PER_PARTNER) throw problems.conflict(`A partner may have ${MAX_ENDPOINTS_PER_PARTNER} webhook endpoints; delete one first.`);
+      const id = randomUUID();
+      const secret = newWebhookSecret();
+      const endpoint = await createEndpoint(
+        db,
+        { id, partnerId, url: body.url, description: body.description ?? null, eventTypes: body.events, secretSealed: sealSecret(ring, secret), createdByAgentId: caller.agentId },
+        auditEntry(caller, 'webhook_endpoint.create', target(id), { url: body.url, events: body.events }),
+      );
+      return { ...endpointView(endpoint), secret };
+    },
+
+    async list(caller: Caller, page: PageRequest) {
+      const k = keyset(ENDPOINTS, page);
+      const rows = await db.webhookEndpoint.findMany({ where: { AND: [{ partnerId: partnerOf(caller) }, k.where] }, orderBy: k.orderBy, take: k.take });
+      return pageOf(rows, ENDPOINTS, page, endpointView);
+    },
+
+    async get(caller: Caller, endpointId: string) {
+      return endpointView(await own(caller, endpointId));
+    },
+
+    async disable(caller: Caller, endpointId: string) {
+      await own(caller, endpointId);
+      await disableEndpoint(db, endpointId, 'Disabled by an agent', auditEntry(caller, 'webhook_endpoint.disable', target(endpointId)));
+      return endpointView(await own(caller, endpointId));
+    },
+
+    async enable(caller: Caller, endpointId: string) {
+      await own(caller, endpointId);
+      await enableEndpoint(db, endpointId, auditEntry(caller, 'webhook_endpoint.enable', target(endpointId)));
+      await wake(endpointId);
+      return endpointView(await own(caller, endpointId));
+    },
+
+    async remove(caller: Caller, endpointId: string) {
+      await own(caller, endpointId);
+      await deleteEndpoint(db, endpointId, auditEntry(caller, 'webhook_endpoint.delete', target(endpointId)));
+      // Its workflow sees the endpoint gone and ends.
+      await wake(endpointId);
+    },
+
+    async rotateSecret(caller: Caller, endpointId: string) {
+      await own(caller, endpointId);
+      const secret = newWebhookSecret();
+      await rotateEndpointSecret(db, endpointId, sealSecret(ring, secret), new Date(Date.now() + ROTATION_GRACE_MS), auditEntry(caller, 'webhook_endpoint.rotate_secret', target(endpointId)));
+      return { ...endpointView(await own(caller, endpointId)), secret };
+    },
+
+    async deliveries(caller: Caller, endpointId: string, query: z.infer<typeof webhookDeliveriesQuery>) {
+      await own(caller, endpointId);
+      const k = keyset(DELIVERIES, query);
+      const rows = await db.webhookDelivery.findMany({ where: { AND: [{ endpointId, ...(query.status ? { status: query.status } : {}) }, k.where] }, orderBy: k.orderBy, take: k.take });
+      return pageOf(rows, DELIVERIES, query, deliveryView);
+    },
+
+    async redeliver(caller: Caller, endpointId: string, deliveryId: string) {
+      const endpoint = await own(caller, endpointId);
+      const found = await redeliver(db, endpointId, deliveryId, auditEntry(caller, 'webhook_delivery.redeliver', { type: 'webhook_delivery', id: deliveryId }, { endpointId }));
+      if (!found) throw problems.notFound('delivery');
+      if (endpoint.status === 'enabled') await wake(endpointId);
+      return deliveryView(await db.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId } }));
     },
   };
 }

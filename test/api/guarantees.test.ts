@@ -5,7 +5,7 @@ import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { toOpenApiPath } from '../../api/openapi.ts';
 import { ROUTES, type RouteDef } from '../../api/routes/index.ts';
-import { signPaymentWebhook } from '../../api/services/webhooks.ts';
+import { signPaymentWebhook } from '../../api/services/payments.ts';
 import type { Role } from '../../common/domain.ts';
 import { activeOrder, bearer, cancellationTicket, eventually, startStack, type Stack } from '../helpers/stack.ts';
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { IDEMPOTENCY_LEASE_MS } from '../../api/idempotency.ts';
-import { signPaymentWebhook } from '../../api/services/webhooks.ts';
+import { signPaymentWebhook } from '../../api/services/payments.ts';
 import { Prisma } from '../../db/client.ts';
 import { workflowIds } from '../../common/ids.ts';
 import { PRODUCT_KEY_PATTERN } from '../../providers/keys.ts';

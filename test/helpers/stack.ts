@@ -18,6 +18,7 @@ import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
 import { LOCAL_PROVIDERS } from '../../common/config.ts';
 import { createProviders } from '../../providers/index.ts';
 import { createWorkerGroup, type WorkerGroup } from '../../worker/worker.ts';
+import { startWebhookRelay } from '../../worker/webhook-relay.ts';
 import type { ActivityDeps } from '../../activities/index.ts';
 import type { ApiDeps } from '../../api/context.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
@@ -81,6 +82,7 @@ export async function startStack(label: string, env: Record<string, string> = {}
 
   let worker: WorkerGroup | undefined;
   let running: Promise<void> | undefined;
+  let relay: { stop(): Promise<void> } | undefined;
   const stack: Stack = {
     app,
     config,
@@ -108,15 +110,19 @@ export async function startStack(label: string, env: Record<string, string> = {}
         connection: temporalEnv.nativeConnection,
         namespace: temporalEnv.namespace ?? 'default',
         taskQueue: config.temporal.taskQueue,
-        deps: { db: database.db, ...createProviders({ providers: LOCAL_PROVIDERS }, database.db), ...deps },
+        deps: { db: database.db, ...createProviders({ providers: LOCAL_PROVIDERS }, database.db), webhooks: { keyRing: parseKeyRing(secrets.payloadKeys), settings: config.webhooks }, ...deps },
         workflowBundle: await workflowBundle(),
         codec,
       });
       running = worker.run();
+      // As in production, the worker's relay wakes webhook endpoints when their outbox fills.
+      relay = startWebhookRelay({ databaseUrl: database.url, db: database.db, client, taskQueue: config.temporal.taskQueue, logger: createLogger({ level: 'silent' }) }, 2_000);
       return worker;
     },
     workers: () => worker,
     async stopWorker() {
+      await relay?.stop();
+      relay = undefined;
       worker?.shutdown();
       await running;
       worker = undefined;
