@@ -100,6 +100,14 @@ describe('database schema', () => {
     await seen('PartnerTicket', db.partnerTicket.findUnique({ where: { id: 't1' } }));
     await db.activityRetry.create({ data: { workflowId: 'wf-o', activityId: '3', activityType: 'capturePayment', workflowType: 'orderWorkflow', attempt: 3, lastError: 'e' } });
     await seen('ActivityRetry', db.activityRetry.findUnique({ where: { workflowId_activityId: { workflowId: 'wf-o', activityId: '3' } } }));
+    const endpoint = await db.webhookEndpoint.create({ data: { id: id(), partnerId: partner.id, url: 'https://hooks.example.com/', eventTypes: ['order.active'], secretSealed: 'k.x' } });
+    await seen('WebhookEndpoint', db.webhookEndpoint.findUnique({ where: { id: endpoint.id } }));
+    // The triggers write events; a row written directly must fit the same table.
+    await db.webhookEvent.create({ data: { id: 'evt_1', partnerId: partner.id, type: 'order.active', orderingKey: customer.id, targetType: 'order', targetId: order.id, data: { a: 1 }, occurredAt: new Date() } });
+    const event = await seen('WebhookEvent', db.webhookEvent.findUnique({ where: { id: 'evt_1' } }));
+    await db.webhookDelivery.create({ data: { endpointId: endpoint.id, eventId: event.id, eventType: event.type, orderingKey: event.orderingKey, occurredAt: event.occurredAt, seq: event.seq, nextAttemptAt: new Date() } });
+    const delivery = await seen('WebhookDelivery', db.webhookDelivery.findFirst({ where: { endpointId: endpoint.id } }));
+    assert.equal(delivery.status, 'pending');
     const resumed = await db.downloadLink.update({ where: { id: link.id }, data: { resumedBytes: 5_000_000_000n } });
     assert.equal(resumed.resumedBytes, 5_000_000_000n, 'resumed bytes hold more than 32 bits');
 

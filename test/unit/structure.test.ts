@@ -35,6 +35,10 @@ const WRITERS: Record<string, { model: string; modules: string[] }> = {
   customers: { model: 'customer', modules: ['db/customers.ts'] },
   api_keys: { model: 'apiKey', modules: ['db/api-keys.ts'] },
   activity_retries: { model: 'activityRetry', modules: ['db/activity-retries.ts'] },
+  webhook_endpoints: { model: 'webhookEndpoint', modules: ['db/webhooks.ts'] },
+  webhook_deliveries: { model: 'webhookDelivery', modules: ['db/webhooks.ts'] },
+  // webhook_events: written only by the database's triggers (migration 20261202060000), never by code.
+  webhook_events: { model: 'webhookEvent', modules: [] },
 };
 
 /** Every place in the source that writes `table`, through Prisma's model API or in SQL. */
@@ -46,9 +50,9 @@ function writesTo(table: string, model: string): string[] {
 
 describe('structure', () => {
   for (const [table, { model, modules }] of Object.entries(WRITERS)) {
-    test(`only ${modules.join(', ')} writes ${table}`, () => {
+    test(modules.length ? `only ${modules.join(', ')} writes ${table}` : `no code writes ${table} (the database's triggers do)`, () => {
       const writers = writesTo(table, model);
-      assert.ok(writers.length > 0, `nothing writes ${table}: the check no longer sees its writes`);
+      if (modules.length) assert.ok(writers.length > 0, `nothing writes ${table}: the check no longer sees its writes`);
       assert.deepEqual(writers.filter((f) => !modules.includes(f)), [], `${table} is written outside ${modules.join(', ')}`);
     });
   }
