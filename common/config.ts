@@ -65,6 +65,7 @@ const envSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_URLS: z.enum(['true', 'false']).default('false'),
   WEBHOOK_TIMEOUT: durationSchema.default(10_000),
   LINK_EXPIRING_NOTICE: durationSchema.default(24 * 3600 * 1000),
+  WEBHOOK_WORKER_SLOTS: z.coerce.number().int().min(1).max(10_000).default(100),
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   PAYMENT_PROVIDER: z.enum(PROVIDER_KINDS).default('local'),
   KEY_AUTHORITY: z.enum(PROVIDER_KINDS).default('local'),
@@ -159,6 +160,8 @@ export interface Config {
     timeoutMs: number;
     /** How long before a window's deadline link.expiring is sent. */
     linkExpiringNoticeMs: number;
+    /** Endpoint drains a worker runs at once (each mostly waits on a receiver). */
+    workerSlots: number;
   };
 }
 
@@ -232,6 +235,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       allowPrivateUrls: e.WEBHOOK_ALLOW_PRIVATE_URLS === 'true',
       timeoutMs: e.WEBHOOK_TIMEOUT,
       linkExpiringNoticeMs: e.LINK_EXPIRING_NOTICE,
+      workerSlots: e.WEBHOOK_WORKER_SLOTS,
     },
     workerMaxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workerWorkflowThreads: e.WORKER_WORKFLOW_THREADS,

@@ -30,6 +30,7 @@ export async function buildWorkers(config: Config, address: string, db: Db, logg
   return createWorkerGroup({
     workflowBundle,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
+    webhookActivitySlots: config.webhooks.workerSlots,
     options: {
       workflowThreadPoolSize: config.workerWorkflowThreads,
       maxConcurrentActivityTaskExecutions: config.workerActivitySlots,

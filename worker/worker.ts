@@ -46,13 +46,19 @@ export interface WorkerGroup {
  * holds what one worker held; the webhook worker runs one workflow per partner endpoint and keeps a
  * small cache of its own.
  */
-export async function createWorkerGroup(setup: WorkerSetup & { maxCachedWorkflows?: number }): Promise<WorkerGroup> {
-  const { maxCachedWorkflows, ...rest } = setup;
+export async function createWorkerGroup(setup: WorkerSetup & { maxCachedWorkflows?: number; webhookActivitySlots?: number }): Promise<WorkerGroup> {
+  const { maxCachedWorkflows, webhookActivitySlots, ...rest } = setup;
   const cache = maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: maxCachedWorkflows === 0 ? 0 : Math.max(2, Math.ceil(maxCachedWorkflows / 2)) };
   const webhookCache = maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: Math.min(100, cache.maxCachedWorkflows ?? 0) };
   const workers = await Promise.all([
     ...[setup.taskQueue, interactiveTaskQueue(setup.taskQueue)].map((taskQueue) => createWorker({ ...rest, taskQueue, options: { ...cache, ...rest.options } })),
-    createWorker({ ...rest, taskQueue: webhookTaskQueue(setup.taskQueue), options: { ...webhookCache, ...rest.options } }),
+    // A delivery mostly waits on a receiver's socket (up to WEBHOOK_TIMEOUT): many run at once, so
+    // endpoints that hang hold slots of their own and no other endpoint's drain queues behind them.
+    createWorker({
+      ...rest,
+      taskQueue: webhookTaskQueue(setup.taskQueue),
+      options: { ...webhookCache, ...rest.options, maxConcurrentActivityTaskExecutions: webhookActivitySlots ?? 100 },
+    }),
   ]);
   const shutdown = () => {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();

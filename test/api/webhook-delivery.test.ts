@@ -65,8 +65,14 @@ describe('partner webhook delivery: retries, order, isolation, redelivery, rotat
     const waiting = await deliveries(id);
     assert.ok(waiting.every((d) => d.status === 'pending'));
     assert.ok(waiting.filter((d) => d.attempts > 0).every((d) => d.nextAttemptAt && d.lastError === 'answered 503'), JSON.stringify(waiting));
+    // Up again, but it chokes twice more on the first customer's first event: the rest of that
+    // customer's events wait behind it, the other customer's flow.
+    const firstOfC1 = (await stack.database.db.webhookDelivery.findFirstOrThrow({ where: { endpointId: id, orderingKey: c1 }, orderBy: [{ occurredAt: 'asc' }, { seq: 'asc' }] })).eventId;
+    let choked = 0;
+    receiver.refuse = (e) => e.id === firstOfC1 && choked++ < 2;
     receiver.mode = 'ok';
     await eventually(() => deliveries(id), (list) => list.every((d) => d.status === 'delivered'), 30_000);
+    assert.equal(choked, 3, 'the choked event was retried until taken');
     // The declines happen in their workflows' order, not the order they were placed: the outbox's order.
     for (const c of [c1, c2]) {
       const happened = await stack.database.db.webhookDelivery.findMany({ where: { endpointId: id, orderingKey: c }, orderBy: [{ occurredAt: 'asc' }, { seq: 'asc' }], select: { eventId: true } });

@@ -27,11 +27,19 @@ export async function startReceiver(): Promise<{
   rejected: number;
   secrets: string[];
   mode: ReceiverMode;
+  /** While set, a verified event it holds true for is answered 503 (a receiver that chokes on one event). */
+  refuse: ((event: { id: string; type: string; data: Record<string, unknown> }) => boolean) | undefined;
   /** Types arrived, in order. */
   types(): string[];
   close(): Promise<void>;
 }> {
-  const state = { events: [] as Received[], rejected: 0, secrets: [] as string[], mode: 'ok' as ReceiverMode };
+  const state = {
+    events: [] as Received[],
+    rejected: 0,
+    secrets: [] as string[],
+    mode: 'ok' as ReceiverMode,
+    refuse: undefined as ((event: { id: string; type: string; data: Record<string, unknown> }) => boolean) | undefined,
+  };
   const hanging = new Set<IncomingMessage>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -55,6 +63,7 @@ export async function startReceiver(): Promise<{
       }
       if (state.mode === 'gone') return void res.writeHead(410).end('gone');
       const event = JSON.parse(body) as Omit<Received, 'at' | 'headers'>;
+      if (state.refuse?.(event)) return void res.writeHead(503).end('not now');
       state.events.push({ ...event, at: Date.now(), headers });
       res.writeHead(204).end();
     });
@@ -80,6 +89,12 @@ export async function startReceiver(): Promise<{
     },
     set mode(m: ReceiverMode) {
       state.mode = m;
+    },
+    get refuse() {
+      return state.refuse;
+    },
+    set refuse(fn) {
+      state.refuse = fn;
     },
     types: () => state.events.map((e) => e.type),
     async close() {
