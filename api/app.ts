@@ -154,7 +154,7 @@ export function createApp(deps: ApiDeps) {
       steps.push(limiter);
     }
     if (def.method === 'post') steps.push(def.rawBody ? rawBody : express.json({ limit: def.bodyLimit ?? '256kb', strict: true }));
-    if (def.idempotent) steps.push(idempotency(db));
+    if (def.idempotent) steps.push(idempotency(db, { stored: def.storedForReplay }));
     steps.push(async (req, res) => {
       const params = def.params ? def.params.safeParse(req.params) : { success: true as const, data: req.params };
       // A malformed id cannot name anything: answer as for an unknown one.

@@ -37,7 +37,7 @@ function requestHash(req: Request): string {
  * of that same request succeeds. A claim is stamped (created_at) and only its holder may
  * settle it, so a first request that wakes up after its key was taken over changes nothing.
  */
-export function idempotency(db: Db): RequestHandler {
+export function idempotency(db: Db, options: { stored?: (body: unknown) => unknown } = {}): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('Idempotency-Key');
     if (header === undefined) return next();
@@ -66,7 +66,7 @@ export function idempotency(db: Db): RequestHandler {
         const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.getHeader(h) ? [[h, String(res.getHeader(h))]] : [])));
         await db.idempotencyRecord.updateMany({
           where: mine,
-          data: { responseStatus: status, responseHeaders: headers, responseBody: (body ?? null) as Prisma.InputJsonValue, completedAt: new Date() },
+          data: { responseStatus: status, responseHeaders: headers, responseBody: ((options.stored ? options.stored(body) : body) ?? null) as Prisma.InputJsonValue, completedAt: new Date() },
         });
       } else if (status < 500) {
         // The request was refused before it changed anything: a corrected retry may use the key.

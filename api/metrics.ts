@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import client from 'prom-client';
 import type { Db } from '../db/client.ts';
+import { webhookHealth } from './services/webhook-health.ts';
 
 /** Prometheus metrics of the API; read-model gauges are computed from the database at scrape time. */
 export function createApiMetrics(db: Db) {
@@ -57,6 +58,59 @@ export function createApiMetrics(db: Db) {
       this.reset();
       const rows = await db.activityRetry.groupBy({ by: ['activityType'], _count: { _all: true } });
       for (const r of rows) this.set({ activity_type: r.activityType }, r._count._all);
+    },
+  });
+  // Partner webhooks, from the outbox (any number of workers deliver; the table is the one truth).
+  let health: Promise<Awaited<ReturnType<typeof webhookHealth>>> | undefined;
+  // One query per scrape, shared by the gauges below.
+  const webhooks = () => (health ??= webhookHealth(db).finally(() => setTimeout(() => (health = undefined), 1000).unref()));
+  new client.Gauge({
+    name: 'csp_webhook_backlog',
+    help: 'Webhook deliveries due and not yet taken by their receivers (state=due), and retries scheduled for later (state=scheduled)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    async collect() {
+      const h = await webhooks();
+      this.set({ state: 'due' }, h.backlog);
+      this.set({ state: 'scheduled' }, h.scheduled);
+    },
+  });
+  new client.Gauge({
+    name: 'csp_webhook_backlog_oldest_seconds',
+    help: 'How long the oldest due webhook delivery has waited since its event (0 when none is due)',
+    registers: [registry],
+    async collect() {
+      this.set((await webhooks()).oldestDueSeconds ?? 0);
+    },
+  });
+  new client.Gauge({
+    name: 'csp_webhook_deliveries_recent',
+    help: 'Webhook deliveries attempted in the last 5 minutes, by outcome (delivered, failed, retrying)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+    async collect() {
+      const h = await webhooks();
+      for (const outcome of ['delivered', 'failed', 'retrying']) this.set({ outcome }, h.recent.byOutcome[outcome] ?? 0);
+    },
+  });
+  new client.Gauge({
+    name: 'csp_webhook_delivery_lag_seconds',
+    help: 'From state change to delivery, over deliveries of the last 5 minutes (quantile 0.5 and 0.99)',
+    labelNames: ['quantile'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const { p50, p99 } = (await webhooks()).recent.lagSeconds;
+      if (p50 !== null) this.set({ quantile: '0.5' }, p50);
+      if (p99 !== null) this.set({ quantile: '0.99' }, p99);
+    },
+  });
+  new client.Gauge({
+    name: 'csp_webhook_endpoints_failing',
+    help: 'Enabled webhook endpoints whose receiver is failing (a delivery is being retried)',
+    registers: [registry],
+    async collect() {
+      this.set((await webhooks()).failingEndpoints.length);
     },
   });
   return { registry, httpRequests, httpDuration, downloads };

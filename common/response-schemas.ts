@@ -73,6 +73,15 @@ export const operationsSummarySchema = z.object({
     count: z.number(),
     links: z.array(z.object({ linkId: z.uuid(), subscriptionId: z.uuid(), expiresAt: z.string(), downloadsUsed: z.number(), maxDownloads: z.number() })),
   }),
+  webhooks: z.object({
+    backlog: z.number().describe('Deliveries due and not yet taken by their receivers'),
+    scheduled: z.number().describe('Deliveries whose next attempt is later'),
+    oldestDueSeconds: z.number().nullable(),
+    recent: z.object({ windowMinutes: z.number(), byOutcome: z.record(z.string(), z.number()), lagSeconds: z.object({ p50: z.number().nullable(), p99: z.number().nullable() }) }),
+    failingEndpoints: z.array(
+      z.object({ endpointId: z.uuid(), partnerId: z.uuid(), partnerName: z.string(), url: z.string(), pending: z.number(), failingSince: z.string(), lastError: z.string().nullable(), lastResponseStatus: z.number().nullable() }),
+    ),
+  }),
 });
 
 const dependency = z.enum(['up', 'down']);

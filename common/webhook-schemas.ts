@@ -26,8 +26,8 @@ export const webhookEndpointSchema = z.object({
   updatedAt: z.string(),
 });
 
-/** Shown once: on creation and on rotation. */
-export const webhookEndpointWithSecretSchema = webhookEndpointSchema.extend({ secret: z.string().startsWith('whsec_') });
+/** Shown once: on creation and on rotation (an Idempotency-Key replay of the creation leaves it out). */
+export const webhookEndpointWithSecretSchema = webhookEndpointSchema.extend({ secret: z.string().startsWith('whsec_').optional() });
 
 export const webhookDeliverySchema = z.object({
   id: z.uuid(),

@@ -15,6 +15,7 @@ export const NAV: { href: string; label: string; roles: readonly Role[] }[] = [
   { href: '/console/refund-cases', label: 'Refund cases', roles: ACCESS.readRefundCases },
   { href: '/console/operations', label: 'Operations', roles: ACCESS.operate },
   { href: '/console/customers', label: 'Customers', roles: ACCESS.partnerStaff },
+  { href: '/console/webhooks', label: 'Webhooks', roles: ACCESS.manageWebhooks },
 ];
 
 export interface PageOptions {
@@ -38,6 +39,7 @@ export function page(options: PageOptions, body: Fragment): Html {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · CSP console</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/console/assets/console.css">
 <script src="/console/assets/console.js" defer></script>
 </head>

@@ -32,6 +32,8 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   /** Takes an Idempotency-Key (every POST that creates or starts something). */
   idempotent?: boolean;
+  /** What of a 2xx answer is kept for replays, when not all of it may be stored (a secret shown once). */
+  storedForReplay?: (body: unknown) => unknown;
   /** Largest body accepted (default 256kb); larger answers 413. */
   bodyLimit?: string;
   /** The handler needs the exact bytes of the body (signature checks); `body` is then a Buffer. */

@@ -26,8 +26,10 @@ export const webhookRoutes: RouteDef[] = [
     access,
     body: webhookEndpointBody,
     idempotent: true,
+    // The secret is shown once and never stored in plain text, not even for an Idempotency-Key replay.
+    storedForReplay: (body) => ({ ...(body as object), secret: undefined }),
     responses: {
-      201: { description: 'The endpoint, with its secret (shown only now)', schema: webhookEndpointWithSecretSchema },
+      201: { description: 'The endpoint, with its secret (shown only now; absent from an Idempotency-Key replay: rotate it to get a new one)', schema: webhookEndpointWithSecretSchema },
       409: { description: 'The partner already has the most endpoints allowed' },
       422: { description: 'Invalid input, or a URL that may not receive webhooks (not https, or a private or loopback address)' },
     },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Config } from '../../common/config.ts';
 import { IN_FLIGHT_ORDER_STATUSES, OPEN_REFUND_CASE_STATUSES, ORDER_STATUSES, REFUND_CASE_STATUSES } from '../../common/domain.ts';
 import type { operationsOrdersQuery } from '../../common/list-queries.ts';
+import { webhookHealth } from './webhook-health.ts';
 import type { Db } from '../../db/client.ts';
 import type { PageRequest } from '../../common/paging.ts';
 import type { ActivityRetry, Order } from '../../generated/prisma/client.ts';
@@ -148,7 +149,7 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
 
     async summary() {
       const now = Date.now();
-      const [orderCounts, caseCounts, overdueCases, oldest, expiring, retrying] = await Promise.all([
+      const [orderCounts, caseCounts, overdueCases, oldest, expiring, retrying, webhooks] = await Promise.all([
         db.order.groupBy({ by: ['status'], _count: { _all: true } }),
         db.refundCase.groupBy({ by: ['status'], _count: { _all: true } }),
         db.refundCase.count({ where: { overdue: true, status: { in: [...OPEN_REFUND_CASE_STATUSES] } } }),
@@ -159,6 +160,7 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
           take: 100,
         }),
         db.activityRetry.count(),
+        webhookHealth(db),
       ]);
       const count = <S extends string>(statuses: readonly S[], rows: { status: string; _count: { _all: number } }[]) =>
         Object.fromEntries(statuses.map((s) => [s, rows.find((r) => r.status === s)?._count._all ?? 0]));
@@ -174,6 +176,7 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
           count: expiring.length,
           links: expiring.map((l) => ({ linkId: l.id, subscriptionId: l.subscriptionId, expiresAt: l.expiresAt.toISOString(), downloadsUsed: l.downloadsUsed, maxDownloads: l.maxDownloads })),
         },
+        webhooks,
       };
     },
   };

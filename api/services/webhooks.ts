@@ -7,7 +7,7 @@ import { createEndpoint, deleteEndpoint, disableEndpoint, enableEndpoint, redeli
 import type { WebhookDelivery, WebhookEndpoint } from '../../generated/prisma/client.ts';
 import { parseKeyRing } from '../../infra/payload-codec.ts';
 import { checkWebhookUrl, WebhookUrlRefused } from '../../infra/webhook-address.ts';
-import { newWebhookSecret, sealSecret } from '../../infra/webhook-secrets.ts';
+import { newWebhookSecret, sealSecret, unsealSecret } from '../../infra/webhook-secrets.ts';
 import { wakeWebhookEndpoint } from '../../infra/webhook-wake.ts';
 import type { Caller } from '../auth.ts';
 import type { ApiDeps } from '../context.ts';
@@ -79,6 +79,16 @@ export function createWebhookService(deps: Pick<ApiDeps, 'db' | 'temporal' | 'co
   };
 
   return {
+    /** The console carries a secret from its POST to the page that shows it once, sealed in a cookie. */
+    sealForDisplay: (secret: string) => sealSecret(ring, secret),
+    openForDisplay: (sealed: string): string | undefined => {
+      try {
+        return unsealSecret(ring, sealed);
+      } catch {
+        return undefined;
+      }
+    },
+
     async create(caller: Caller, body: z.infer<typeof webhookEndpointBody>) {
       const partnerId = partnerOf(caller);
       try {

@@ -64,6 +64,8 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_pending_idx ON webhook_deliveries (endpoint_id, ordering_key, occurred_at, seq) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_endpoint_created_idx ON webhook_deliveries (endpoint_id, created_at DESC, id DESC);
+-- The metrics' recent deliveries and lag.
+CREATE INDEX webhook_deliveries_attempted_idx ON webhook_deliveries (last_attempt_at);
 
 -- When a window's link.expiring notice is due (its deadline less LINK_EXPIRING_NOTICE), set at open.
 ALTER TABLE download_links ADD COLUMN expiry_notice_at timestamptz(3);

@@ -154,4 +154,18 @@ describe('partner webhooks: every event type reaches a verifying receiver (dev s
     assert.deepEqual(ids, outbox.map((e) => e.id).filter((id) => ids.includes(id)));
     assert.equal(outbox.length, ids.length, 'every recorded event was delivered');
   });
+
+  test('a create retried with its Idempotency-Key answers the same endpoint, and the secret is stored nowhere in plain text', async () => {
+    const send = () => request(stack.app).post('/v1/webhook-endpoints').set(bearer(admin)).set('Idempotency-Key', 'erp-hook-1').send({ url: receiver.url, events: ['order.active'] });
+    const first = await send();
+    const again = await send();
+    assert.equal(first.status, 201);
+    assert.equal(again.status, 201);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.equal(again.body.id, first.body.id);
+    assert.equal(again.body.secret, undefined, 'shown once');
+    const stored = JSON.stringify(await stack.database.db.idempotencyRecord.findMany()) + JSON.stringify(await stack.database.db.auditEvent.findMany({ where: { targetType: 'webhook_endpoint' } }));
+    assert.ok(!stored.includes(first.body.secret.slice(6)), 'not in the idempotency records or the audit log');
+    await request(stack.app).delete(`/v1/webhook-endpoints/${first.body.id}`).set(bearer(admin)).expect(204);
+  });
 });

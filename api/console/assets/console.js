@@ -11,3 +11,6 @@ document.addEventListener('click', async (event) => {
     button.textContent = 'Select and copy it by hand';
   }
 });
+
+// A refused form: move focus to the list of what to fix (it is also announced, role="alert").
+document.addEventListener('DOMContentLoaded', () => document.getElementById('form-errors')?.focus());

@@ -64,6 +64,7 @@ export function dashboardPage(session: ConsoleSession, d: DashboardData): Html {
 <div class="card ${d.stuck.length ? 'alert' : ''}"><p class="big" id="stuck-count">${d.stuck.length}</p><p>stuck (no change for ${d.stuckAfterMinutes} min)</p></div>
 <div class="card"><p class="big">${summary.linksExpiringIn24h.count}</p><p>links expiring in 24 h</p></div>
 <div class="card ${summary.overdueRefundCases ? 'alert' : ''}"><p class="big"><a href="/console/refund-cases?overdue=true">${summary.overdueRefundCases}</a></p><p>overdue refund cases</p></div>
+<div class="card ${summary.webhooks.failingEndpoints.length ? 'alert' : ''}"><p class="big"><a href="#webhooks-h">${summary.webhooks.backlog}</a></p><p>webhook deliveries due${summary.webhooks.oldestDueSeconds !== null ? html`, oldest ${waited(summary.webhooks.oldestDueSeconds)}` : ''}</p></div>
 </section>
 <section aria-labelledby="stuck-h">
 <h2 id="stuck-h">Stuck orders</h2>
@@ -89,6 +90,7 @@ ${barChart('downloads-chart', 'Downloads served per hour', d.activity.map((a) =>
 <h2 id="inflight-h">All orders in flight</h2>
 ${ordersTable(`${d.inFlight.length} in flight`, d.inFlight, 'No order is in flight.')}
 </section>
+${webhooksSection(summary.webhooks)}
 <section aria-labelledby="links-h">
 <h2 id="links-h">Links expiring in the next 24 hours</h2>
 <table class="data" tabindex="0"><caption>${summary.linksExpiringIn24h.count} links</caption>
@@ -99,4 +101,26 @@ ${summary.linksExpiringIn24h.links.map((l) => html`<tr><th scope="row"><code>${l
 </tbody></table>
 </section>`,
   );
+}
+
+function waited(seconds: number): string {
+  return seconds < 90 ? `${Math.round(seconds)} s` : seconds < 5400 ? `${Math.round(seconds / 60)} min` : `${(seconds / 3600).toFixed(1)} h`;
+}
+
+function webhooksSection(w: DashboardData['summary']['webhooks']): Html {
+  const lag = w.recent.lagSeconds;
+  return html`<section aria-labelledby="webhooks-h">
+<h2 id="webhooks-h">Partner webhooks</h2>
+<p>${w.backlog} ${w.backlog === 1 ? 'delivery is' : 'deliveries are'} due now, ${w.scheduled} waiting for a retry or a notice time.
+In the last ${w.recent.windowMinutes} minutes: ${w.recent.byOutcome.delivered ?? 0} delivered, ${w.recent.byOutcome.retrying ?? 0} retrying, ${w.recent.byOutcome.failed ?? 0} failed${lag.p50 !== null ? html`; from change to delivery ${lag.p50.toFixed(2)} s at the median, ${lag.p99!.toFixed(2)} s at p99` : ''}.</p>
+<table class="data" tabindex="0" id="failing-endpoints"><caption>${w.failingEndpoints.length} failing ${w.failingEndpoints.length === 1 ? 'endpoint' : 'endpoints'}, failing longest first</caption>
+<thead><tr><th scope="col">Partner</th><th scope="col">URL</th><th scope="col">Failing since</th><th scope="col">Waiting</th><th scope="col">Last answer</th></tr></thead>
+<tbody>
+${w.failingEndpoints.length === 0 ? html`<tr><td colspan="5">Every receiver is taking its events.</td></tr>` : ''}
+${w.failingEndpoints.map(
+  (e) =>
+    html`<tr><th scope="row">${e.partnerName}</th><td><code>${e.url}</code></td><td>${dateTime(e.failingSince)}</td><td class="num">${e.pending}</td><td>${e.lastResponseStatus ? `HTTP ${e.lastResponseStatus}` : (e.lastError ?? '')}</td></tr>`,
+)}
+</tbody></table>
+</section>`;
 }
