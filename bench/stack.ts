@@ -121,6 +121,8 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
     RATE_LIMIT_PER_MINUTE: '100000000',
     DOWNLOAD_LINK_MAX_DOWNLOADS: String(options.cap),
     HOST: '127.0.0.1',
+    // Scenario 7's receiver listens on loopback.
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
   };
 
   async function startApiProcess(extra: Record<string, string> = {}): Promise<{ proc: ServiceProcess; base: string }> {
@@ -179,6 +181,7 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
     api,
     bareBase,
     customer,
+    partnerId: demo.partners[0]!.id,
     headers,
     postOrder,
     /** An operations agent's key, for the audit log. */

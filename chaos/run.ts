@@ -13,6 +13,7 @@ import { pct, sleep, until } from '../infra/waiting.ts';
 import { httpClient, newTally, type Reply } from './http.ts';
 import { startChaosStack } from './stack.ts';
 import { firstTimerFired } from './timers.ts';
+import { checkWebhooks, watchWebhooks } from './webhooks.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
 const quick = values.quick;
@@ -43,6 +44,8 @@ const acknowledgedOrders = new Map<string, string>();
 const approvedCases = new Set<string>();
 const served = new Map<string, { linkId?: string; count: number }>();
 const phaseNotes: Record<string, unknown> = {};
+// Partner webhooks for both partners, to one verifying receiver, through every phase.
+const hooks = await watchWebhooks(stack.apiBase, admins.map((a) => a.key));
 const VARIANT = { version: '2022 RTM', language: 'English', fileType: 'ISO (x64)' };
 
 async function order(who: (typeof admins)[number], paymentMethod: string, lines = 1, productId = 'sql-server-2022-standard'): Promise<string | null> {
@@ -142,13 +145,21 @@ try {
   const killer = (async () => {
     for (let k = 0; k < BUDGET.kills; k++) {
       await sleep(randomInt(1500, 3500));
+      hooks.kills.push(Date.now());
       await stack.killWorker();
       faults['worker SIGKILL']!++;
       await sleep(randomInt(100, 1500));
       await stack.restartWorker();
     }
   })();
+  // The receiver is down for a while mid-phase: its events wait, retried, behind each customer's first.
+  const receiverOutage = sleep(4000).then(async () => {
+    hooks.receiver.mode = 'down';
+    await sleep(6000);
+    hooks.receiver.mode = 'ok';
+  });
   await killer;
+  await receiverOutage;
   log(`phase 1: ${faults['worker SIGKILL']} kills done; waiting for orders and cases to settle`);
   await ordersDone;
   await cancellations;
@@ -365,6 +376,7 @@ try {
   checks.push(...(await checkOrders(stack.db, acknowledgedOrders)));
   checks.push(...(await checkCases(stack.db, approvedCases)));
   checks.push(...(await checkLinks(stack.db, stack.apiBase, served)));
+  checks.push(...(await checkWebhooks(stack.db, hooks)));
   checks.push({ name: 'no 500 outside the load phase', checked: tally.attempted, discrepancies: tally.serverErrors });
 } catch (err) {
   log(`the run failed: ${err instanceof Error ? err.stack : String(err)}`);
@@ -374,6 +386,7 @@ try {
 } finally {
   serviceLogs = stack.logs();
   await stack.close().catch((err: unknown) => console.error('closing the stack:', err));
+  await hooks.receiver.close();
 }
 
 /**

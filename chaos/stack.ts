@@ -101,6 +101,9 @@ export async function startChaosStack(settings: ChaosSettings) {
     HOST: '127.0.0.1',
     PORT: String(apiPort),
     PUBLIC_BASE_URL: apiBase,
+    // The run's webhook receiver listens on loopback; retries come quickly so the run settles.
+    WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+    WEBHOOK_RETRY_INITIAL_INTERVAL: '1s',
     ...secrets,
   };
   // The API logs every request at info; warnings and errors are what a failed run needs.

@@ -49,3 +49,6 @@ export const webhookDeliveriesQuery = z.strictObject({ ...pageShape, status: z.e
 
 export const webhookEndpointParams = z.object({ endpointId: z.uuid() });
 export const webhookDeliveryParams = z.object({ endpointId: z.uuid(), deliveryId: z.uuid() });
+
+/** The endpoint actions (disable, enable, rotate, redeliver) take no body: anything in it is refused. */
+export const noBody = z.strictObject({});

@@ -12,7 +12,7 @@ const acts = proxyActivities<Pick<RetentionActivities, 'pruneTrail'>>({
  * One run of the trail's retention, started by the `trail-retention` schedule: removes download
  * and audit events older than `retentionMs` before the run's scheduled time.
  */
-export async function retentionWorkflow(input: { retentionMs: number }): Promise<{ downloadEvents: number; auditEvents: number; before: string }> {
+export async function retentionWorkflow(input: { retentionMs: number }): Promise<{ downloadEvents: number; auditEvents: number; webhookEvents?: number; before: string }> {
   const before = new Date(workflowInfo().startTime.getTime() - input.retentionMs).toISOString();
   return { ...(await acts.pruneTrail({ before })), before };
 }

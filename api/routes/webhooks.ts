@@ -10,6 +10,7 @@ import {
   webhookEndpointParams,
   webhookEndpointSchema,
   webhookEndpointWithSecretSchema,
+  noBody,
 } from '../../common/webhook-schemas.ts';
 import { listReply, listResponses } from './lists.ts';
 import { route, type RouteDef } from './route.ts';
@@ -75,6 +76,7 @@ export const webhookRoutes: RouteDef[] = [
     tag,
     access,
     params: webhookEndpointParams,
+    body: noBody,
     responses: { 200: { description: 'The endpoint, disabled', schema: webhookEndpointSchema } },
     handler: async ({ caller, params, services }) => ({ status: 200, body: await services.webhooks.disable(caller, params.endpointId) }),
   }),
@@ -85,6 +87,7 @@ export const webhookRoutes: RouteDef[] = [
     tag,
     access,
     params: webhookEndpointParams,
+    body: noBody,
     responses: { 200: { description: 'The endpoint, enabled', schema: webhookEndpointSchema } },
     handler: async ({ caller, params, services }) => ({ status: 200, body: await services.webhooks.enable(caller, params.endpointId) }),
   }),
@@ -95,6 +98,7 @@ export const webhookRoutes: RouteDef[] = [
     tag,
     access,
     params: webhookEndpointParams,
+    body: noBody,
     responses: { 200: { description: 'The endpoint with its new secret', schema: webhookEndpointWithSecretSchema } },
     handler: async ({ caller, params, services }) => ({ status: 200, body: await services.webhooks.rotateSecret(caller, params.endpointId) }),
   }),
@@ -116,6 +120,7 @@ export const webhookRoutes: RouteDef[] = [
     tag,
     access,
     params: webhookDeliveryParams,
+    body: noBody,
     responses: { 202: { description: 'The delivery, pending again', schema: webhookDeliverySchema } },
     handler: async ({ caller, params, services }) => ({ status: 202, body: await services.webhooks.redeliver(caller, params.endpointId, params.deliveryId) }),
   }),

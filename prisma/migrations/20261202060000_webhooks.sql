@@ -78,16 +78,24 @@ RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   event_id text;
   event_seq bigint;
+  occurred timestamptz;
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE partner_id = p_partner AND status = 'enabled' AND p_type = ANY (event_types)) THEN
     RETURN;
   END IF;
+  -- One customer's events are numbered in the order their transactions commit: a second change of
+  -- the same customer waits here until the first commits, so the drain never sees a later event of
+  -- a customer before an earlier one becomes visible. Held to COMMIT; changes of one customer are
+  -- rare and short, so the wait is too.
+  PERFORM pg_advisory_xact_lock(hashtextextended('webhook:' || p_ordering, 0));
   event_id := 'evt_' || replace(gen_random_uuid()::text, '-', '');
+  -- Taken after the lock, so one customer's times follow its commit order too.
+  occurred := GREATEST(p_occurred, clock_timestamp());
   INSERT INTO webhook_events (id, partner_id, type, ordering_key, target_type, target_id, data, occurred_at)
-  VALUES (event_id, p_partner, p_type, p_ordering, p_target_type, p_target_id, p_data, p_occurred)
+  VALUES (event_id, p_partner, p_type, p_ordering, p_target_type, p_target_id, p_data, occurred)
   RETURNING seq INTO event_seq;
   INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, ordering_key, occurred_at, seq, next_attempt_at)
-  SELECT e.id, event_id, p_type, p_ordering, p_occurred, event_seq, p_occurred
+  SELECT e.id, event_id, p_type, p_ordering, occurred, event_seq, occurred
     FROM webhook_endpoints e
    WHERE e.partner_id = p_partner AND e.status = 'enabled' AND p_type = ANY (e.event_types);
   PERFORM pg_notify('webhook_deliveries', e.id::text)

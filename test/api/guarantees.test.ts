@@ -5,6 +5,7 @@ import request from 'supertest';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { toOpenApiPath } from '../../api/openapi.ts';
 import { ROUTES, type RouteDef } from '../../api/routes/index.ts';
+import { noBody } from '../../common/webhook-schemas.ts';
 import { signPaymentWebhook } from '../../api/services/payments.ts';
 import type { Role } from '../../common/domain.ts';
 import { activeOrder, bearer, cancellationTicket, eventually, startStack, type Stack } from '../helpers/stack.ts';
@@ -19,9 +20,13 @@ describe('API guarantees: roles, partner isolation, errors, OpenAPI', () => {
   let counter = 0;
 
   before(async () => {
-    stack = await startStack('api_guarantees');
+    // The matrix calls every route anonymously (a 401 each): more than the default 30 failed authentications a minute.
+    stack = await startStack('api_guarantees', { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', AUTH_FAILURES_PER_MINUTE: '10000' });
     const admin = stack.demo.partners[0]!.apiKeys.admin_agent;
     const customer = stack.demo.partners[0]!.customers[0]!;
+    // An endpoint nobody listens on: its deliveries stay pending, retried, which is all the matrix needs.
+    const endpoint = await request(stack.app).post('/v1/webhook-endpoints').set(bearer(admin)).send({ url: 'http://127.0.0.1:9/hooks', events: ['order.active'] });
+    assert.equal(endpoint.status, 201);
     const order = await activeOrder(stack, admin, customer.id, [
       { productId: 'windows-server-2022-standard', quantity: 1 },
       { productId: 'sql-server-2022-standard', quantity: 1 },
@@ -39,6 +44,8 @@ describe('API guarantees: roles, partner isolation, errors, OpenAPI', () => {
       subscriptionId: order.subscriptions[0],
       refundCaseId: filed.body.refundCaseId,
       token: new URL(link.body.download.url).pathname.split('/').pop()!,
+      endpointId: endpoint.body.id,
+      deliveryId: (await eventually(() => stack.database.db.webhookDelivery.findFirst({ where: { endpointId: endpoint.body.id } }), (d) => d !== null))!.id,
     });
   });
   after(async () => stack?.close());
@@ -71,12 +78,25 @@ describe('API guarantees: roles, partner isolation, errors, OpenAPI', () => {
         return { payloads: [] };
       case '/v1/payments/webhook':
         return { eventId: `evt_matrix_${counter}`, orderId: ids.orderId, type: 'payment.succeeded' };
+      case '/v1/webhook-endpoints':
+        return { url: 'https://hooks.example.com/matrix', events: ['order.active'] };
+      case '/v1/webhook-endpoints/:endpointId/disable':
+      case '/v1/webhook-endpoints/:endpointId/enable':
+      case '/v1/webhook-endpoints/:endpointId/rotate-secret':
+      case '/v1/webhook-endpoints/:endpointId/deliveries/:deliveryId/redeliver':
+        return {};
       default:
         assert.fail(`no valid body for ${def.path}`);
     }
   }
 
-  function send(def: RouteDef, key: string | undefined, body?: unknown) {
+  async function send(def: RouteDef, key: string | undefined, body?: unknown) {
+    if (def.method === 'delete') {
+      // Each deletion gets an endpoint of its own, so the fixture one lives on for the other routes.
+      const own = await request(stack.app).post('/v1/webhook-endpoints').set(bearer(stack.demo.partners[0]!.apiKeys.admin_agent)).send({ url: 'https://hooks.example.com/doomed', events: ['order.active'] });
+      const req = request(stack.app).delete(path(def).replace(ids.endpointId!, own.body.id as string));
+      return key ? req.set(bearer(key)) : req;
+    }
     const req = def.method === 'get' ? request(stack.app).get(path(def)) : request(stack.app).post(path(def));
     if (key) req.set(bearer(key));
     if (def.method === 'get') return req;
@@ -138,9 +158,11 @@ describe('API guarantees: roles, partner isolation, errors, OpenAPI', () => {
       links: await db.downloadLink.count(),
       idempotency: await db.idempotencyRecord.count(),
       webhooks: await db.processedWebhookEvent.count(),
+      webhookEndpoints: await db.webhookEndpoint.findMany({ orderBy: { id: 'asc' } }),
     });
     const before = await snapshot();
-    const posts = ROUTES.filter((r) => r.method === 'post');
+    // Routes that take a body (the endpoint actions take none, and refuse one: see the matrix).
+    const posts = ROUTES.filter((r) => r.method === 'post' && r.body !== noBody);
     const malformed = fc.oneof(
       fc.jsonValue(),
       fc.dictionary(fc.constantFrom('domain', 'companyName', 'lineItems', 'paymentMethod', 'version', 'decision', 'note', 'customer', 'amountRequested', 'eventId'), fc.jsonValue()),

@@ -40,6 +40,8 @@ describe('partner webhook delivery: retries, order, isolation, redelivery, rotat
       .set(bearer(admin))
       .send({ lineItems: [{ productId: 'sql-server-2022-standard', quantity: 1 }], paymentMethod: 'pm_card_declined' });
     assert.equal(res.status, 202);
+    // Its workflow declines it a moment later; wait, so each test's events are its own.
+    await eventually(() => stack.database.db.order.findUniqueOrThrow({ where: { id: res.body.orderId as string } }), (o) => o.status === 'payment_failed');
     return res.body.orderId as string;
   };
   const deliveries = async (endpointId: string) =>

@@ -62,6 +62,9 @@ describe('partner webhooks: every event type reaches a verifying receiver (dev s
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.match(created.body.secret, /^whsec_[A-Za-z0-9+/=]{32}$/);
     receiver.secrets = [created.body.secret];
+    const listed = await request(stack.app).get('/v1/webhook-endpoints').set(bearer(admin));
+    assert.deepEqual(listed.body.map((e: { id: string }) => e.id), [created.body.id]);
+    assert.equal((await request(stack.app).get('/v1/webhook-endpoints').set(bearer(stack.demo.partners[1]!.apiKeys.admin_agent))).body.length, 0, 'another partner sees none');
     const shown = await request(stack.app).get(`/v1/webhook-endpoints/${created.body.id}`).set(bearer(admin));
     assert.equal(shown.body.secret, undefined, 'the secret is shown once');
     assert.equal((await request(stack.app).get(`/v1/webhook-endpoints/${created.body.id}`).set(bearer(stack.demo.partners[1]!.apiKeys.admin_agent))).status, 404);
@@ -164,8 +167,14 @@ describe('partner webhooks: every event type reaches a verifying receiver (dev s
     assert.equal(again.headers['idempotent-replayed'], 'true');
     assert.equal(again.body.id, first.body.id);
     assert.equal(again.body.secret, undefined, 'shown once');
-    const stored = JSON.stringify(await stack.database.db.idempotencyRecord.findMany()) + JSON.stringify(await stack.database.db.auditEvent.findMany({ where: { targetType: 'webhook_endpoint' } }));
+    const text = (rows: unknown) => JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    const stored = text(await stack.database.db.idempotencyRecord.findMany()) + text(await stack.database.db.auditEvent.findMany({ where: { targetType: 'webhook_endpoint' } }));
+    assert.match(stored, /webhook_endpoint\.create/, 'the records read are the right ones');
     assert.ok(!stored.includes(first.body.secret.slice(6)), 'not in the idempotency records or the audit log');
+    // The actions take no body: one with fields is refused, and changes nothing.
+    const odd = await request(stack.app).post(`/v1/webhook-endpoints/${first.body.id}/disable`).set(bearer(admin)).send({ reason: 'x' });
+    assert.equal(odd.status, 422);
+    assert.equal((await request(stack.app).get(`/v1/webhook-endpoints/${first.body.id}`).set(bearer(admin))).body.status, 'enabled');
     await request(stack.app).delete(`/v1/webhook-endpoints/${first.body.id}`).set(bearer(admin)).expect(204);
   });
 });

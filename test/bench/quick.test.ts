@@ -37,7 +37,10 @@ describe('benchmark smoke run', () => {
       'page through audit events at limit=500: p99 ÷ first page',
       'purchase latency p50 (ms)',
       'resources per 1,000 orders',
+      'webhook events delivered per s (burst), service ÷ bare fetch loop',
+      'webhook state change → delivery p50 / p99 ms (one at a time)',
     ]);
+    assert.equal(byName['webhook events delivered per s (burst), service ÷ bare fetch loop']?.exact, true, 'every webhook event arrived, once');
     assert.equal(byName['order starts (per s)']?.errors, 0);
     assert.equal(byName['export audit events as CSV (rows per s)']?.exact, true, 'the export held every row');
     assert.equal(byName['downloads (served per s)']?.exact, true);

@@ -133,4 +133,25 @@ describe('webhook outbox and delivery activity', () => {
     assert.match(row!.lastError!, /answered 503; no retry left/);
     assert.equal(row!.nextAttemptAt, null);
   });
+
+  test('a customer’s second change waits for its first to commit, so no drain sees the later event first', async () => {
+    const t = await createTenant(database.db, 'Commit order partner');
+    await endpointFor(t.partnerId);
+    const [a, b] = [orderInput(t), orderInput(t)];
+    await persistOrder(database.db, a);
+    await persistOrder(database.db, b);
+    let firstCommitted = 0;
+    const first = database.db.$transaction(async (tx) => {
+      await tx.order.update({ where: { id: a.orderId }, data: { status: 'active' } });
+      await tx.$executeRaw`SELECT pg_sleep(0.5)`;
+    }).then(() => (firstCommitted = Date.now()));
+    // The second starts while the first holds its event uncommitted.
+    await new Promise((r) => setTimeout(r, 150));
+    await database.db.order.update({ where: { id: b.orderId }, data: { status: 'active' } });
+    const secondCommitted = Date.now();
+    await first;
+    assert.ok(secondCommitted >= firstCommitted, `the second change committed ${firstCommitted - secondCommitted} ms before the first`);
+    const events = await database.db.webhookEvent.findMany({ where: { partnerId: t.partnerId }, orderBy: { seq: 'asc' } });
+    assert.deepEqual(events.map((e) => (e.data as { orderId: string }).orderId), [a.orderId, b.orderId]);
+  });
 });

@@ -37,8 +37,8 @@ const WRITERS: Record<string, { model: string; modules: string[] }> = {
   activity_retries: { model: 'activityRetry', modules: ['db/activity-retries.ts'] },
   webhook_endpoints: { model: 'webhookEndpoint', modules: ['db/webhooks.ts'] },
   webhook_deliveries: { model: 'webhookDelivery', modules: ['db/webhooks.ts'] },
-  // webhook_events: written only by the database's triggers (migration 20261202060000), never by code.
-  webhook_events: { model: 'webhookEvent', modules: [] },
+  // webhook_events: written by the database's triggers (migration 20261202060000); code only prunes it.
+  webhook_events: { model: 'webhookEvent', modules: ['db/retention.ts'] },
 };
 
 /** Every place in the source that writes `table`, through Prisma's model API or in SQL. */

@@ -30,6 +30,13 @@ describe('the trail’s retention schedule (dev server, PostgreSQL)', () => {
     const at = (days: number) => new Date(now - days * DAY);
     await db.auditEvent.createMany({ data: [401, 402, 900, 399, 1].map((d, i) => ({ action: 'test.retention', targetType: 'test', targetId: `age-${d}-${i}`, at: at(d) })) });
     await db.downloadEvent.createMany({ data: [401, 500, 399, 0].map((d, i) => ({ linkId, sequence: 1000 + i, at: at(d) })) });
+    // Webhook events: old and delivered (removed), old and still pending (kept), recent (kept).
+    const partnerId = stack.demo.partners[0]!.id;
+    const endpoint = await db.webhookEndpoint.create({ data: { id: crypto.randomUUID(), partnerId, url: 'https://hooks.example.com/', eventTypes: ['order.active'], secretSealed: 'k.x' } });
+    for (const [id, days, status] of [['evt_old_done', 401, 'delivered'], ['evt_old_pending', 401, 'pending'], ['evt_recent', 399, 'delivered']] as const) {
+      const e = await db.webhookEvent.create({ data: { id, partnerId, type: 'order.active', orderingKey: 'c', targetType: 'order', targetId: id, data: {}, occurredAt: at(days) } });
+      await db.webhookDelivery.create({ data: { endpointId: endpoint.id, eventId: id, eventType: e.type, orderingKey: 'c', occurredAt: e.occurredAt, seq: e.seq, status } });
+    }
 
     const config = { ...stack.config, auditRetentionMs: 400 * DAY };
     const logger = createLogger({ level: 'silent' });
@@ -45,8 +52,9 @@ describe('the trail’s retention schedule (dev server, PostgreSQL)', () => {
       workflowId = (await schedule.describe()).info.recentActions[0]?.action.workflow.workflowId;
     }
     assert.ok(workflowId, 'the schedule started a run');
-    const result = (await stack.client.workflow.getHandle(workflowId).result()) as { downloadEvents: number; auditEvents: number };
-    assert.deepEqual({ downloadEvents: result.downloadEvents, auditEvents: result.auditEvents }, { downloadEvents: 2, auditEvents: 3 });
+    const result = (await stack.client.workflow.getHandle(workflowId).result()) as { downloadEvents: number; auditEvents: number; webhookEvents: number };
+    assert.deepEqual({ downloadEvents: result.downloadEvents, auditEvents: result.auditEvents, webhookEvents: result.webhookEvents }, { downloadEvents: 2, auditEvents: 3, webhookEvents: 1 });
+    assert.deepEqual((await db.webhookEvent.findMany({ where: { id: { startsWith: 'evt_' } }, orderBy: { id: 'asc' } })).map((e) => e.id), ['evt_old_pending', 'evt_recent']);
 
     const audit = await db.auditEvent.findMany({ where: { action: 'test.retention' }, select: { targetId: true } });
     assert.deepEqual(audit.map((a) => a.targetId).sort(), ['age-1-4', 'age-399-3']);
