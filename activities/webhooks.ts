@@ -27,6 +27,8 @@ export interface DrainResult {
   endpoint: 'enabled' | 'disabled' | 'gone';
   delivered: number;
   failed: number;
+  /** Attempts made this round, whatever their outcome. */
+  attempted: number;
   nextAttemptAt: string | null;
 }
 
@@ -81,10 +83,11 @@ export function createWebhookActivities(deps: WebhookDeps) {
       const started = Date.now();
       let delivered = 0;
       let failed = 0;
+      let attempted = 0;
       for (;;) {
         const endpoint = await db.webhookEndpoint.findUnique({ where: { id: request.endpointId } });
-        if (!endpoint) return { endpoint: 'gone', delivered, failed, nextAttemptAt: null };
-        if (endpoint.status === 'disabled') return { endpoint: 'disabled', delivered, failed, nextAttemptAt: null };
+        if (!endpoint) return { endpoint: 'gone', delivered, failed, attempted, nextAttemptAt: null };
+        if (endpoint.status === 'disabled') return { endpoint: 'disabled', delivered, failed, attempted, nextAttemptAt: null };
         const secrets = [unsealSecret(keyRing, endpoint.secretSealed)];
         if (endpoint.previousSecretSealed && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > new Date()) {
           secrets.push(unsealSecret(keyRing, endpoint.previousSecretSealed));
@@ -92,10 +95,11 @@ export function createWebhookActivities(deps: WebhookDeps) {
         const { due, nextAttemptAt } = await dueDeliveries(db, endpoint.id, PARALLEL);
         // The budget keeps each activity short: the workflow calls again at once when more is due.
         if (due.length === 0 || Date.now() - started > 30_000) {
-          return { endpoint: 'enabled', delivered, failed, nextAttemptAt: due.length ? new Date().toISOString() : (nextAttemptAt?.toISOString() ?? null) };
+          return { endpoint: 'enabled', delivered, failed, attempted, nextAttemptAt: due.length ? new Date().toISOString() : (nextAttemptAt?.toISOString() ?? null) };
         }
         await Promise.all(
           due.map(async (d) => {
+            attempted++;
             const result = await attempt({ id: endpoint.id, url: endpoint.url, secrets }, d);
             await recordAttempt(db, endpoint.id, d.id, result);
             if (result.outcome === 'delivered') delivered++;

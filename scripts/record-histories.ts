@@ -18,6 +18,13 @@ import { PROJECT_ROOT } from '../infra/paths.ts';
 import { LOCAL_PROVIDERS } from '../common/config.ts';
 import { createProviders } from '../providers/index.ts';
 import { createWorker } from '../worker/worker.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { webhookWakeSignal } from '../common/messages.ts';
+import { createEndpoint, deleteEndpoint } from '../db/webhooks.ts';
+import { changeOrderStatus, persistOrder } from '../db/orders.ts';
+import { newKeyRingSpec, parseKeyRing } from '../infra/payload-codec.ts';
+import { newWebhookSecret, sealSecret } from '../infra/webhook-secrets.ts';
 import { createTestDatabase } from '../test/helpers/database.ts';
 import { createTenant, orderInput } from '../test/helpers/fixtures.ts';
 import { timeSkippingEnvironment, workflowBundle } from '../test/helpers/temporal.ts';
@@ -32,7 +39,14 @@ const database = await createTestDatabase('record');
 const db = database.db;
 const tenant = await createTenant(db);
 const taskQueue = 'record';
-const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, deps: { db, ...createProviders({ providers: LOCAL_PROVIDERS }, db) }, workflowBundle: await workflowBundle() });
+const keyRing = parseKeyRing(newKeyRingSpec());
+const worker = await createWorker({
+  connection: env.nativeConnection,
+  namespace: 'default',
+  taskQueue,
+  deps: { db, ...createProviders({ providers: LOCAL_PROVIDERS }, db), webhooks: { keyRing, settings: { retryInitialMs: 1000, retryForMs: 3600_000, allowPrivateUrls: true, timeoutMs: 5000 } } },
+  workflowBundle: await workflowBundle(),
+});
 const agentId = randomUUID();
 await db.agent.create({ data: { id: agentId, partnerId: tenant.partnerId, name: 'Recorder', role: 'admin_agent' } });
 const waitFor = async (check: () => Promise<boolean>) => {
@@ -82,7 +96,26 @@ async function refundCase() {
 const decide = (h: WorkflowHandle, decision: 'approve' | 'reject' | 'request_info', note: string, approvedAmount?: string) =>
   h.executeUpdate(decideUpdate, { args: [{ decision, note, agentId, ...(approvedAmount ? { approvedAmount } : {}) }] });
 
+/** An endpoint whose receiver refuses the first attempt: a delivery retried after its timer, then the endpoint deleted. */
+async function webhookEndpoint() {
+  let answered = 0;
+  const server = createServer((req, res) => req.resume().on('end', () => res.writeHead(answered++ === 0 ? 503 : 204).end()));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const endpointId = randomUUID();
+  await createEndpoint(db, { id: endpointId, partnerId: tenant.partnerId, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, description: null, eventTypes: ['order.payment_failed'], secretSealed: sealSecret(keyRing, newWebhookSecret()), createdByAgentId: agentId });
+  const input = orderInput(tenant);
+  await persistOrder(db, input);
+  await changeOrderStatus(db, { orderId: input.orderId, status: 'payment_failed', detail: 'declined', eventKey: 'declined', failureReason: 'recorded' });
+  const handle = await env.client.workflow.signalWithStart('webhookWorkflow', { taskQueue, workflowId: workflowIds.webhookEndpoint(endpointId), args: [{ endpointId }], signal: webhookWakeSignal, signalArgs: [] });
+  await waitFor(async () => (await db.webhookDelivery.findFirstOrThrow({ where: { endpointId } })).status === 'delivered');
+  await deleteEndpoint(db, endpointId);
+  await handle.signal(webhookWakeSignal);
+  server.close();
+  return handle;
+}
+
 const RECORDINGS: Record<string, () => Promise<WorkflowHandle>> = {
+  'webhook-retried-then-endpoint-deleted': webhookEndpoint,
   'purchase-card-ok': async () => (await order()).handle,
   // Recorded under the workflow type orderWorkflow; the purchase-* ones, before the rename, under purchaseWorkflow.
   'order-card-ok': async () => (await order({ paymentMethod: 'pm_card_ok' })).handle,

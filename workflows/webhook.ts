@@ -10,6 +10,7 @@ const acts = proxyActivities<Pick<WebhookActivities, 'deliverWebhooks'>>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+const MIN_IDLE_WAIT_MS = 1000;
 /** Rounds a run drains before it continues as new, so its history stays short whatever the traffic. */
 const ROUNDS_PER_RUN = 200;
 
@@ -32,7 +33,9 @@ export async function webhookWorkflow(input: { endpointId: string }): Promise<vo
     // Disabled, or nothing pending: nothing is due until a wake-up (new deliveries, enabled again).
     if (result.endpoint === 'disabled' || result.nextAttemptAt === null) await condition(() => woken);
     else {
-      const waitMs = Date.parse(result.nextAttemptAt) - Date.now();
+      // The retry time is the worker's clock; this is the server's. A round that found nothing due
+      // yet (the clocks disagree) waits at least a second, so skew never turns into a busy loop.
+      const waitMs = Math.max(Date.parse(result.nextAttemptAt) - Date.now(), result.attempted === 0 ? MIN_IDLE_WAIT_MS : 0);
       if (waitMs > 0) await condition(() => woken, waitMs);
     }
     if (workflowInfo().continueAsNewSuggested) break;
