@@ -65,6 +65,11 @@ describe('partner webhook delivery: retries, order, isolation, redelivery, rotat
     // Every event waits behind its customer's first, which is being retried with backoff.
     await eventually(() => deliveries(id), (list) => list.length === 8 && list.filter((d) => d.attempts >= 2 && d.lastResponseStatus === 503).length >= 2, 30_000);
     const waiting = await deliveries(id);
+    // Operations see it too: a failing endpoint and a backlog behind it.
+    const during = (await request(stack.app).get('/metrics')).text;
+    assert.match(during, /^csp_webhook_endpoints_failing [1-9]/m);
+    assert.match(during, /^csp_webhook_backlog\{state="(due|scheduled)"\} [1-9]/m);
+    assert.match(during, /^csp_webhook_deliveries_recent\{outcome="retrying"\} [1-9]/m);
     assert.ok(waiting.every((d) => d.status === 'pending'));
     assert.ok(waiting.filter((d) => d.attempts > 0).every((d) => d.nextAttemptAt && d.lastError === 'answered 503'), JSON.stringify(waiting));
     // Up again, but it chokes twice more on the first customer's first event: the rest of that
@@ -82,6 +87,9 @@ describe('partner webhook delivery: retries, order, isolation, redelivery, rotat
       assert.deepEqual(receiver.events.filter((e) => e.data.customerId === c).map((e) => e.data.orderId).sort(), [...orders[c]!].sort());
     }
     assert.equal(new Set(receiver.events.map((e) => e.id)).size, 8);
+    const afterwards = (await request(stack.app).get('/metrics')).text;
+    assert.match(afterwards, /^csp_webhook_deliveries_recent\{outcome="delivered"\} [1-9]/m);
+    assert.match(afterwards, /^csp_webhook_delivery_lag_seconds\{quantile="0.99"\} [0-9.]+$/m);
     assert.equal(receiver.events.length, 8);
   });
 
