@@ -4,10 +4,18 @@ import { z } from 'zod';
 import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_ENDPOINT_STATUSES, WEBHOOK_EVENT_TYPES } from './domain.ts';
 import { pageShape } from './paging.ts';
 
+const eventType = z.enum(WEBHOOK_EVENT_TYPES, { error: () => `not an event type; one of ${WEBHOOK_EVENT_TYPES.join(', ')}` });
+
 export const webhookEndpointBody = z.strictObject({
-  url: z.string().trim().min(1, 'give the URL that receives the events').max(2000),
+  // The form here; whether the address may receive webhooks is the service's to say (infra/webhook-address.ts).
+  url: z
+    .string()
+    .trim()
+    .min(1, 'give the URL that receives the events')
+    .max(2000)
+    .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), 'must be an absolute https (or http) URL'),
   events: z
-    .array(z.enum(WEBHOOK_EVENT_TYPES))
+    .array(eventType)
     .min(1, 'choose at least one event type')
     .refine((list) => new Set(list).size === list.length, 'each event type once'),
   description: z.string().trim().max(500).optional(),

@@ -75,7 +75,7 @@ describe('console: webhooks (Chromium, dev server, PostgreSQL)', () => {
     // A URL that is not http(s): the error is beside the field, in words, and focus goes to the list.
     await page.getByLabel('URL that receives the events').fill('ftp://erp.example.com/hooks');
     await page.getByRole('button', { name: 'Add endpoint' }).click();
-    assert.match((await page.locator('#url-error').textContent()) ?? '', /must use https or http/);
+    assert.match((await page.locator('#url-error').textContent()) ?? '', /must be an absolute https \(or http\) URL/);
     assert.equal(await page.getByLabel('URL that receives the events').getAttribute('aria-invalid'), 'true');
     assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'form-errors');
     await accessible(page);
