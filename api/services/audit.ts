@@ -1,11 +1,13 @@
 import type { Caller } from '../auth.ts';
 import { recordAudit, type AuditEntry } from '../../db/audit.ts';
-import type { Db } from '../../db/client.ts';
+import { poolOf, type Db } from '../../db/client.ts';
 import type { z } from 'zod';
 import type { PageRequest } from '../../common/paging.ts';
 import type { auditEventsQuery } from '../../common/list-queries.ts';
 import type { AuditEvent, Prisma } from '../../generated/prisma/client.ts';
-import { asTime, everyRow, keyset, pageOf, type Keyset } from './paging.ts';
+import { asTime, keyset, pageOf, type Keyset } from './paging.ts';
+
+const EXPORT_BATCH = 1000;
 
 /** The audit entry of an agent's action, for a writer in db/ to commit with the action itself. */
 export function auditEntry(caller: Caller | undefined, action: string, target: { type: string; id: string }, data?: Prisma.InputJsonValue): AuditEntry {
@@ -61,18 +63,44 @@ export function createAuditService(db: Db) {
       const who = await actors(rows);
       return pageOf(rows, AUDIT_LOG, query, (e) => view(e, who));
     },
+    /**
+     * The whole filtered log, newest first, for exports: read straight from the pool a thousand
+     * rows at a time by keyset (at, id), so memory stays flat and no row waits on Prisma's engine.
+     */
     async *everyEvent(query: z.infer<typeof auditEventsQuery>) {
-      let batch: AuditEvent[] = [];
-      const flush = async function* () {
-        const who = await actors(batch);
-        for (const e of batch) yield view(e, who);
-        batch = [];
-      };
-      for await (const e of everyRow(async (page) => ({ rows: await fetch(query, page), spec: AUDIT_LOG }))) {
-        batch.push(e);
-        if (batch.length === 1000) yield* flush();
+      const pool = poolOf(db);
+      const filters: [string, unknown][] = [
+        ['partner_id = $?::uuid', query.partnerId],
+        ['agent_id = $?::uuid', query.actorAgentId],
+        ['action = $?', query.action],
+        ['target_type = $?', query.targetType],
+        ['target_id = $?', query.targetId],
+        ['at >= $?::timestamptz', query.from],
+        ['at < $?::timestamptz', query.to],
+      ];
+      const where: string[] = [];
+      const params: unknown[] = [];
+      for (const [sql, value] of filters) {
+        if (value === undefined) continue;
+        params.push(value);
+        where.push(sql.replace('$?', `$${params.length}`));
       }
-      yield* flush();
+      let after: [Date, string] | undefined;
+      for (;;) {
+        const keyset = after ? [`(at, id) < ($${params.length + 1}::timestamptz, $${params.length + 2}::bigint)`] : [];
+        const clause = [...where, ...keyset];
+        const { rows } = await pool.query<AuditEvent & { agentId: string | null }>(
+          `SELECT id, at, agent_id AS "agentId", partner_id AS "partnerId", action, target_type AS "targetType", target_id AS "targetId", data
+             FROM audit_events ${clause.length ? `WHERE ${clause.join(' AND ')}` : ''}
+            ORDER BY at DESC, id DESC LIMIT ${EXPORT_BATCH}`,
+          after ? [...params, ...after] : params,
+        );
+        const who = await actors(rows);
+        for (const e of rows) yield view(e, who);
+        if (rows.length < EXPORT_BATCH) return;
+        const last = rows[rows.length - 1]!;
+        after = [last.at, String(last.id)];
+      }
     },
   };
 }
