@@ -86,6 +86,12 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     assert.match((await admin.locator('#download-url').textContent()) ?? '', /\/v1\/downloads\//);
     await accessible(admin);
     await screenshot(admin, 'admin-keys-and-downloads');
+    // Post/redirect/get: the page has its own address; a reload shows it again and opens nothing.
+    assert.match(admin.url(), /\/software\/[0-9a-f-]{36}\?opened=[0-9a-f-]{36}$/);
+    await admin.reload();
+    assert.equal((await admin.locator('#product-key').textContent())?.trim(), key.value);
+    assert.equal(await stack.database.db.downloadLink.count({ where: { subscriptionId } }), 1);
+    assert.match((await admin.locator('#windows tbody').textContent()) ?? '', /2022 RTM · English · ISO \(x64\).*open until.*(13|14) days left.*0 \/ 50.*50 left/s);
 
     await admin.getByRole('link', { name: 'Cancel this purchase…' }).click();
     await admin.getByLabel('Title').fill('Wrong edition bought');
@@ -140,6 +146,11 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     assert.equal((await stack.database.db.productKey.findUniqueOrThrow({ where: { subscriptionId } })).status, 'revoked');
     await accessible(support);
     await screenshot(support, 'support-case-completed');
+
+    // Back on the item, the admin sees why its window ended.
+    await admin.goto(`/console/customers/${customer.id}/software/${subscriptionId}`);
+    assert.match((await admin.locator('#windows tbody').textContent()) ?? '', /2022 RTM · English · ISO \(x64\).*revoked \(the purchase was cancelled\)/s);
+    await accessible(admin);
   });
 
   test('operations sees a stuck pm_async order on the dashboard, linked to the Temporal Web UI', async () => {

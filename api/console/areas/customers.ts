@@ -27,6 +27,9 @@ export function customerArea({ router, db, services }: ConsoleArea): void {
     return { customer, item };
   };
 
+  const windowsOf = async (res: Response, customerId: string, subscriptionId: string) =>
+    (await services.software.links(session(res).caller, customerId, subscriptionId, { limit: MAX_PAGE })).items;
+
   router.get('/customers', allow(ACCESS.partnerStaff, 'open the customer list'), async (_req, res) => {
     send(res, 200, customersPage(session(res), (await services.customers.list(session(res).caller, { limit: MAX_PAGE })).items));
   });
@@ -44,21 +47,25 @@ export function customerArea({ router, db, services }: ConsoleArea): void {
 
   router.get('/customers/:customerId/software/:subscriptionId', allow(ACCESS.partnerStaff, 'open software'), async (req, res) => {
     const { customer, item } = await itemOf(req, res);
-    send(res, 200, softwareItemPage(session(res), customer, item));
+    const windows = await windowsOf(res, customer.id, item.subscriptionId);
+    // After "Get keys and downloads" (post/redirect/get): the window it opened or found, while it is open.
+    const opened = typeof req.query.opened === 'string' ? item.downloadLinks.find((l) => l.linkId === req.query.opened) : undefined;
+    const result = opened && item.productKey ? { productKey: item.productKey, download: opened } : undefined;
+    send(res, 200, softwareItemPage(session(res), customer, item, { windows, result, notice: result ? { kind: 'success', text: 'Here are the key and the download link.' } : undefined }));
   });
 
   router.post('/customers/:customerId/software/:subscriptionId/keys-and-downloads', allow(ACCESS.keysAndDownloads, 'get keys and downloads'), async (req, res) => {
     const { customer, item } = await itemOf(req, res);
     const values = fields(req, ['version', 'language', 'fileType']);
     const body = keysAndDownloadsBody.safeParse(values);
-    if (!body.success) return send(res, 422, softwareItemPage(session(res), customer, item, { values, errors: zodErrors(body.error) }));
+    if (!body.success) return send(res, 422, softwareItemPage(session(res), customer, item, { values, errors: zodErrors(body.error), windows: await windowsOf(res, customer.id, item.subscriptionId) }));
     try {
       const result = await services.software.keysAndDownloads(session(res).caller, customer.id, item.subscriptionId, body.data);
-      const fresh = await services.software.get(session(res).caller, customer.id, item.subscriptionId);
-      send(res, 200, softwareItemPage(session(res), customer, fresh, { values, result, notice: { kind: 'success', text: 'Here are the key and the download link.' } }));
+      // A page that can be reloaded and bookmarked: a reload shows it again instead of posting again.
+      res.redirect(303, `/console/customers/${customer.id}/software/${item.subscriptionId}?opened=${result.download.linkId}`);
     } catch (err) {
       if (err instanceof HttpProblem && (err.status === 409 || err.status === 422)) {
-        return send(res, err.status, softwareItemPage(session(res), customer, item, { values, errors: err.extra.errors, notice: { kind: 'error', text: err.detail } }));
+        return send(res, err.status, softwareItemPage(session(res), customer, item, { values, errors: err.extra.errors, notice: { kind: 'error', text: err.detail }, windows: await windowsOf(res, customer.id, item.subscriptionId) }));
       }
       throw err;
     }

@@ -7,7 +7,8 @@ import type { ConsoleSession } from '../sessions.ts';
 type Customer = Awaited<ReturnType<Services['customers']['list']>>['items'][number];
 type SoftwareList = Awaited<ReturnType<Services['software']['list']>>['items'];
 type SoftwareItem = Awaited<ReturnType<Services['software']['get']>>;
-type KeysAndDownloads = Awaited<ReturnType<Services['software']['keysAndDownloads']>>;
+type Windows = Awaited<ReturnType<Services['software']['links']>>['items'];
+type Shown = { productKey: string; download: { url?: string; expiresAt: string; maxDownloads: number; downloadsUsed: number } };
 
 const CURRENT = '/console/customers';
 
@@ -45,8 +46,36 @@ ${items.map(
 export interface ItemForm {
   errors?: { path: string; message: string }[];
   values?: Record<string, string>;
-  result?: KeysAndDownloads;
+  result?: Shown;
   notice?: PageOptions['notice'];
+  /** Every download window ever opened, newest first. */
+  windows?: Windows;
+}
+
+const ENDED_BECAUSE: Record<string, string> = { time: 'its 14 days passed', downloads: 'all its downloads were used', revoked: 'revoked (the purchase was cancelled)' };
+
+function left(expiresAt: string): string {
+  const ms = Date.parse(expiresAt) - Date.now();
+  if (ms <= 0) return 'ending now';
+  const hours = Math.floor(ms / 3600_000);
+  return hours >= 48 ? `${Math.floor(hours / 24)} days left` : hours >= 1 ? `${hours} h left` : `${Math.max(1, Math.floor(ms / 60_000))} min left`;
+}
+
+function windowsSection(windows: Windows): Html {
+  return html`<section aria-labelledby="windows-h">
+<h2 id="windows-h">Download windows</h2>
+<table class="data" tabindex="0" id="windows"><caption>Every window opened for this software (${windows.length}), newest first</caption>
+<thead><tr><th scope="col">Variant</th><th scope="col">Opened</th><th scope="col">Ended</th><th scope="col">Downloads</th><th scope="col">Status</th></tr></thead>
+<tbody>
+${windows.length === 0 ? html`<tr><td colspan="5">No window opened yet.</td></tr>` : ''}
+${windows.map(
+  (w) =>
+    html`<tr><th scope="row">${w.variant.version} · ${w.variant.language} · ${w.variant.fileType}</th><td>${dateTime(w.openedAt)}</td>
+<td>${w.status === 'active' ? html`open until ${dateTime(w.expiresAt)} (${left(w.expiresAt)})` : html`${dateTime(w.endedAt)}: ${ENDED_BECAUSE[w.endReason ?? ''] ?? w.status}`}</td>
+<td class="num">${w.downloadsUsed} / ${w.maxDownloads}${w.status === 'active' ? html`<br><span class="hint">${w.maxDownloads - w.downloadsUsed} left</span>` : ''}</td><td>${statusBadge(w.status)}</td></tr>`,
+)}
+</tbody></table>
+</section>`;
 }
 
 export function softwareItemPage(session: ConsoleSession, customer: Customer, item: SoftwareItem, form: ItemForm = {}): Html {
@@ -88,14 +117,7 @@ ${select('fileType', 'File type / operating system', item.options.fileTypes)}
 </form>
 </section>`
   : ''}
-<section aria-labelledby="links-h">
-<h2 id="links-h">Open download links</h2>
-<table class="data" tabindex="0"><thead><tr><th scope="col">Variant</th><th scope="col">Expires</th><th scope="col">Downloads</th><th scope="col">Status</th></tr></thead>
-<tbody>
-${item.downloadLinks.length === 0 ? html`<tr><td colspan="4">No open link.</td></tr>` : ''}
-${item.downloadLinks.map((l) => html`<tr><th scope="row">${l.version} · ${l.language} · ${l.fileType}</th><td>${dateTime(l.expiresAt)}</td><td class="num">${l.downloadsUsed} / ${l.maxDownloads}</td><td>${statusBadge(l.status)}</td></tr>`)}
-</tbody></table>
-</section>
+${windowsSection(form.windows ?? [])}
 ${isAdmin && item.status === 'active' ? html`<p><a class="button danger" href="${base}/cancel">Cancel this purchase…</a></p>` : ''}
 ${!isAdmin ? html`<p class="hint">Only admin agents can get keys and downloads or cancel a purchase.</p>` : ''}`,
   );
