@@ -12,6 +12,7 @@ import { isDependencyOutage } from '../../infra/outage.ts';
 import { HttpProblem } from '../problem.ts';
 import type { Services } from '../services/index.ts';
 import { webhookArea } from './areas/webhooks.ts';
+import { orderArea } from './areas/orders.ts';
 import { customerArea } from './areas/customers.ts';
 import { operationsArea } from './areas/operations.ts';
 import { refundCaseArea } from './areas/refund-cases.ts';
@@ -125,6 +126,7 @@ export function createConsoleRouter(deps: ConsoleDeps) {
   operationsArea(area);
   customerArea(area);
   webhookArea(area);
+  orderArea(area);
 
   router.use((_req, res) => send(res, 404, errorPage(res.locals.consoleSession, 404, 'Not found', 'There is no such page in the console.')));
   const onError: ErrorRequestHandler = (err: unknown, req, res, next) => {

@@ -14,3 +14,28 @@ document.addEventListener('click', async (event) => {
 
 // A refused form: move focus to the list of what to fix (it is also announced, role="alert").
 document.addEventListener('DOMContentLoaded', () => document.getElementById('form-errors')?.focus());
+
+// A part of the page that follows a workflow in flight (an order being paid and provisioned):
+// fetched again every 2 s and replaced, until it says it has settled.
+function follow(region) {
+  const url = region.getAttribute('data-refresh');
+  if (!url) return;
+  setTimeout(async () => {
+    try {
+      const res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
+      if (!res.ok) return follow(region);
+      const holder = document.createElement('div');
+      holder.innerHTML = await res.text();
+      const fresh = holder.firstElementChild;
+      if (!fresh) return follow(region);
+      // The region stays (screen readers announce what changes inside a live region); its content is replaced.
+      region.innerHTML = fresh.innerHTML;
+      if (fresh.hasAttribute('data-refresh')) return follow(region);
+      region.removeAttribute('data-refresh');
+      region.setAttribute('data-settled', 'true');
+    } catch {
+      follow(region);
+    }
+  }, 2000);
+}
+document.addEventListener('DOMContentLoaded', () => document.querySelectorAll('[data-refresh]').forEach(follow));

@@ -29,7 +29,7 @@ ${customers.map((c) => html`<tr><th scope="row"><a href="/console/customers/${c.
 export function softwareListPage(session: ConsoleSession, customer: Customer, items: SoftwareList): Html {
   return page(
     { title: `Software of ${customer.companyName}`, session, current: CURRENT },
-    html`<p>${customer.domain} · tenant <code>${customer.id}</code> · <a href="/console/customers/${customer.id}/software/export.csv" download>Export CSV</a></p>
+    html`<p>${customer.domain} · tenant <code>${customer.id}</code> · <a href="/console/customers/${customer.id}/orders">Orders</a> · <a href="/console/customers/${customer.id}/software/export.csv" download>Export CSV</a></p>
 <table class="data" tabindex="0">
 <caption>Everything bought for this customer (${items.length})</caption>
 <thead><tr><th scope="col">Product</th><th scope="col">Quantity</th><th scope="col">Status</th><th scope="col">Purchased</th><th scope="col">Order</th></tr></thead>

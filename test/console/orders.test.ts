@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import request from 'supertest';
+import { signPaymentWebhook } from '../../api/services/payments.ts';
+import { LocalPaymentProvider } from '../../providers/payments.ts';
+import { accessibilityProblems, launchChromium, screenshot } from '../helpers/browser.ts';
+import { bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+/** A customer's order history and an order's page that follows it while in flight, in headless Chromium. */
+describe('console: orders (Chromium, dev server, PostgreSQL)', () => {
+  let stack: Stack;
+  let server: Server;
+  let base: string;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    stack = await startStack('console_orders');
+    server = stack.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const address = server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    browser = await launchChromium();
+  });
+  after(async () => {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    await stack?.close();
+  });
+
+  async function signedIn(key: string, width = 1280): Promise<Page> {
+    const context = await browser.newContext({ baseURL: base, bypassCSP: true, viewport: { width, height: 900 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto('/console/sign-in');
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => !url.pathname.startsWith('/console/sign-in'));
+    return page;
+  }
+  const accessible = async (page: Page) => assert.deepEqual(await accessibilityProblems(page), [], `accessibility of ${page.url()}`);
+  const place = (key: string, customerId: string, paymentMethod: string) =>
+    request(stack.app).post(`/v1/customers/${customerId}/orders`).set(bearer(key)).send({ lineItems: [{ productId: 'sql-server-2022-standard', quantity: 2 }], paymentMethod });
+
+  test('an order page follows the order from awaiting payment to active without a reload, then stops', async () => {
+    const partner = stack.demo.partners[0]!;
+    const customer = partner.customers[0]!;
+    const placed = await place(partner.apiKeys.sales_agent, customer.id, 'pm_async');
+    const orderId = placed.body.orderId as string;
+    const order = await eventually(() => stack.database.db.order.findUniqueOrThrow({ where: { id: orderId } }), (o) => o.paymentId !== null);
+
+    const page = await signedIn(partner.apiKeys.sales_agent);
+    await page.goto(`/console/orders/${orderId}`);
+    assert.match((await page.locator('#order-status').textContent()) ?? '', /awaiting payment.*updates by itself/);
+    assert.match((await page.locator('main').textContent()) ?? '', /2 × |SQL Server 2022 Standard/);
+    await accessible(page);
+    await page.evaluate('window.__samePage = true');
+
+    // The provider confirms the payment; the page sees the order become active by itself.
+    const event = await new LocalPaymentProvider(stack.database.db).settle(order.paymentId!, 'payment.succeeded');
+    const body = JSON.stringify({ eventId: event.eventId, orderId, type: event.type });
+    await request(stack.app).post('/v1/payments/webhook').set('Content-Type', 'application/json').set('Payment-Signature', signPaymentWebhook(stack.secrets.paymentWebhook, body)).send(body).expect(200);
+    await page.locator('#order-status', { hasText: 'active' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.evaluate('window.__samePage'), true, 'no reload');
+    assert.equal(await page.locator('#order-live').getAttribute('data-settled'), 'true', 'settled: it stops asking');
+    assert.match((await page.locator('ol.timeline').textContent()) ?? '', /active/);
+    await accessible(page);
+    await screenshot(page, 'order-active');
+  });
+
+  test('a customer’s order history lists every status with its reason, filters by status, and says when a filter is wrong', async () => {
+    const partner = stack.demo.partners[0]!;
+    const customer = partner.customers[1]!;
+    const declined = (await place(partner.apiKeys.admin_agent, customer.id, 'pm_card_declined')).body.orderId as string;
+    const ok = (await place(partner.apiKeys.admin_agent, customer.id, 'pm_card_ok')).body.orderId as string;
+    await eventually(() => stack.database.db.order.findMany({ where: { id: { in: [declined, ok] } } }), (os) => os.every((o) => o.status === 'payment_failed' || o.status === 'active'));
+
+    const page = await signedIn(partner.apiKeys.admin_agent);
+    await page.goto(`/console/customers/${customer.id}`);
+    await page.getByRole('link', { name: 'Orders' }).click();
+    await page.waitForURL(/\/orders$/);
+    assert.match((await page.locator(`tr[data-order-id="${declined}"]`).textContent()) ?? '', /payment failed.*declined/is);
+    assert.match((await page.locator(`tr[data-order-id="${ok}"]`).textContent()) ?? '', /active/);
+    await accessible(page);
+    await page.getByLabel('Status').selectOption('payment_failed');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.waitForURL(/status=payment_failed/);
+    assert.equal(await page.locator(`tr[data-order-id="${ok}"]`).count(), 0);
+    assert.equal(await page.locator(`tr[data-order-id="${declined}"]`).count(), 1);
+
+    const wrong = await page.goto(`/console/customers/${customer.id}/orders?status=shipped`);
+    assert.equal(wrong?.status(), 422);
+    assert.match((await page.locator('.notice.error').textContent()) ?? '', /“shipped” is not an order status/);
+
+    const phone = await signedIn(partner.apiKeys.admin_agent, 375);
+    await phone.goto(`/console/customers/${customer.id}/orders`);
+    assert.ok(await phone.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), 'no wider than a phone');
+    await accessible(phone);
+    // Another partner's order is not found.
+    const other = await signedIn(stack.demo.partners[1]!.apiKeys.admin_agent);
+    assert.equal((await other.goto(`/console/orders/${ok}`))?.status(), 404);
+  });
+});
