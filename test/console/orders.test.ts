@@ -106,4 +106,44 @@ describe('console: orders (Chromium, dev server, PostgreSQL)', () => {
     const other = await signedIn(stack.demo.partners[1]!.apiKeys.admin_agent);
     assert.equal((await other.goto(`/console/orders/${ok}`))?.status(), 404);
   });
+
+  test('an agent adds a customer and buys for it in the console, and a double submit buys once', async () => {
+    const partner = stack.demo.partners[0]!;
+    const page = await signedIn(partner.apiKeys.sales_agent);
+    await page.goto('/console/customers');
+    await page.getByLabel(/^Domain/).fill('not a domain');
+    await page.getByLabel('Company name').fill('Adventure Works');
+    await page.getByRole('button', { name: 'Add customer' }).click();
+    assert.equal(await page.getByLabel(/^Domain/).getAttribute('aria-invalid'), 'true');
+    assert.ok(await page.locator('#domain-error').isVisible());
+    assert.equal(await page.evaluate('document.activeElement && document.activeElement.id'), 'form-errors');
+    await accessible(page);
+    await page.getByLabel(/^Domain/).fill('adventure-works.example.com');
+    await page.getByRole('button', { name: 'Add customer' }).click();
+    await page.waitForURL(/\/console\/customers\/[0-9a-f-]{36}$/);
+    const customerId = new URL(page.url()).pathname.split('/').pop()!;
+
+    await page.getByRole('link', { name: 'Add products' }).click();
+    const qty = page.getByLabel('SQL Server 2022 Standard');
+    // Nothing chosen: said beside the products, nothing ordered.
+    await page.getByRole('button', { name: 'Place order' }).click();
+    assert.match((await page.locator('#products-error').textContent()) ?? '', /Choose at least one product/);
+    await page.getByLabel('SQL Server 2022 Standard').fill('2');
+    const unit = Number((await stack.database.db.product.findUniqueOrThrow({ where: { id: 'sql-server-2022-standard' } })).unitPrice);
+    assert.equal((await page.locator('#order-total').textContent())?.trim(), `${(2 * unit).toFixed(2)} USD`);
+    await page.getByLabel('Payment method').selectOption('pm_card_ok');
+    await accessible(page);
+    assert.equal(await qty.inputValue(), '2');
+
+    // The same form sent twice (a double click, or a resubmit) places one order.
+    const fields = await page.evaluate(`Object.fromEntries(new FormData(document.querySelector('form[data-total]')))`);
+    const again = await page.request.post(`/console/customers/${customerId}/buy`, { form: fields as Record<string, string>, maxRedirects: 0 });
+    await page.getByRole('button', { name: 'Place order' }).click();
+    await page.waitForURL(/\/console\/orders\/[0-9a-f-]{36}\?done=placed/);
+    assert.equal(again.status(), 303);
+    assert.equal(new URL(again.headers()['location']!, base).pathname, new URL(page.url()).pathname);
+    await page.locator('#order-status', { hasText: 'active' }).waitFor({ timeout: 30_000 });
+    assert.equal(await stack.database.db.order.count({ where: { customerId } }), 1);
+    assert.match((await page.locator('main').textContent()) ?? '', new RegExp(`${(2 * unit).toFixed(2)} USD`));
+  });
 });

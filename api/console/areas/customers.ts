@@ -3,7 +3,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { ACCESS } from '../../../common/access.ts';
 import { MAX_PAGE } from '../../../common/paging.ts';
-import { keysAndDownloadsBody, refundCaseFilingBody, uuidSchema } from '../../../common/schemas.ts';
+import { createCustomerBody, keysAndDownloadsBody, refundCaseFilingBody, uuidSchema } from '../../../common/schemas.ts';
 import { HttpProblem, problems, zodErrors, type FieldError } from '../../problem.ts';
 import { writeReply } from '../../reply.ts';
 import { csvReply } from '../../routes/lists.ts';
@@ -32,6 +32,21 @@ export function customerArea({ router, db, services }: ConsoleArea): void {
 
   router.get('/customers', allow(ACCESS.partnerStaff, 'open the customer list'), async (_req, res) => {
     send(res, 200, customersPage(session(res), (await services.customers.list(session(res).caller, { limit: MAX_PAGE })).items));
+  });
+
+  router.post('/customers', allow(ACCESS.partnerStaff, 'add customers'), async (req, res) => {
+    const values = { domain: field(req, 'domain').trim(), companyName: field(req, 'companyName').trim() };
+    const again = async (status: number, errors: FieldError[]) =>
+      send(res, status, customersPage(session(res), (await services.customers.list(session(res).caller, { limit: MAX_PAGE })).items, { values, errors }));
+    const body = createCustomerBody.safeParse(values);
+    if (!body.success) return again(422, zodErrors(body.error));
+    try {
+      const created = await services.customers.create(session(res).caller, body.data);
+      res.redirect(303, `/console/customers/${created.id}`);
+    } catch (err) {
+      if (err instanceof HttpProblem && err.status === 409) return again(409, [{ path: 'domain', message: err.detail }]);
+      throw err;
+    }
   });
 
   router.get('/customers/:customerId', allow(ACCESS.partnerStaff, 'open a customer’s Software list'), async (req, res) => {

@@ -39,3 +39,20 @@ function follow(region) {
   }, 2000);
 }
 document.addEventListener('DOMContentLoaded', () => document.querySelectorAll('[data-refresh]').forEach(follow));
+
+// "Add products": the total as quantities change (the server computes it again when it places the order).
+document.addEventListener('input', (event) => {
+  const form = event.target instanceof Element ? event.target.closest('form[data-total]') : null;
+  if (!form) return;
+  let cents = 0;
+  let currency = '';
+  for (const input of form.querySelectorAll('input[data-price]')) {
+    const qty = Number(input.value);
+    if (Number.isInteger(qty) && qty > 0) {
+      cents += Math.round(Number(input.getAttribute('data-price')) * 100) * qty;
+      currency = input.getAttribute('data-currency');
+    }
+  }
+  const out = form.querySelector('#order-total');
+  if (out) out.textContent = cents ? `${(cents / 100).toFixed(2)} ${currency}` : 'nothing chosen yet';
+});

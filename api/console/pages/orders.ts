@@ -1,7 +1,7 @@
 import { IN_FLIGHT_ORDER_STATUSES, ORDER_STATUSES, type OrderStatus } from '../../../common/domain.ts';
 import type { Services } from '../../services/index.ts';
 import { html, type Html } from '../html.ts';
-import { dateTime, money, page, statusBadge } from '../layout.ts';
+import { csrfField, dateTime, money, page, statusBadge } from '../layout.ts';
 import type { ConsoleSession } from '../sessions.ts';
 
 type Customer = Awaited<ReturnType<Services['customers']['list']>>['items'][number];
@@ -61,5 +61,46 @@ export function orderPage(session: ConsoleSession, order: Order, notice?: string
 <tbody>${order.lineItems.map((l) => html`<tr><th scope="row">${l.productName}</th><td class="num">${l.quantity}</td><td class="num">${money(l.unitPrice)}</td><td class="num">${money(l.lineTotal)}</td></tr>`)}</tbody>
 <tfoot><tr><th scope="row" colspan="3">Total</th><td class="num">${money(order.total)}</td></tr></tfoot></table>
 ${orderLive(order)}`,
+  );
+}
+
+type Product = Awaited<ReturnType<Services['catalog']['list']>>['items'][number];
+const PAYMENT_LABELS: Record<string, string> = {
+  pm_card_ok: 'Card on file (charged at once)',
+  pm_async: 'Bank transfer (confirmed by the provider later)',
+  pm_card_declined: 'Test card that is declined',
+  pm_flaky: 'Test card whose provider fails twice, then charges',
+};
+
+export interface PurchaseForm {
+  quantities?: Record<string, string>;
+  paymentMethod?: string;
+  errors?: { path: string; message: string }[];
+}
+
+/** "Add products": the catalog with prices and quantities, the payment method and the total. */
+export function purchasePage(session: ConsoleSession, customer: Customer, products: Product[], methods: readonly string[], idempotencyKey: string, form: PurchaseForm = {}): Html {
+  const q = form.quantities ?? {};
+  const error = (path: string) => form.errors?.find((e) => e.path === path);
+  return page(
+    { title: `Add products for ${customer.companyName}`, session, current: CURRENT },
+    html`<p><a href="/console/customers/${customer.id}">← Software of ${customer.companyName}</a></p>
+${form.errors?.length ? html`<div class="notice error" role="alert" id="form-errors" tabindex="-1"><p>Nothing was ordered:</p><ul>${form.errors.map((e) => html`<li><a href="#${e.path}">${e.message}</a></li>`)}</ul></div>` : ''}
+<form method="post" action="/console/customers/${customer.id}/buy" class="stack" data-total>
+<input type="hidden" name="idempotencyKey" value="${idempotencyKey}">
+${csrfField(session)}
+<fieldset id="products"${error('products') ? html` aria-invalid="true" aria-describedby="products-error"` : ''}><legend>Products and licences</legend>
+<table class="data" tabindex="0"><thead><tr><th scope="col">Product</th><th scope="col">Unit price</th><th scope="col">Quantity</th></tr></thead>
+<tbody>${products.map(
+      (p) =>
+        html`<tr><th scope="row"><label for="qty-${p.id}">${p.name}</label><br><span class="hint">${p.description}</span></th><td class="num">${money(p.unitPrice)}</td>
+<td><input id="qty-${p.id}" name="qty-${p.id}" type="number" min="0" max="10000" step="1" inputmode="numeric" value="${q[p.id] ?? '0'}" data-price="${p.unitPrice.amount}" data-currency="${p.unitPrice.currency}"></td></tr>`,
+    )}</tbody></table>
+${error('products') ? html`<p class="field-error" id="products-error">${error('products')!.message}</p>` : ''}
+</fieldset>
+<div><label for="paymentMethod">Payment method</label><select id="paymentMethod" name="paymentMethod">${methods.map((m) => html`<option value="${m}"${(form.paymentMethod ?? 'pm_card_ok') === m ? html` selected` : ''}>${PAYMENT_LABELS[m] ?? m}</option>`)}</select></div>
+<p>Total: <strong id="order-total" aria-live="polite">computed when you place the order</strong></p>
+<button type="submit">Place order</button>
+</form>`,
   );
 }

@@ -12,10 +12,30 @@ type Shown = { productKey: string; download: { url?: string; expiresAt: string; 
 
 const CURRENT = '/console/customers';
 
-export function customersPage(session: ConsoleSession, customers: Customer[]): Html {
+export interface CustomerForm {
+  values?: { domain?: string; companyName?: string };
+  errors?: { path: string; message: string }[];
+}
+
+export function customersPage(session: ConsoleSession, customers: Customer[], form: CustomerForm = {}): Html {
+  const v = form.values ?? {};
+  const err = (path: string) => form.errors?.find((e) => e.path === path);
+  const input = (id: 'domain' | 'companyName', label: string, attrs: Html) =>
+    html`<div><label for="${id}">${label}</label><input id="${id}" name="${id}" value="${v[id] ?? ''}" ${attrs}${err(id) ? html` aria-invalid="true" aria-describedby="${id}-error"` : ''}>${err(id) ? html`<p class="field-error" id="${id}-error">${err(id)!.message}</p>` : ''}</div>`;
+  const addForm = html`<section aria-labelledby="add-customer-h">
+<h2 id="add-customer-h">Add a customer</h2>
+${form.errors?.length ? html`<div class="notice error" role="alert" id="form-errors" tabindex="-1"><p>The customer was not added:</p><ul>${form.errors.map((e) => html`<li><a href="#${e.path}">${e.message}</a></li>`)}</ul></div>` : ''}
+<form method="post" action="/console/customers" class="stack narrow">
+${csrfField(session)}
+${input('domain', 'Domain (the customer’s tenant domain)', html`required maxlength="253" placeholder="contoso.com" autocomplete="off"`)}
+${input('companyName', 'Company name', html`required maxlength="200"`)}
+<button type="submit">Add customer</button>
+</form>
+</section>`;
   return page(
     { title: 'Customers', session, current: CURRENT },
-    html`<table class="data" tabindex="0">
+    html`${addForm}
+<table class="data" tabindex="0">
 <caption>${customers.length} customers</caption>
 <thead><tr><th scope="col">Domain</th><th scope="col">Company</th><th scope="col">Tenant ID</th></tr></thead>
 <tbody>
@@ -29,7 +49,7 @@ ${customers.map((c) => html`<tr><th scope="row"><a href="/console/customers/${c.
 export function softwareListPage(session: ConsoleSession, customer: Customer, items: SoftwareList): Html {
   return page(
     { title: `Software of ${customer.companyName}`, session, current: CURRENT },
-    html`<p>${customer.domain} · tenant <code>${customer.id}</code> · <a href="/console/customers/${customer.id}/orders">Orders</a> · <a href="/console/customers/${customer.id}/software/export.csv" download>Export CSV</a></p>
+    html`<p>${customer.domain} · tenant <code>${customer.id}</code> · <a href="/console/customers/${customer.id}/orders">Orders</a> · <a class="button" href="/console/customers/${customer.id}/buy">Add products</a> · <a href="/console/customers/${customer.id}/software/export.csv" download>Export CSV</a></p>
 <table class="data" tabindex="0">
 <caption>Everything bought for this customer (${items.length})</caption>
 <thead><tr><th scope="col">Product</th><th scope="col">Quantity</th><th scope="col">Status</th><th scope="col">Purchased</th><th scope="col">Order</th></tr></thead>
