@@ -54,7 +54,7 @@ export function orderPage(session: ConsoleSession, order: Order, notice?: string
 <dl class="facts">
 <dt>Order</dt><dd><code>${order.orderId}</code></dd>
 <dt>Placed</dt><dd>${dateTime(order.createdAt)}</dd>
-<dt>Payment</dt><dd>${order.paymentMethod}</dd>
+<dt>Payment</dt><dd>${PAYMENT_LABELS[order.paymentMethod] ?? order.paymentMethod}</dd>
 </dl>
 <table class="data" tabindex="0"><caption>Line items</caption>
 <thead><tr><th scope="col">Product</th><th scope="col">Quantity</th><th scope="col">Unit price</th><th scope="col">Line total</th></tr></thead>
