@@ -42,6 +42,7 @@ const envSchema = z.object({
   DOWNLOAD_LINK_MAX_DOWNLOADS: z.coerce.number().int().min(1).max(100000).default(50),
   PAYMENT_CONFIRMATION_DEADLINE: durationSchema.default(72 * 3600 * 1000),
   REFUND_CASE_SLA: durationSchema.default(48 * 3600 * 1000),
+  REFUND_WINDOW: durationSchema.default(30 * 24 * 3600 * 1000),
   AUDIT_RETENTION: durationSchema.default(400 * 24 * 3600 * 1000),
   DOWNLOAD_STORAGE_URL: optionalText.pipe(z.url().optional()),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
@@ -116,6 +117,8 @@ export interface Config {
   downloads: { ttlMs: number; maxDownloads: number; storageUrl: string | undefined; filesDir: string };
   paymentConfirmationDeadlineMs: number;
   refundCaseSlaMs: number;
+  /** How long after its purchase perpetual software may be cancelled for a refund (Partner Center: 30 days). */
+  refundWindowMs: number;
   /** Download and audit events older than this are removed by the retention schedule. */
   auditRetentionMs: number;
   rateLimitPerMinute: number;
@@ -220,6 +223,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     paymentConfirmationDeadlineMs: e.PAYMENT_CONFIRMATION_DEADLINE,
     refundCaseSlaMs: e.REFUND_CASE_SLA,
+    refundWindowMs: e.REFUND_WINDOW,
     auditRetentionMs: e.AUDIT_RETENTION,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     stuckOrderAfterMs: e.STUCK_ORDER_AFTER,

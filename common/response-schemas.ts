@@ -8,6 +8,16 @@ import { moneySchema, refundCaseSchema } from './schemas.ts';
 const actorSchema = z.object({ agentId: z.uuid(), name: z.string(), role: z.enum(ROLES) }).nullable();
 
 export const refundCaseDetailSchema = refundCaseSchema.extend({
+  partner: z.object({ id: z.uuid(), name: z.string() }),
+  customer: z.object({ id: z.uuid(), domain: z.string(), companyName: z.string() }),
+  product: z.object({ id: z.string(), name: z.string() }),
+  quantity: z.number().int(),
+  amountPaid: moneySchema.describe('What the purchase of this software cost'),
+  alreadyRefunded: moneySchema.describe('Refunded for this software by earlier completed cases'),
+  purchasedAt: z.string(),
+  refundableUntil: z.string().describe('The end of the refund window: the purchase plus REFUND_WINDOW (default 30 days)'),
+  withinRefundWindow: z.boolean().describe('Whether the case was filed before refundableUntil'),
+  temporalUiUrl: z.string().nullable(),
   escalatedAt: z.string().nullable(),
   workflowId: z.string(),
   completedAt: z.string().nullable(),

@@ -125,6 +125,7 @@ export const downloadLinkSchema = z.object({
 });
 
 export const softwareItemSchema = softwareListItemSchema.extend({
+  refundableUntil: z.string().describe('Until when a cancellation is inside the refund window (the purchase plus REFUND_WINDOW, default 30 days)'),
   options: z.object({ versions: z.array(z.string()), languages: z.array(z.string()), fileTypes: z.array(z.string()) }),
   variants: z.array(z.object({ version: z.string(), language: z.string(), fileType: z.string() })),
   productKey: z.string().optional(),

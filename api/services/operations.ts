@@ -3,6 +3,7 @@ import type { Config } from '../../common/config.ts';
 import { IN_FLIGHT_ORDER_STATUSES, OPEN_REFUND_CASE_STATUSES, ORDER_STATUSES, REFUND_CASE_STATUSES } from '../../common/domain.ts';
 import type { operationsOrdersQuery } from '../../common/list-queries.ts';
 import { webhookHealth } from './webhook-health.ts';
+import { temporalUiLink } from './temporal-ui.ts';
 import type { Db } from '../../db/client.ts';
 import type { PageRequest } from '../../common/paging.ts';
 import type { ActivityRetry, Order } from '../../generated/prisma/client.ts';
@@ -37,8 +38,7 @@ const RETRYING: Keyset<ActivityRetry> = {
 
 export function createOperationsService(deps: { db: Db; config: Config; temporal: Client; rpc: Rpc }) {
   const { db, config, temporal, rpc } = deps;
-  const uiLink = (workflowId: string) =>
-    config.temporal.uiUrl ? `${config.temporal.uiUrl.replace(/\/$/, '')}/namespaces/${config.temporal.namespace}/workflows/${encodeURIComponent(workflowId)}` : null;
+  const uiLink = (workflowId: string) => temporalUiLink(config, workflowId);
 
   return {
     /** In-flight orders (or those of one status), oldest first, with how long they have waited. */

@@ -13,6 +13,7 @@ import type { Db } from '../../db/client.ts';
 import { addCaseComment, recordFiling, undoFiling } from '../../db/refund-cases.ts';
 import type { RefundCase } from '../../generated/prisma/client.ts';
 import type { refundCaseWorkflow } from '../../workflows/refund-case.ts';
+import { refundCaseFacts } from './refund-case-facts.ts';
 import type { Rpc } from './rpc.ts';
 import { problems } from '../problem.ts';
 import { auditEntry } from './audit.ts';
@@ -152,6 +153,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       const agents = new Map((await db.agent.findMany({ where: { id: { in: agentIds } } })).map((a) => [a.id, a]));
       return {
         ...view(c),
+        ...(await refundCaseFacts(db, config, c)),
         description: c.description,
         refundReason: c.refundReason,
         customerReference: c.customerReference,

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { keysAndDownloadsBody } from '../../common/schemas.ts';
 import type { Caller } from '../auth.ts';
+import type { Config } from '../../common/config.ts';
 import type { Db } from '../../db/client.ts';
 import type { PageRequest } from '../../common/paging.ts';
 import type { SoftwareSubscription } from '../../generated/prisma/client.ts';
@@ -24,8 +25,8 @@ const softwareRow = (s: SoftwareRow) => ({
   purchasedAt: s.purchasedAt.toISOString(),
 });
 
-export function createSoftwareService(deps: { db: Db; customers: CustomerService; links: LinkService }) {
-  const { db, customers, links } = deps;
+export function createSoftwareService(deps: { db: Db; config: Config; customers: CustomerService; links: LinkService }) {
+  const { db, config, customers, links } = deps;
 
   async function listOf(caller: Caller, customerId: string) {
     const customer = await customers.get(caller, customerId);
@@ -80,6 +81,8 @@ export function createSoftwareService(deps: { db: Db; customers: CustomerService
         quantity: sub.quantity,
         status: sub.status,
         purchasedAt: sub.purchasedAt.toISOString(),
+        // Perpetual software is refundable for REFUND_WINDOW after its purchase (Partner Center: 30 days).
+        refundableUntil: new Date(sub.purchasedAt.getTime() + config.refundWindowMs).toISOString(),
         options: {
           versions: distinct(variants.map((v) => v.version)),
           languages: distinct(variants.map((v) => v.language)),

@@ -188,4 +188,21 @@ describe('cancellation through the API (dev server, PostgreSQL)', () => {
     assert.equal((await stack.database.db.softwareSubscription.findUniqueOrThrow({ where: { id: subscriptionId } })).status, 'active');
     assert.equal((await request(stack.app).post(`/v1/refund-cases/${caseId}/decision`).set(bearer(support)).send({ decision: 'approve', note: 'x' })).status, 409);
   });
+
+  test('a case shows what the decision needs: the purchase, what was paid and refunded, and whether it was filed inside the refund window', async () => {
+    const inside = await purchase();
+    const item = await request(stack.app).get(`/v1/customers/${customer.id}/software/${inside.subscriptionId}`).set(bearer(admin));
+    assert.equal(Date.parse(item.body.refundableUntil) - Date.parse(item.body.purchasedAt), 30 * 24 * 3600 * 1000, 'REFUND_WINDOW, 30 days by default');
+    const filed = await file(admin, inside.subscriptionId, ticket({ orderId: inside.orderId }));
+    const c = (await request(stack.app).get(`/v1/refund-cases/${filed.body.refundCaseId}`).set(bearer(support))).body;
+    assert.deepEqual(
+      { partner: c.partner.name, customer: c.customer.domain, product: c.product.id, quantity: c.quantity, paid: c.amountPaid, refunded: c.alreadyRefunded, within: c.withinRefundWindow },
+      { partner: stack.demo.partners[0]!.name, customer: customer.domain, product: 'sql-server-2022-standard', quantity: 2, paid: { amount: '7890.00', currency: 'USD' }, refunded: { amount: '0.00', currency: 'USD' }, within: true },
+    );
+    // Bought 31 days ago: the case is filed outside the window (support still decides; the page says so).
+    const late = await purchase();
+    await stack.database.db.$executeRaw`UPDATE software_subscriptions SET purchased_at = now() - interval '31 days' WHERE id = ${late.subscriptionId}::uuid`;
+    const lateCase = await file(admin, late.subscriptionId, ticket({ orderId: late.orderId }));
+    assert.equal((await request(stack.app).get(`/v1/refund-cases/${lateCase.body.refundCaseId}`).set(bearer(support))).body.withinRefundWindow, false);
+  });
 });

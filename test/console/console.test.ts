@@ -69,7 +69,14 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     const otherCase = await request(stack.app)
       .post(`/v1/customers/${other.id}/software/${otherOrder.subscriptions[0]}/cancellation`)
       .set(bearer(p1.apiKeys.admin_agent))
-      .send(cancellationTicket({ customer: { domain: other.domain }, subscriptionId: otherOrder.subscriptions[0], title: 'Other partner refund' }));
+      .send(
+        cancellationTicket({
+          customer: { domain: other.domain },
+          subscriptionId: otherOrder.subscriptions[0],
+          title: 'Other partner refund',
+          attachments: [{ fileName: 'invoice 2026.pdf', contentType: 'application/pdf', contentBase64: Buffer.from('%PDF-1.4 the invoice').toString('base64') }],
+        }),
+      );
     assert.equal(otherCase.status, 202);
 
     // The admin: Software list → item → get keys and downloads → cancel.
@@ -127,19 +134,32 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     assert.deepEqual(exported.map((r) => r.refundCaseId), [caseId], 'the file holds what the filters show');
     assert.equal(exported[0]!.status, 'in_review');
 
+    // The other case's attachment downloads, for support only, byte for byte.
+    await support.goto(`/console/refund-cases/${otherCase.body.refundCaseId}`);
+    const [attachment] = await Promise.all([support.waitForEvent('download'), support.getByRole('link', { name: 'invoice 2026.pdf' }).click()]);
+    assert.equal(readFileSync((await attachment.path())!, 'utf8'), '%PDF-1.4 the invoice');
+    const attachmentUrl = new URL(attachment.url()).pathname;
+    assert.equal((await admin.goto(attachmentUrl))?.status(), 403, 'a partner admin cannot download it');
+    await support.goBack();
+    await support.goBack();
     await support.getByRole('link', { name: 'Wrong edition bought' }).click();
+    // What the decision needs: whose purchase, what, how much, when, and whether inside the refund window.
+    const facts = (await support.locator('dl.facts').textContent()) ?? '';
+    assert.match(facts, new RegExp(`Partner\\s*${p0.name}`));
+    assert.match(facts, /1 × SQL Server 2022 Standard/);
+    assert.match(facts, /Amount paid\s*3945\.00 USD \(already refunded: 0\.00 USD\)/);
+    assert.match((await support.locator('#refund-window').textContent()) ?? '', /inside/);
+    assert.match((await support.getByRole('link', { name: /Temporal Web UI/ }).getAttribute('href')) ?? '', new RegExp(`^${UI}/namespaces/default/workflows/refund-case-`));
     await support.getByLabel(/Approve the refund/).check();
     await support.getByLabel(/Approved amount/).fill('80.00');
     await support.getByLabel(/Note/).fill('Approved after checking the invoice');
     await support.getByRole('button', { name: 'Record decision' }).click();
     await support.waitForURL(/done=approve/);
-    await eventually(
-      async () => {
-        await support.reload();
-        return (await support.locator('#case-status').textContent())?.trim();
-      },
-      (s) => s === 'completed',
-    );
+    // The page follows the case to its end by itself: approved, then completed, with no reload.
+    await support.evaluate('window.__samePage = true');
+    await support.locator('#case-status', { hasText: 'completed' }).waitFor({ timeout: 30_000 });
+    assert.equal(await support.evaluate('window.__samePage'), true, 'no reload');
+    assert.equal(await support.locator('#case-live').getAttribute('data-settled'), 'true');
     assert.match((await support.locator('ol.timeline').textContent()) ?? '', /approved by .*Approved after checking the invoice/s);
     const done = await stack.database.db.refundCase.findUniqueOrThrow({ where: { id: caseId } });
     assert.equal(done.approvedAmount?.toFixed(2), '80.00');

@@ -9,7 +9,7 @@ import { writeReply } from '../../reply.ts';
 import { csvReply } from '../../routes/lists.ts';
 import { CASE_COLUMNS } from '../../routes/refund-cases.ts';
 import { allow, field, fields, send, session, type ConsoleArea } from '../kit.ts';
-import { casePage, queuePage } from '../pages/refund-cases.ts';
+import { caseLive, casePage, queuePage } from '../pages/refund-cases.ts';
 
 const idParams = z.object({ id: uuidSchema });
 
@@ -49,6 +49,25 @@ export function refundCaseArea({ router, db, services }: ConsoleArea): void {
     const done = typeof req.query.done === 'string' ? req.query.done : undefined;
     const notice = done === 'filed' ? 'The cancellation ticket is filed.' : done === 'comment' ? 'Comment added.' : done ? `Decision recorded: ${done.replaceAll('_', ' ')}.` : undefined;
     send(res, 200, casePage(session(res), c, { notice: notice ? { kind: 'success', text: notice } : undefined }));
+  });
+
+  // What console.js fetches while the case moves (after a decision: approved, then completed).
+  router.get('/refund-cases/:id/live', allow(ACCESS.readRefundCases, 'open refund cases'), async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    send(res, 200, caseLive(await services.refundCases.get(session(res).caller, caseId(req))));
+  });
+
+  // Attachments are for the people deciding: support downloads them (never rendered inline).
+  router.get('/refund-cases/:id/attachments/:attachmentId', allow(ACCESS.decideRefundCases, 'download case attachments'), async (req, res) => {
+    const c = await services.refundCases.get(session(res).caller, caseId(req));
+    const attachmentId = uuidSchema.safeParse(req.params.attachmentId);
+    const file = attachmentId.success ? await db.refundCaseAttachment.findFirst({ where: { id: attachmentId.data, caseId: c.refundCaseId } }) : null;
+    if (!file) throw problems.notFound('attachment');
+    res.setHeader('Content-Type', 'application/octet-stream');
+    res.setHeader('Content-Disposition', `attachment; filename="${file.fileName.replace(/[^\w.-]+/g, '_')}"`);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'no-store');
+    res.send(Buffer.from(file.content));
   });
 
   router.post('/refund-cases/:id/decision', allow(ACCESS.decideRefundCases, 'decide refund cases'), async (req, res) => {

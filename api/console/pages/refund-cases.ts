@@ -79,9 +79,15 @@ export function casePage(session: ConsoleSession, c: CaseDetail, form: CaseForm 
     html`<div><input type="radio" id="d-${value}" name="decision" value="${value}"${decision === value ? html` checked` : ''} required><label for="d-${value}">${label}</label></div>`;
   return page(
     { title: c.title, session, current: '/console/refund-cases', notice: form.notice },
-    html`<p class="case-status">Status: <strong id="case-status">${statusBadge(c.status)}</strong>${c.overdue ? html` <span class="badge overdue-badge">Overdue</span>` : ''}</p>
+    html`${caseLive(c)}
 <dl class="facts">
-  <dt>Case</dt><dd><code>${c.refundCaseId}</code></dd>
+  <dt>Case</dt><dd><code>${c.refundCaseId}</code>${c.temporalUiUrl ? html` · <a href="${c.temporalUiUrl}">workflow in the Temporal Web UI</a>` : ''}</dd>
+  <dt>Partner</dt><dd>${c.partner.name}</dd>
+  <dt>Customer</dt><dd>${c.customer.companyName} · ${c.customer.domain}${role === 'admin_agent' ? html` · <a href="/console/customers/${c.customer.id}">its Software</a>` : ''}</dd>
+  <dt>Product</dt><dd>${c.quantity} × ${c.product.name}${role === 'admin_agent' ? html` · <a href="/console/customers/${c.customer.id}/software/${c.subscriptionId}">the item</a>` : ''}</dd>
+  <dt>Purchased</dt><dd>${dateTime(c.purchasedAt)}</dd>
+  <dt>Refund window</dt><dd id="refund-window">${c.withinRefundWindow ? html`<span class="badge status-active">inside</span> filed before it closed on ${dateTime(c.refundableUntil)}` : html`<span class="badge status-expired">outside</span> it closed on ${dateTime(c.refundableUntil)}, before the case was filed`}</dd>
+  <dt>Amount paid</dt><dd>${money(c.amountPaid)} (already refunded: ${money(c.alreadyRefunded)})</dd>
   <dt>Issue type</dt><dd>${c.issueType}</dd>
   <dt>Impact</dt><dd>${c.impact}</dd>
   <dt>Customer</dt><dd>${c.customerReference}</dd>
@@ -94,14 +100,8 @@ export function casePage(session: ConsoleSession, c: CaseDetail, form: CaseForm 
   <dt>SLA due</dt><dd>${dateTime(c.slaDueAt)}</dd>
   <dt>Contact</dt><dd>${c.contact.name} · <a href="mailto:${c.contact.email}">${c.contact.email}</a> · ${c.contact.phone}</dd>
   <dt>Partner ticket</dt><dd>${c.externalTicketId ?? '—'}</dd>
-  <dt>Attachments</dt><dd>${c.attachments.length ? html`<ul>${c.attachments.map((a) => html`<li>${a.fileName} (${a.contentType}, ${a.sizeBytes} bytes, SHA-256 <code>${a.sha256.slice(0, 12)}…</code>)</li>`)}</ul>` : 'none'}</dd>
+  <dt>Attachments</dt><dd>${c.attachments.length ? html`<ul>${c.attachments.map((a) => html`<li>${role === 'support_engineer' ? html`<a href="/console/refund-cases/${c.refundCaseId}/attachments/${a.id}" download>${a.fileName}</a>` : a.fileName} (${a.contentType}, ${a.sizeBytes} bytes, SHA-256 <code>${a.sha256.slice(0, 12)}…</code>)</li>`)}</ul>` : 'none'}</dd>
 </dl>
-<section aria-labelledby="timeline-h">
-<h2 id="timeline-h">Timeline</h2>
-<ol class="timeline">
-${c.timeline.map((e) => html`<li>${dateTime(e.at)} <strong>${e.type.replaceAll('_', ' ')}</strong>${e.actor ? html` by ${e.actor.name}` : ''}${e.note ? html`: ${e.note}` : ''}</li>`)}
-</ol>
-</section>
 ${role === 'support_engineer'
   ? c.status === 'in_review'
     ? html`<section aria-labelledby="decide-h">
@@ -135,4 +135,20 @@ ${csrfField(session)}
 </section>`
   : ''}`,
   );
+}
+
+const CLOSED = new Set(['completed', 'rejected']);
+
+/** The status and timeline, which change as the case's workflow moves (console.js follows them until it closes). */
+export function caseLive(c: CaseDetail): Html {
+  const closed = CLOSED.has(c.status);
+  return html`<div id="case-live" aria-live="polite"${closed ? html` data-settled="true"` : html` data-refresh="/console/refund-cases/${c.refundCaseId}/live"`}>
+<p class="case-status">Status: <strong id="case-status">${statusBadge(c.status)}</strong>${c.overdue && !closed && c.status !== 'approved' ? html` <span class="badge overdue-badge">Overdue</span>` : ''}</p>
+<section aria-labelledby="timeline-h">
+<h2 id="timeline-h">Timeline</h2>
+<ol class="timeline">
+${c.timeline.map((e) => html`<li>${dateTime(e.at)} <strong>${e.type.replaceAll('_', ' ')}</strong>${e.actor ? html` by ${e.actor.name}` : ''}${e.note ? html`: ${e.note}` : ''}</li>`)}
+</ol>
+</section>
+</div>`;
 }
