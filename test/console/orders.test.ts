@@ -1,50 +1,31 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { signPaymentWebhook } from '../../api/services/payments.ts';
 import { LocalPaymentProvider } from '../../providers/payments.ts';
-import { accessibilityProblems, launchChromium, screenshot } from '../helpers/browser.ts';
-import { bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
+import { screenshot } from '../helpers/browser.ts';
+import { startConsole, type ConsoleHarness } from '../helpers/console.ts';
+import { bearer, eventually, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 /** A customer's order history and an order's page that follows it while in flight, in headless Chromium. */
 describe('console: orders (Chromium, dev server, PostgreSQL)', () => {
+  let ui: ConsoleHarness;
   let stack: Stack;
-  let server: Server;
   let base: string;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const signedIn = (key: string, width?: number) => ui.signedIn(key, width);
+  const accessible = (page: Page) => ui.accessible(page);
 
   before(async () => {
-    stack = await startStack('console_orders');
-    server = stack.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const address = server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await launchChromium();
+    ui = await startConsole('console_orders');
+    ({ stack, base } = ui);
   });
   after(async () => {
-    for (const c of contexts) await c.close();
-    await browser?.close();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    await stack?.close();
+    await ui?.close();
   });
-
-  async function signedIn(key: string, width = 1280): Promise<Page> {
-    const context = await browser.newContext({ baseURL: base, bypassCSP: true, viewport: { width, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto('/console/sign-in');
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => !url.pathname.startsWith('/console/sign-in'));
-    return page;
-  }
-  const accessible = async (page: Page) => assert.deepEqual(await accessibilityProblems(page), [], `accessibility of ${page.url()}`);
   const place = (key: string, customerId: string, paymentMethod: string) =>
     request(stack.app).post(`/v1/customers/${customerId}/orders`).set(bearer(key)).send({ lineItems: [{ productId: 'sql-server-2022-standard', quantity: 2 }], paymentMethod });
 

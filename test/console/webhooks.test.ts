@@ -1,54 +1,32 @@
 import assert from 'node:assert/strict';
-import type { Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import request from 'supertest';
-import { accessibilityProblems, launchChromium, screenshot } from '../helpers/browser.ts';
-import { bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
+import { screenshot } from '../helpers/browser.ts';
+import { startConsole, type ConsoleHarness } from '../helpers/console.ts';
+import { bearer, eventually, type Stack } from '../helpers/stack.ts';
 import { startReceiver } from '../helpers/webhook-receiver.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 /** The admin's Webhooks pages and operations' view of failing receivers, in headless Chromium. */
 describe('console: webhooks (Chromium, dev server, PostgreSQL)', () => {
+  let ui: ConsoleHarness;
   let stack: Stack;
-  let server: Server;
-  let base: string;
-  let browser: Browser;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  const contexts: BrowserContext[] = [];
-  const consoleErrors: string[] = [];
+  const signedIn = (key: string, width?: number) => ui.signedIn(key, width);
+  const accessible = (page: Page) => ui.accessible(page);
 
   before(async () => {
-    stack = await startStack('console_webhooks', { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_RETRY_INITIAL_INTERVAL: '1s' });
-    server = stack.app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const address = server.address();
-    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await launchChromium();
+    ui = await startConsole('console_webhooks', { WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_RETRY_INITIAL_INTERVAL: '1s' });
+    ({ stack } = ui);
     receiver = await startReceiver();
   });
   after(async () => {
-    for (const c of contexts) await c.close();
-    await browser?.close();
     await receiver?.close();
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
-    await stack?.close();
+    await ui?.close();
   });
-
-  async function signedIn(key: string, width = 1280): Promise<Page> {
-    const context = await browser.newContext({ baseURL: base, bypassCSP: true, viewport: { width, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(`${page.url()}: ${m.text()}`));
-    await page.goto('/console/sign-in');
-    await page.getByLabel('API key').fill(key);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => !url.pathname.startsWith('/console/sign-in'));
-    return page;
-  }
-  const accessible = async (page: Page) => assert.deepEqual(await accessibilityProblems(page), [], `accessibility of ${page.url()}`);
   const fitsWidth = async (page: Page) => {
     // Wide tables scroll within themselves; nothing else may push the page past the screen.
     const wide = await page.evaluate(`(() => {
@@ -147,6 +125,6 @@ describe('console: webhooks (Chromium, dev server, PostgreSQL)', () => {
     const refused = await sales.goto('/console/webhooks');
     assert.equal(refused?.status(), 403);
     // The browser logs each page answered 4xx on purpose above (the refused form, the 403); nothing else.
-    assert.deepEqual(consoleErrors.filter((e) => !/status of (422|403)/.test(e)), []);
+    assert.deepEqual(ui.consoleErrors.filter((e) => !/status of (422|403)/.test(e)), []);
   });
 });
