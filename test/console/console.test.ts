@@ -170,6 +170,7 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     // Back on the item, the admin sees why its window ended.
     await admin.goto(`/console/customers/${customer.id}/software/${subscriptionId}`);
     assert.match((await admin.locator('#windows tbody').textContent()) ?? '', /2022 RTM · English · ISO \(x64\).*revoked \(the purchase was cancelled\)/s);
+    assert.equal(await admin.getByRole('link', { name: 'Wrong edition bought' }).getAttribute('href'), `/console/refund-cases/${caseId}`, 'the cancelled item links to its case');
     await accessible(admin);
   });
 

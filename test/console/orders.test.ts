@@ -7,7 +7,7 @@ import { signPaymentWebhook } from '../../api/services/payments.ts';
 import { LocalPaymentProvider } from '../../providers/payments.ts';
 import { screenshot } from '../helpers/browser.ts';
 import { startConsole, type ConsoleHarness } from '../helpers/console.ts';
-import { bearer, eventually, type Stack } from '../helpers/stack.ts';
+import { activeOrder, bearer, cancellationTicket, eventually, type Stack } from '../helpers/stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -126,5 +126,26 @@ describe('console: orders (Chromium, dev server, PostgreSQL)', () => {
     await page.locator('#order-status', { hasText: 'active' }).waitFor({ timeout: 30_000 });
     assert.equal(await stack.database.db.order.count({ where: { customerId } }), 1);
     assert.match((await page.locator('main').textContent()) ?? '', new RegExp(`${(2 * unit).toFixed(2)} USD`));
+  });
+
+  test('the admin sees on the item when support has asked for information about its cancellation', async () => {
+    const partner = stack.demo.partners[0]!;
+    const customer = partner.customers[0]!;
+    const order = await activeOrder(stack, partner.apiKeys.admin_agent, customer.id, [{ productId: 'sql-server-2022-standard', quantity: 1 }]);
+    const subscriptionId = order.subscriptions[0]!;
+    const filed = await request(stack.app)
+      .post(`/v1/customers/${customer.id}/software/${subscriptionId}/cancellation`)
+      .set(bearer(partner.apiKeys.admin_agent))
+      .send(cancellationTicket({ customer: { domain: customer.domain }, subscriptionId, title: 'Bought twice' }));
+    const caseId = filed.body.refundCaseId as string;
+    await eventually(() => stack.database.db.refundCase.findUniqueOrThrow({ where: { id: caseId } }), (c) => c.status === 'in_review');
+    await request(stack.app).post(`/v1/refund-cases/${caseId}/decision`).set(bearer(stack.demo.apiKeys.support_engineer)).send({ decision: 'request_info', note: 'Which invoice?' }).expect(200);
+    const page = await signedIn(partner.apiKeys.admin_agent);
+    await page.goto(`/console/customers/${customer.id}/software/${subscriptionId}`);
+    assert.match((await page.locator('section[aria-labelledby="case-h"]').textContent()) ?? '', /Bought twice.*info requested.*Support has asked for information/s);
+    await page.getByRole('link', { name: 'Bought twice' }).click();
+    await page.waitForURL(new RegExp(`/console/refund-cases/${caseId}$`));
+    assert.ok(await page.getByRole('heading', { name: 'Answer the request for information' }).isVisible());
+    await accessible(page);
   });
 });

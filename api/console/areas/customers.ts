@@ -66,7 +66,9 @@ export function customerArea({ router, db, services }: ConsoleArea): void {
     // After "Get keys and downloads" (post/redirect/get): the window it opened or found, while it is open.
     const opened = typeof req.query.opened === 'string' ? item.downloadLinks.find((l) => l.linkId === req.query.opened) : undefined;
     const result = opened && item.productKey ? { productKey: item.productKey, download: opened } : undefined;
-    send(res, 200, softwareItemPage(session(res), customer, item, { windows, result, notice: result ? { kind: 'success', text: 'Here are the key and the download link.' } : undefined }));
+    // Its cancellation, if it has one: the item links to the case and says when support is waiting on the partner.
+    const refundCase = await db.refundCase.findFirst({ where: { subscriptionId: item.subscriptionId }, orderBy: { createdAt: 'desc' }, select: { id: true, title: true, status: true } });
+    send(res, 200, softwareItemPage(session(res), customer, item, { windows, result, refundCase, notice: result ? { kind: 'success', text: 'Here are the key and the download link.' } : undefined }));
   });
 
   router.post('/customers/:customerId/software/:subscriptionId/keys-and-downloads', allow(ACCESS.keysAndDownloads, 'get keys and downloads'), async (req, res) => {

@@ -70,6 +70,8 @@ export interface ItemForm {
   notice?: PageOptions['notice'];
   /** Every download window ever opened, newest first. */
   windows?: Windows;
+  /** The item's latest cancellation. */
+  refundCase?: { id: string; title: string; status: string } | null;
 }
 
 const ENDED_BECAUSE: Record<string, string> = { time: 'its 14 days passed', downloads: 'all its downloads were used', revoked: 'revoked (the purchase was cancelled)' };
@@ -138,6 +140,12 @@ ${select('fileType', 'File type / operating system', item.options.fileTypes)}
 </section>`
   : ''}
 ${windowsSection(form.windows ?? [])}
+${form.refundCase
+  ? html`<section aria-labelledby="case-h"${form.refundCase.status === 'info_requested' ? html` class="notice error" role="status"` : ''}>
+<h2 id="case-h">Cancellation</h2>
+<p><a href="/console/refund-cases/${form.refundCase.id}">${form.refundCase.title}</a>: ${statusBadge(form.refundCase.status)}${form.refundCase.status === 'info_requested' ? html`. Support has asked for information: open the case to answer.` : ''}</p>
+</section>`
+  : ''}
 ${isAdmin && item.status === 'active' ? html`<p><a class="button danger" href="${base}/cancel">Cancel this purchase…</a></p>` : ''}
 ${!isAdmin ? html`<p class="hint">Only admin agents can get keys and downloads or cancel a purchase.</p>` : ''}`,
   );
