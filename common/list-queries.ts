@@ -10,6 +10,8 @@ export const refundCaseListQuery = z.strictObject({
   partnerId: z.uuid().optional(),
   olderThanHours: z.coerce.number().min(0).max(100_000).optional(),
   overdue: z.enum(['true', 'false']).optional(),
+  /** A case, subscription, order or customer id, or part of the customer's domain. */
+  q: z.string().trim().min(1).max(253).optional(),
   ...pageShape,
 });
 

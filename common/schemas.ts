@@ -219,4 +219,7 @@ export const refundCaseSchema = z.object({
   workflowId: z.string(),
   createdAt: z.string(),
   completedAt: z.string().nullable(),
+  /** In lists (the queue): the customer's domain and the product. */
+  customerDomain: z.string().optional(),
+  productName: z.string().optional(),
 });

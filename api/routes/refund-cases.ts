@@ -10,7 +10,7 @@ import { route, type RouteDef } from './route.ts';
 
 type CaseRow = z.infer<typeof refundCaseSchema>;
 export const CASE_COLUMNS: CsvColumns<CaseRow> = [
-  ...fieldColumns<CaseRow>('refundCaseId', 'partnerId', 'customerId', 'subscriptionId', 'orderId', 'status', 'impact', 'title'),
+  ...fieldColumns<CaseRow>('refundCaseId', 'partnerId', 'customerId', 'customerDomain', 'subscriptionId', 'productName', 'orderId', 'status', 'impact', 'title'),
   { header: 'amountRequested', get: (c) => c.amountRequested.amount },
   { header: 'currency', get: (c) => c.amountRequested.currency },
   { header: 'approvedAmount', get: (c) => c.approvedAmount?.amount },

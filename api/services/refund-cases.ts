@@ -25,6 +25,7 @@ import { isPartnerStaff, partnerScope } from './scope.ts';
 import { moneyOf } from '../../common/money.ts';
 
 const HOUR = 3600 * 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const CASE_QUEUE: Keyset<RefundCase> = { list: 'refund-cases', field: 'createdAt', direction: 'asc', at: (c) => c.createdAt.toISOString(), id: (c) => c.id, parse: asTime };
 
@@ -56,19 +57,29 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
 
   function queue(caller: Caller, query: z.infer<typeof refundCaseListQuery>, page: PageRequest) {
     const k = keyset(CASE_QUEUE, page);
+    // A search is a case, subscription, order or customer id, or part of the customer's domain.
+    const search = query.q ? (UUID.test(query.q) ? { OR: [{ id: query.q }, { subscriptionId: query.q }, { orderId: query.q }, { customerId: query.q }] } : { customer: { domain: { contains: query.q, mode: 'insensitive' as const } } }) : {};
     return db.refundCase.findMany({
       where: {
-        ...partnerScope(caller),
-        ...(query.partnerId && !caller.partnerId ? { partnerId: query.partnerId } : {}),
-        ...(query.status ? { status: query.status } : {}),
-        ...(query.overdue ? { overdue: query.overdue === 'true' } : {}),
-        ...(query.olderThanHours !== undefined ? { createdAt: { lte: new Date(Date.now() - query.olderThanHours * HOUR) } } : {}),
-        ...k.where,
+        AND: [
+          {
+            ...partnerScope(caller),
+            ...(query.partnerId && !caller.partnerId ? { partnerId: query.partnerId } : {}),
+            ...(query.status ? { status: query.status } : {}),
+            ...(query.overdue ? { overdue: query.overdue === 'true' } : {}),
+            ...(query.olderThanHours !== undefined ? { createdAt: { lte: new Date(Date.now() - query.olderThanHours * HOUR) } } : {}),
+          },
+          search,
+          k.where,
+        ],
       },
+      include: { customer: { select: { domain: true } }, subscription: { select: { product: { select: { name: true } } } } },
       orderBy: k.orderBy,
       take: k.take,
     });
   }
+  /** A case in a list: with the customer's domain and the product, so the queue reads without opening each. */
+  const listView = (c: Awaited<ReturnType<typeof queue>>[number], now = Date.now()) => ({ ...view(c, now), customerDomain: c.customer.domain, productName: c.subscription.product.name });
 
   async function findCase(caller: Caller, caseId: string) {
     const found = await db.refundCase.findFirst({ where: { id: caseId, ...partnerScope(caller) } });
@@ -134,13 +145,13 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
     /** The queue, oldest first: one page of it. */
     async list(caller: Caller, query: z.infer<typeof refundCaseListQuery>) {
       const now = Date.now();
-      return pageOf(await queue(caller, query, query), CASE_QUEUE, query, (c) => view(c, now));
+      return pageOf(await queue(caller, query, query), CASE_QUEUE, query, (c) => listView(c, now));
     },
 
     /** Every case of the filtered queue, for an export. */
     async *everyCase(caller: Caller, query: z.infer<typeof refundCaseListQuery>) {
       const now = Date.now();
-      for await (const c of everyRow(async (page) => ({ rows: await queue(caller, query, page), spec: CASE_QUEUE }))) yield view(c, now);
+      for await (const c of everyRow(async (page) => ({ rows: await queue(caller, query, page), spec: CASE_QUEUE }))) yield listView(c, now);
     },
 
     async get(caller: Caller, caseId: string) {

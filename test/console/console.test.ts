@@ -134,14 +134,26 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     assert.deepEqual(exported.map((r) => r.refundCaseId), [caseId], 'the file holds what the filters show');
     assert.equal(exported[0]!.status, 'in_review');
 
+    // Search by the subscription's id or part of the customer's domain; each row names customer and product.
+    await support.goto(`/console/refund-cases?q=${subscriptionId}`);
+    assert.deepEqual(await support.locator('tr[data-case-id]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-case-id'))), [caseId]);
+    assert.match((await support.locator(`tr[data-case-id="${caseId}"]`).textContent()) ?? '', new RegExp(`${customer.domain}.*SQL Server 2022 Standard`, 's'));
+    await support.goto(`/console/refund-cases?q=${other.domain.slice(0, 6).toUpperCase()}`);
+    assert.equal(await support.locator(`tr[data-case-id="${otherCase.body.refundCaseId}"]`).count(), 1, 'a domain matches in any case');
+    assert.equal(await support.locator(`tr[data-case-id="${caseId}"]`).count(), other.domain.slice(0, 6) === customer.domain.slice(0, 6) ? 1 : 0);
+    const bad = await support.goto('/console/refund-cases?olderThanHours=-5');
+    assert.equal(bad?.status(), 422);
+    assert.match((await support.locator('.notice.error').textContent()) ?? '', /not valid and were left out: olderThanHours/);
+    await accessible(support);
+    await support.goto('/console/refund-cases');
+
     // The other case's attachment downloads, for support only, byte for byte.
     await support.goto(`/console/refund-cases/${otherCase.body.refundCaseId}`);
     const [attachment] = await Promise.all([support.waitForEvent('download'), support.getByRole('link', { name: 'invoice 2026.pdf' }).click()]);
     assert.equal(readFileSync((await attachment.path())!, 'utf8'), '%PDF-1.4 the invoice');
     const attachmentUrl = new URL(attachment.url()).pathname;
     assert.equal((await admin.goto(attachmentUrl))?.status(), 403, 'a partner admin cannot download it');
-    await support.goBack();
-    await support.goBack();
+    await support.goto('/console/refund-cases');
     await support.getByRole('link', { name: 'Wrong edition bought' }).click();
     // What the decision needs: whose purchase, what, how much, when, and whether inside the refund window.
     const facts = (await support.locator('dl.facts').textContent()) ?? '';

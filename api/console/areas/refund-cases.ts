@@ -24,7 +24,9 @@ export function refundCaseArea({ router, db, services }: ConsoleArea): void {
       services.refundCases.list(caller, { ...filters, limit: MAX_PAGE }).then((page) => page.items),
       caller.partnerId ? Promise.resolve([]) : db.partner.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true } }),
     ]);
-    send(res, parsed.success ? 200 : 422, queuePage(session(res), cases, filters, partners));
+    // A filter that is not valid is said, and the queue shown without it, rather than silently ignored.
+    const invalid = parsed.success ? undefined : `These filters are not valid and were left out: ${zodErrors(parsed.error, 'query').map((e) => `${e.path.replace('query.', '')} (${e.message})`).join('; ')}.`;
+    send(res, parsed.success ? 200 : 422, queuePage(session(res), cases, filters, partners, invalid));
   });
 
   // Before /refund-cases/:id, which would take "export.csv" for an id.

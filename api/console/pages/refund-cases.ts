@@ -12,6 +12,7 @@ export interface QueueFilters {
   partnerId?: string;
   olderThanHours?: number;
   overdue?: string;
+  q?: string;
 }
 
 const option = (value: string, label: string, selected: string | undefined) => html`<option value="${value}"${selected === value ? html` selected` : ''}>${label}</option>`;
@@ -19,7 +20,7 @@ const option = (value: string, label: string, selected: string | undefined) => h
 /** The queue's filters as the export link's query, so the file holds what the page shows (all of it). */
 function exportQuery(filters: QueueFilters): string {
   const query = new URLSearchParams();
-  for (const key of ['status', 'partnerId', 'overdue', 'olderThanHours'] as const) {
+  for (const key of ['status', 'partnerId', 'overdue', 'olderThanHours', 'q'] as const) {
     const value = filters[key];
     if (value !== undefined && value !== '') query.set(key, String(value));
   }
@@ -27,12 +28,17 @@ function exportQuery(filters: QueueFilters): string {
   return text ? `?${text}` : '';
 }
 
-export function queuePage(session: ConsoleSession, cases: CaseList, filters: QueueFilters, partners: { id: string; name: string }[]): Html {
+/** A case waits for a decision in these; "Overdue" means nothing once support has decided. */
+const WAITING = new Set(['submitted', 'in_review']);
+
+export function queuePage(session: ConsoleSession, cases: CaseList, filters: QueueFilters, partners: { id: string; name: string }[], invalid?: string): Html {
   const partnerName = new Map(partners.map((p) => [p.id, p.name]));
   const showPartner = !session.caller.partnerId;
   return page(
-    { title: 'Refund cases', session, current: '/console/refund-cases' },
+    { title: 'Refund cases', session, current: '/console/refund-cases', notice: invalid ? { kind: 'error', text: invalid } : undefined },
     html`<form method="get" action="/console/refund-cases" class="filters" aria-label="Filter refund cases">
+  <div><label for="f-q">Search</label>
+  <input id="f-q" name="q" type="search" maxlength="253" placeholder="case, subscription or order id, or domain" value="${filters.q ?? ''}"></div>
   <div><label for="f-status">Status</label>
   <select id="f-status" name="status">${option('', 'Any status', filters.status ?? '')}${REFUND_CASE_STATUSES.map((s) => option(s, s.replaceAll('_', ' '), filters.status))}</select></div>
   ${showPartner
@@ -48,15 +54,16 @@ export function queuePage(session: ConsoleSession, cases: CaseList, filters: Que
 </form>
 <table class="data" tabindex="0">
 <caption>${cases.length} ${cases.length === 1 ? 'case' : 'cases'}, oldest first</caption>
-<thead><tr><th scope="col">Case</th>${showPartner ? html`<th scope="col">Partner</th>` : ''}<th scope="col">Status</th><th scope="col">Impact</th><th scope="col">Amount requested</th><th scope="col">Age (h)</th><th scope="col">SLA due</th></tr></thead>
+<thead><tr><th scope="col">Case</th>${showPartner ? html`<th scope="col">Partner</th>` : ''}<th scope="col">Customer</th><th scope="col">Product</th><th scope="col">Status</th><th scope="col">Impact</th><th scope="col">Amount requested</th><th scope="col">Age (h)</th><th scope="col">SLA due</th></tr></thead>
 <tbody>
-${cases.length === 0 ? html`<tr><td colspan="${showPartner ? 7 : 6}">No refund case matches these filters.</td></tr>` : ''}
+${cases.length === 0 ? html`<tr><td colspan="${showPartner ? 9 : 8}">No refund case matches these filters.</td></tr>` : ''}
 ${cases.map(
-  (c) => html`<tr class="${c.overdue ? 'overdue' : ''}" data-case-id="${c.refundCaseId}">
+  (c) => html`<tr class="${c.overdue && WAITING.has(c.status) ? 'overdue' : ''}" data-case-id="${c.refundCaseId}">
 <th scope="row"><a href="/console/refund-cases/${c.refundCaseId}">${c.title}</a></th>
 ${showPartner ? html`<td>${partnerName.get(c.partnerId) ?? c.partnerId}</td>` : ''}
+<td>${c.customerDomain ?? ''}</td><td>${c.productName ?? ''}</td>
 <td>${statusBadge(c.status)}</td><td>${c.impact}</td><td class="num">${money(c.amountRequested)}</td><td class="num">${c.ageHours}</td>
-<td>${dateTime(c.slaDueAt)}${c.overdue ? html` <span class="badge overdue-badge">Overdue</span>` : ''}</td>
+<td>${dateTime(c.slaDueAt)}${c.overdue && WAITING.has(c.status) ? html` <span class="badge overdue-badge">Overdue</span>` : ''}</td>
 </tr>`,
 )}
 </tbody>
