@@ -101,6 +101,25 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     assert.match((await admin.locator('#windows tbody').textContent()) ?? '', /2022 RTM · English · ISO \(x64\).*open until.*(13|14) days left.*0 \/ 50.*50 left/s);
 
     await admin.getByRole('link', { name: 'Cancel this purchase…' }).click();
+    // The form starts from what was paid and says it is the most that can be asked back.
+    assert.equal(await admin.getByLabel(/Amount requested/).inputValue(), '3945.00');
+    assert.match((await admin.locator('label[for="amount"]').textContent()) ?? '', /at most 3945\.00, what was paid/);
+    // Mistakes are named beside their fields, in words, and focus goes to the list of them.
+    await admin.getByLabel('Title').fill('Wrong edition bought');
+    await admin.getByLabel('Refund reason').fill('The customer needed Enterprise');
+    await admin.getByLabel(/Amount requested/).fill('a lot');
+    await admin.getByLabel('Name').fill('Ana Trujillo');
+    await admin.getByLabel('Email').fill('ana@example.com');
+    await admin.getByLabel('Phone').fill('x');
+    await admin.getByRole('button', { name: 'Open the cancellation ticket' }).click();
+    await admin.locator('#form-errors').waitFor();
+    assert.ok(await admin.locator('#amount-error').isVisible());
+    assert.ok(await admin.locator('#contactPhone-error').isVisible());
+    assert.equal(await admin.getByLabel('Phone').getAttribute('aria-invalid'), 'true');
+    assert.equal(await admin.evaluate('document.activeElement && document.activeElement.id'), 'form-errors');
+    assert.doesNotMatch((await admin.locator('main').textContent()) ?? '', /amountRequested|contact\.phone/, 'no API field names');
+    await accessible(admin);
+    assert.equal(await stack.database.db.refundCase.count({ where: { subscriptionId } }), 0, 'nothing filed');
     await admin.getByLabel('Title').fill('Wrong edition bought');
     await admin.getByLabel('Impact').selectOption('high');
     await admin.getByLabel('Refund reason').fill('The customer needed Enterprise');

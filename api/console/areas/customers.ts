@@ -89,20 +89,25 @@ export function customerArea({ router, db, services }: ConsoleArea): void {
   });
 
   const currencyOf = async (orderId: string) => (await db.order.findUniqueOrThrow({ where: { id: orderId }, select: { currency: true } })).currency;
+  /** What the item cost: the form starts from it and says it is the most that can be asked back. */
+  const paidFor = async (subscriptionId: string) => {
+    const sub = await db.softwareSubscription.findUniqueOrThrow({ where: { id: subscriptionId }, select: { quantity: true, lineItem: { select: { unitPrice: true } } } });
+    return sub.lineItem.unitPrice.times(sub.quantity).toFixed(2);
+  };
   const CANCEL_FIELDS = ['title', 'impact', 'refundReason', 'amount', 'description', 'contactName', 'contactEmail', 'contactPhone'];
 
   router.get('/customers/:customerId/software/:subscriptionId/cancel', allow(ACCESS.cancel, 'cancel purchases'), async (req, res) => {
     const { customer, item } = await itemOf(req, res);
-    send(res, 200, refundCaseFilingPage(session(res), customer, item, await currencyOf(item.orderId), randomUUID()));
+    send(res, 200, refundCaseFilingPage(session(res), customer, item, await currencyOf(item.orderId), randomUUID(), {}, await paidFor(item.subscriptionId)));
   });
 
   router.post('/customers/:customerId/software/:subscriptionId/cancel', allow(ACCESS.cancel, 'cancel purchases'), async (req, res) => {
     const { customer, item } = await itemOf(req, res);
-    const currency = await currencyOf(item.orderId);
+    const [currency, paid] = await Promise.all([currencyOf(item.orderId), paidFor(item.subscriptionId)]);
     const values = fields(req, CANCEL_FIELDS);
     const idempotencyKey = field(req, 'idempotencyKey');
     const again = (status: number, errors: FieldError[] | undefined, text: string) =>
-      send(res, status, refundCaseFilingPage(session(res), customer, item, currency, /^[A-Za-z0-9-]{1,255}$/.test(idempotencyKey) ? idempotencyKey : randomUUID(), { values, errors, notice: { kind: 'error', text } }));
+      send(res, status, refundCaseFilingPage(session(res), customer, item, currency, /^[A-Za-z0-9-]{1,255}$/.test(idempotencyKey) ? idempotencyKey : randomUUID(), { values, errors, notice: { kind: 'error', text } }, paid));
     const body = refundCaseFilingBody.safeParse({
       customer: { domain: customer.domain },
       subscriptionId: item.subscriptionId,

@@ -151,23 +151,41 @@ ${!isAdmin ? html`<p class="hint">Only admin agents can get keys and downloads o
   );
 }
 
-export function refundCaseFilingPage(session: ConsoleSession, customer: Customer, item: SoftwareItem, currency: string, idempotencyKey: string, form: ItemForm = {}): Html {
+/** Where the API's names for a ticket's fields (`amountRequested.amount`) are on the form, and what a person calls them. */
+const CANCEL_FIELD_OF: Record<string, [string, string]> = {
+  title: ['title', 'Title'],
+  impact: ['impact', 'Impact'],
+  refundReason: ['refundReason', 'Refund reason'],
+  amountRequested: ['amount', 'Amount requested'],
+  'amountRequested.amount': ['amount', 'Amount requested'],
+  description: ['description', 'Description'],
+  'contact.name': ['contactName', 'Contact name'],
+  'contact.email': ['contactEmail', 'Contact email'],
+  'contact.phone': ['contactPhone', 'Contact phone'],
+};
+const fieldOf = (path: string): [string, string] => CANCEL_FIELD_OF[path] ?? CANCEL_FIELD_OF[path.split('.')[0]!] ?? ['title', 'The form'];
+
+export function refundCaseFilingPage(session: ConsoleSession, customer: Customer, item: SoftwareItem, currency: string, idempotencyKey: string, form: ItemForm = {}, paid?: string): Html {
   const v = form.values ?? {};
-  const field = (id: string, label: string, attrs: Html = html``) =>
-    html`<div><label for="${id}">${label}</label><input id="${id}" name="${id}" value="${v[id] ?? ''}" ${attrs}></div>`;
+  const errors = (form.errors ?? []).map((e) => ({ id: fieldOf(e.path)[0], label: fieldOf(e.path)[1], message: e.message }));
+  const errorOf = (id: string) => errors.find((e) => e.id === id);
+  const described = (id: string) => (errorOf(id) ? html` aria-invalid="true" aria-describedby="${id}-error"` : '');
+  const beside = (id: string) => (errorOf(id) ? html`<p class="field-error" id="${id}-error">${errorOf(id)!.message}</p>` : '');
+  const field = (id: string, label: string, attrs: Html = html``, fallback = '') =>
+    html`<div><label for="${id}">${label}</label><input id="${id}" name="${id}" value="${v[id] ?? fallback}" ${attrs}${described(id)}>${beside(id)}</div>`;
   return page(
     { title: `Cancel ${item.productName}`, session, current: CURRENT, notice: form.notice },
     html`<p>This opens a support ticket of type “CSP purchase/refund on behalf of customers”. Once support completes it, the product key and its download links are revoked.</p>
-${errorSummary(form.errors)}
+${errors.length ? html`<div class="notice error" role="alert" id="form-errors" tabindex="-1"><p>Please correct:</p><ul>${errors.map((e) => html`<li><a href="#${e.id}">${e.label}: ${e.message}</a></li>`)}</ul></div>` : ''}
 <form method="post" action="/console/customers/${customer.id}/software/${item.subscriptionId}/cancel" class="stack">
 ${csrfField(session)}
 <input type="hidden" name="idempotencyKey" value="${idempotencyKey}">
 <p>Customer: <strong>${customer.domain}</strong> · subscription <code>${item.subscriptionId}</code></p>
 ${field('title', 'Title', html`required maxlength="200"`)}
-<div><label for="impact">Impact</label><select id="impact" name="impact">${IMPACTS.map((i) => html`<option${(v.impact ?? 'medium') === i ? html` selected` : ''}>${i}</option>`)}</select></div>
-<div><label for="refundReason">Refund reason</label><textarea id="refundReason" name="refundReason" rows="2" required maxlength="2000">${v.refundReason ?? ''}</textarea></div>
-${field('amount', `Amount requested (${currency})`, html`required inputmode="decimal"`)}
-<div><label for="description">Description (optional)</label><textarea id="description" name="description" rows="3" maxlength="5000">${v.description ?? ''}</textarea></div>
+<div><label for="impact">Impact</label><select id="impact" name="impact"${described('impact')}>${IMPACTS.map((i) => html`<option${(v.impact ?? 'medium') === i ? html` selected` : ''}>${i}</option>`)}</select>${beside('impact')}</div>
+<div><label for="refundReason">Refund reason</label><textarea id="refundReason" name="refundReason" rows="2" required maxlength="2000"${described('refundReason')}>${v.refundReason ?? ''}</textarea>${beside('refundReason')}</div>
+${field('amount', paid ? `Amount requested (${currency}; at most ${paid}, what was paid)` : `Amount requested (${currency})`, html`required inputmode="decimal"`, paid ?? '')}
+<div><label for="description">Description (optional)</label><textarea id="description" name="description" rows="3" maxlength="5000"${described('description')}>${v.description ?? ''}</textarea>${beside('description')}</div>
 <fieldset><legend>Contact</legend>
 ${field('contactName', 'Name', html`required autocomplete="name"`)}
 ${field('contactEmail', 'Email', html`required type="email" autocomplete="email"`)}
