@@ -45,6 +45,7 @@ export const operationsOrderSchema = z.object({
   total: moneySchema,
   ageMinutes: z.number(),
   minutesInStatus: z.number(),
+  failureReason: z.string().nullable(),
   stuck: z.boolean(),
   workflowId: z.string(),
   temporalUiUrl: z.string().nullable(),

@@ -72,6 +72,7 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
         total: moneyOf(o.totalAmount, o.currency),
         ageMinutes: Math.floor((now - o.createdAt.getTime()) / MINUTE),
         minutesInStatus: Math.floor((now - o.updatedAt.getTime()) / MINUTE),
+        failureReason: o.failureReason,
         stuck: isInFlight(o.status) && o.updatedAt <= stuckSince,
         workflowId: o.workflowId,
         temporalUiUrl: uiLink(o.workflowId),

@@ -230,6 +230,23 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     await accessible(ops);
     await screenshot(ops, 'operations-dashboard');
 
+    // The counts say when they were computed and are fetched again by themselves; the ended ones open their lists.
+    assert.match((await ops.locator('#dashboard-live').textContent()) ?? '', /Computed at .* UTC; it refreshes itself every 30 s/);
+    assert.equal(await ops.locator('#dashboard-live').getAttribute('data-refresh'), '/console/operations/cards?stuckAfterMinutes=30');
+    const cards = await ops.request.get('/console/operations/cards?stuckAfterMinutes=30');
+    assert.match(await cards.text(), /id="dashboard-live"/);
+    const declined = await request(stack.app)
+      .post(`/v1/customers/${p0.customers[0]!.id}/orders`)
+      .set(bearer(p0.apiKeys.sales_agent))
+      .send({ lineItems: [{ productId: 'office-ltsc-professional-plus-2024', quantity: 1 }], paymentMethod: 'pm_card_declined' });
+    await eventually(() => stack.database.db.order.findUniqueOrThrow({ where: { id: declined.body.orderId as string } }), (o) => o.status === 'payment_failed');
+    await ops.reload();
+    await ops.locator('a[href="/console/operations/orders?status=payment_failed"]').click();
+    await ops.waitForURL(/status=payment_failed/);
+    assert.match((await ops.locator(`tr[data-order-id="${declined.body.orderId}"]`).textContent()) ?? '', /payment failed.*declined/is);
+    await accessible(ops);
+    await ops.goto('/console/operations');
+
     // Raising the threshold above two hours takes it off the stuck list.
     await ops.getByLabel(/Stuck after/).fill('180');
     await ops.getByRole('button', { name: 'Update' }).click();

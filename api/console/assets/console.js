@@ -20,6 +20,7 @@ document.addEventListener('DOMContentLoaded', () => document.getElementById('for
 function follow(region) {
   const url = region.getAttribute('data-refresh');
   if (!url) return;
+  const every = Number(region.getAttribute('data-refresh-every')) || 2000;
   setTimeout(async () => {
     try {
       const res = await fetch(url, { credentials: 'same-origin', headers: { Accept: 'text/html' } });
@@ -36,7 +37,7 @@ function follow(region) {
     } catch {
       follow(region);
     }
-  }, 2000);
+  }, every);
 }
 document.addEventListener('DOMContentLoaded', () => document.querySelectorAll('[data-refresh]').forEach(follow));
 

@@ -35,16 +35,16 @@ function barChart(id: string, title: string, points: { label: string; value: num
 </figure>`;
 }
 
-function ordersTable(caption: string, orders: DashboardData['stuck'], emptyText: string): Html {
+function ordersTable(caption: string, orders: DashboardData['stuck'], emptyText: string, withReason = false): Html {
   return html`<table class="data" tabindex="0">
 <caption>${caption}</caption>
-<thead><tr><th scope="col">Order</th><th scope="col">Partner</th><th scope="col">Status</th><th scope="col">Payment</th><th scope="col">Total</th><th scope="col">Age (min)</th><th scope="col">In status (min)</th><th scope="col">Workflow</th></tr></thead>
+<thead><tr><th scope="col">Order</th><th scope="col">Partner</th><th scope="col">Status</th><th scope="col">Payment</th><th scope="col">Total</th><th scope="col">Age (min)</th><th scope="col">In status (min)</th>${withReason ? html`<th scope="col">Why</th>` : ''}<th scope="col">Workflow</th></tr></thead>
 <tbody>
-${orders.length === 0 ? html`<tr><td colspan="8">${emptyText}</td></tr>` : ''}
+${orders.length === 0 ? html`<tr><td colspan="${withReason ? 9 : 8}">${emptyText}</td></tr>` : ''}
 ${orders.map(
   (o) => html`<tr class="${o.stuck ? 'stuck' : ''}" data-order-id="${o.orderId}">
 <th scope="row"><code>${o.orderId.slice(0, 8)}</code></th><td>${o.partnerName}</td><td>${statusBadge(o.status)}${o.stuck ? html` <span class="badge overdue-badge">Stuck</span>` : ''}</td>
-<td>${o.paymentMethod}</td><td class="num">${money(o.total)}</td><td class="num">${o.ageMinutes}</td><td class="num">${o.minutesInStatus}</td>
+<td>${o.paymentMethod}</td><td class="num">${money(o.total)}</td><td class="num">${o.ageMinutes}</td><td class="num">${o.minutesInStatus}</td>${withReason ? html`<td>${o.failureReason ?? ''}</td>` : ''}
 <td>${o.temporalUiUrl ? html`<a href="${o.temporalUiUrl}" target="_blank" rel="noopener">${o.workflowId}<span class="visually-hidden"> (opens the Temporal Web UI)</span></a>` : html`<code>${o.workflowId}</code>`}</td>
 </tr>`,
 )}
@@ -57,15 +57,7 @@ export function dashboardPage(session: ConsoleSession, d: DashboardData): Html {
   const hour = (iso: string) => iso.slice(11, 16);
   return page(
     { title: 'Operations', session, current: '/console/operations' },
-    html`<section aria-labelledby="counts-h" class="cards">
-<h2 id="counts-h" class="visually-hidden">Counts</h2>
-<div class="card"><p class="big">${summary.ordersByStatus.awaiting_payment ?? 0}</p><p>awaiting payment</p></div>
-<div class="card"><p class="big">${summary.ordersByStatus.provisioning ?? 0}</p><p>provisioning</p></div>
-<div class="card ${d.stuck.length ? 'alert' : ''}"><p class="big" id="stuck-count">${d.stuck.length}</p><p>stuck (no change for ${d.stuckAfterMinutes} min)</p></div>
-<div class="card"><p class="big">${summary.linksExpiringIn24h.count}</p><p>links expiring in 24 h</p></div>
-<div class="card ${summary.overdueRefundCases ? 'alert' : ''}"><p class="big"><a href="/console/refund-cases?overdue=true">${summary.overdueRefundCases}</a></p><p>overdue refund cases</p></div>
-<div class="card ${summary.webhooks.failingEndpoints.length ? 'alert' : ''}"><p class="big"><a href="#webhooks-h">${summary.webhooks.backlog}</a></p><p>webhook deliveries due${summary.webhooks.oldestDueSeconds !== null ? html`, oldest ${waited(summary.webhooks.oldestDueSeconds)}` : ''}</p></div>
-</section>
+    html`${dashboardCards(d)}
 <section aria-labelledby="stuck-h">
 <h2 id="stuck-h">Stuck orders</h2>
 <form method="get" action="/console/operations" class="filters inline">
@@ -123,4 +115,33 @@ ${w.failingEndpoints.map(
 )}
 </tbody></table>
 </section>`;
+}
+
+const ENDED = ['payment_failed', 'expired', 'failed'] as const;
+
+/** The counts, with when they were computed; console.js fetches them again every 30 s. */
+export function dashboardCards(d: Pick<DashboardData, 'summary' | 'stuck' | 'stuckAfterMinutes'>): Html {
+  const { summary } = d;
+  return html`<div id="dashboard-live" aria-live="polite" data-refresh="/console/operations/cards?stuckAfterMinutes=${d.stuckAfterMinutes}" data-refresh-every="30000">
+<p class="hint">Computed at ${dateTime(new Date().toISOString())}; it refreshes itself every 30 s.</p>
+<section aria-labelledby="counts-h" class="cards">
+<h2 id="counts-h" class="visually-hidden">Counts</h2>
+<div class="card"><p class="big">${summary.ordersByStatus.awaiting_payment ?? 0}</p><p>awaiting payment</p></div>
+<div class="card"><p class="big">${summary.ordersByStatus.provisioning ?? 0}</p><p>provisioning</p></div>
+<div class="card ${d.stuck.length ? 'alert' : ''}"><p class="big" id="stuck-count">${d.stuck.length}</p><p>stuck (no change for ${d.stuckAfterMinutes} min)</p></div>
+<div class="card"><p class="big">${summary.linksExpiringIn24h.count}</p><p>links expiring in 24 h</p></div>
+<div class="card ${summary.overdueRefundCases ? 'alert' : ''}"><p class="big"><a href="/console/refund-cases?overdue=true">${summary.overdueRefundCases}</a></p><p>overdue refund cases</p></div>
+${ENDED.map((s) => html`<div class="card ${summary.ordersByStatus[s] ? 'alert' : ''}"><p class="big"><a href="/console/operations/orders?status=${s}">${summary.ordersByStatus[s] ?? 0}</a></p><p>${s.replaceAll('_', ' ')} orders</p></div>`)}
+<div class="card ${summary.webhooks.failingEndpoints.length ? 'alert' : ''}"><p class="big"><a href="#webhooks-h">${summary.webhooks.backlog}</a></p><p>webhook deliveries due${summary.webhooks.oldestDueSeconds !== null ? html`, oldest ${waited(summary.webhooks.oldestDueSeconds)}` : ''}</p></div>
+</section>
+</div>`;
+}
+
+/** Orders of one status that ended badly, with why: where the dashboard's counts lead. */
+export function endedOrdersPage(session: ConsoleSession, status: string, orders: DashboardData['stuck']): Html {
+  return page(
+    { title: `Orders ${status.replaceAll('_', ' ')}`, session, current: '/console/operations' },
+    html`<p><a href="/console/operations">← Operations</a></p>
+${ordersTable(`${orders.length} ${orders.length === 1 ? 'order' : 'orders'}, oldest first`, orders, `No order is ${status.replaceAll('_', ' ')}.`, true)}`,
+  );
 }
