@@ -100,14 +100,16 @@ describe('webhook outbox and delivery activity', () => {
     const behind = await decline(t);
     const elsewhere = await decline(other);
     refused.add(head);
-    const first = await drain(endpoint.id);
+    // A retry a minute away, so however slow the machine, this drain attempts the head once.
+    const first = await drain(endpoint.id, { retryInitialMs: 60_000 });
     assert.equal(first.delivered, 1);
     assert.deepEqual(arrived.filter((o) => [head, behind, elsewhere].includes(o)), [elsewhere]);
     const rows = await database.db.webhookDelivery.findMany({ where: { endpointId: endpoint.id }, include: { event: true }, orderBy: { seq: 'asc' } });
     assert.deepEqual(rows.map((r) => [r.status, r.attempts]), [['pending', 1], ['pending', 0], ['delivered', 1]]);
-    assert.ok(first.nextAttemptAt && Date.parse(first.nextAttemptAt) > Date.now() - 1000, 'the workflow is told when the retry is due');
+    assert.ok(first.nextAttemptAt && Date.parse(first.nextAttemptAt) > Date.now() + 30_000, 'the workflow is told when the retry is due');
     refused.delete(head);
-    await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(first.nextAttemptAt!) - Date.now())));
+    // The minute passes (the row's retry time brought forward, as time skipping would).
+    await database.db.webhookDelivery.updateMany({ where: { endpointId: endpoint.id, status: 'pending', attempts: 1 }, data: { nextAttemptAt: new Date() } });
     const second = await drain(endpoint.id);
     assert.equal(second.delivered, 2);
     assert.deepEqual(arrived.filter((o) => [head, behind].includes(o)), [head, behind]);
@@ -141,12 +143,17 @@ describe('webhook outbox and delivery activity', () => {
     await persistOrder(database.db, a);
     await persistOrder(database.db, b);
     let firstCommitted = 0;
-    const first = database.db.$transaction(async (tx) => {
-      await tx.order.update({ where: { id: a.orderId }, data: { status: 'active' } });
-      await tx.$executeRaw`SELECT pg_sleep(0.5)`;
-    }).then(() => (firstCommitted = Date.now()));
-    // The second starts while the first holds its event uncommitted.
-    await new Promise((r) => setTimeout(r, 150));
+    let holding!: () => void;
+    const firstHolds = new Promise<void>((resolve) => (holding = resolve));
+    const first = database.db
+      .$transaction(async (tx) => {
+        await tx.order.update({ where: { id: a.orderId }, data: { status: 'active' } });
+        holding();
+        await tx.$executeRaw`SELECT pg_sleep(0.5)`;
+      })
+      .then(() => (firstCommitted = Date.now()));
+    // The second starts once the first has written its event and holds it uncommitted.
+    await firstHolds;
     await database.db.order.update({ where: { id: b.orderId }, data: { status: 'active' } });
     const secondCommitted = Date.now();
     await first;
