@@ -227,6 +227,10 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     assert.match((await row.textContent()) ?? '', /awaiting payment.*Stuck.*pm_async/s);
     assert.equal(await row.getByRole('link').getAttribute('href'), `${UI}/namespaces/default/workflows/order-${orderId}`);
     assert.equal(await ops.locator('#orders-chart svg rect').count(), 24);
+    // Labelled axes: the hours (every sixth), and what is counted.
+    const axisText = await ops.locator('#orders-chart svg text').allTextContents();
+    assert.ok(axisText.includes('hour (UTC)') && axisText.includes('orders'), axisText.join(' | '));
+    assert.equal(axisText.filter((t) => /^\d\d:\d\d$/.test(t)).length, 4);
     await accessible(ops);
     await screenshot(ops, 'operations-dashboard');
 

@@ -12,22 +12,31 @@ export interface DashboardData {
   stuckAfterMinutes: number;
 }
 
-/** A bar chart drawn on the server; the same numbers follow as a table for screen readers. */
-function barChart(id: string, title: string, points: { label: string; value: number }[]): Html {
-  const width = 720;
-  const height = 160;
+/** A bar chart drawn on the server, with labelled axes; the same numbers follow as a table for screen readers. */
+function barChart(id: string, title: string, points: { label: string; value: number }[], unit: string): Html {
+  const [left, bottom, width, height] = [44, 34, 720, 180];
+  const plotW = width - left - 8;
+  const plotH = height - bottom - 10;
   const peak = Math.max(0, ...points.map((p) => p.value));
   const max = Math.max(1, peak);
-  const slot = width / points.length;
+  const slot = plotW / points.length;
   const bars = points
     .map((p, i) => {
-      const h = Math.round((p.value / max) * (height - 20));
-      return `<rect x="${(i * slot + 2).toFixed(1)}" y="${height - h}" width="${(slot - 4).toFixed(1)}" height="${h}"><title>${p.label}: ${p.value}</title></rect>`;
+      const h = Math.round((p.value / max) * plotH);
+      return `<rect x="${(left + i * slot + 2).toFixed(1)}" y="${10 + plotH - h}" width="${(slot - 4).toFixed(1)}" height="${h}"><title>${p.label}: ${p.value}</title></rect>`;
     })
     .join('');
+  // Every sixth hour on the time axis; 0 and the peak on the count axis.
+  const ticks = points
+    .map((p, i) => (i % 6 === 0 ? `<text x="${(left + i * slot + slot / 2).toFixed(1)}" y="${10 + plotH + 16}" text-anchor="middle">${p.label}</text>` : ''))
+    .join('');
+  const axes = `<line x1="${left}" y1="${10 + plotH}" x2="${width - 8}" y2="${10 + plotH}" class="axis"/><line x1="${left}" y1="10" x2="${left}" y2="${10 + plotH}" class="axis"/>
+<text x="${left - 6}" y="${10 + plotH}" text-anchor="end">0</text><text x="${left - 6}" y="18" text-anchor="end">${max}</text>
+<text x="${left + plotW / 2}" y="${height - 2}" text-anchor="middle">hour (UTC)</text>
+<text transform="rotate(-90)" x="${-(10 + plotH / 2)}" y="12" text-anchor="middle">${unit}</text>`;
   return html`<figure class="chart" id="${id}">
 <figcaption>${title} (peak ${peak} per hour, ${points.reduce((n, p) => n + p.value, 0)} in all)</figcaption>
-<svg viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-t"><title id="${id}-t">${title}</title>${raw(bars)}</svg>
+<svg viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-t"><title id="${id}-t">${title}</title>${raw(axes + bars + ticks)}</svg>
 <details><summary>Show the numbers</summary>
 <table class="data compact"><thead><tr><th scope="col">Hour (UTC)</th><th scope="col">Count</th></tr></thead>
 <tbody>${points.map((p) => html`<tr><td>${p.label}</td><td class="num">${p.value}</td></tr>`)}</tbody></table>
@@ -75,8 +84,8 @@ ${ordersTable(`${d.stuck.length} stuck ${d.stuck.length === 1 ? 'order' : 'order
 </section>
 <section aria-labelledby="charts-h">
 <h2 id="charts-h">Last 24 hours</h2>
-${barChart('orders-chart', 'Orders placed per hour', d.activity.map((a) => ({ label: hour(a.hour), value: a.orders })))}
-${barChart('downloads-chart', 'Downloads served per hour', d.activity.map((a) => ({ label: hour(a.hour), value: a.downloads })))}
+${barChart('orders-chart', 'Orders placed per hour', d.activity.map((a) => ({ label: hour(a.hour), value: a.orders })), 'orders')}
+${barChart('downloads-chart', 'Downloads served per hour', d.activity.map((a) => ({ label: hour(a.hour), value: a.downloads })), 'downloads')}
 </section>
 <section aria-labelledby="inflight-h">
 <h2 id="inflight-h">All orders in flight</h2>
