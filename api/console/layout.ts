@@ -78,3 +78,20 @@ export const dateTime = (iso: string | null | undefined) => (iso ? html`<time da
 export const statusBadge = (status: string) => html`<span class="badge status-${status}">${status.replaceAll('_', ' ')}</span>`;
 
 export const money = (m: { amount: string; currency: string } | null | undefined) => (m ? `${m.amount} ${m.currency}` : '—');
+
+/**
+ * A refused form's errors, in the console's one way: a list that is announced and takes focus
+ * (console.js) with each item linking to its field, and each field marked and described beside
+ * it. `errors` name the form's own field ids and say what is wrong in the form's words.
+ */
+export function formProblems(intro: string, errors: { field: string; text: string; label?: string }[] | undefined) {
+  const list = errors ?? [];
+  const of = (field: string) => list.find((e) => e.field === field);
+  return {
+    summary: list.length ? html`<div class="notice error" role="alert" id="form-errors" tabindex="-1"><p>${intro}</p><ul>${list.map((e) => html`<li><a href="#${e.field}">${e.label ? `${e.label}: ` : ''}${e.text}</a></li>`)}</ul></div>` : '',
+    /** The attributes that mark a field and point at its message. */
+    invalid: (field: string): Fragment => (of(field) ? html` aria-invalid="true" aria-describedby="${field}-error"` : ''),
+    /** The message, beside its field. */
+    beside: (field: string): Fragment => (of(field) ? html`<p class="field-error" id="${field}-error">${of(field)!.text}</p>` : ''),
+  };
+}

@@ -1,7 +1,7 @@
 import { IN_FLIGHT_ORDER_STATUSES, ORDER_STATUSES, type OrderStatus } from '../../../common/domain.ts';
 import type { Services } from '../../services/index.ts';
 import { html, type Html } from '../html.ts';
-import { csrfField, dateTime, money, page, statusBadge } from '../layout.ts';
+import { csrfField, dateTime, formProblems, money, page, statusBadge } from '../layout.ts';
 import type { ConsoleSession } from '../sessions.ts';
 
 type Customer = Awaited<ReturnType<Services['customers']['list']>>['items'][number];
@@ -81,24 +81,24 @@ export interface PurchaseForm {
 /** "Add products": the catalog with prices and quantities, the payment method and the total. */
 export function purchasePage(session: ConsoleSession, customer: Customer, products: Product[], methods: readonly string[], idempotencyKey: string, form: PurchaseForm = {}): Html {
   const q = form.quantities ?? {};
-  const error = (path: string) => form.errors?.find((e) => e.path === path);
+  const problems = formProblems('Nothing was ordered:', form.errors?.map((e) => ({ field: e.path, text: e.message })));
   return page(
     { title: `Add products for ${customer.companyName}`, session, current: CURRENT },
     html`<p><a href="/console/customers/${customer.id}">← Software of ${customer.companyName}</a></p>
-${form.errors?.length ? html`<div class="notice error" role="alert" id="form-errors" tabindex="-1"><p>Nothing was ordered:</p><ul>${form.errors.map((e) => html`<li><a href="#${e.path}">${e.message}</a></li>`)}</ul></div>` : ''}
+${problems.summary}
 <form method="post" action="/console/customers/${customer.id}/buy" class="stack" data-total>
 <input type="hidden" name="idempotencyKey" value="${idempotencyKey}">
 ${csrfField(session)}
-<fieldset id="products"${error('products') ? html` aria-invalid="true" aria-describedby="products-error"` : ''}><legend>Products and licences</legend>
+<fieldset id="products"${problems.invalid('products')}><legend>Products and licences</legend>
 <table class="data" tabindex="0"><thead><tr><th scope="col">Product</th><th scope="col">Unit price</th><th scope="col">Quantity</th></tr></thead>
 <tbody>${products.map(
       (p) =>
         html`<tr><th scope="row"><label for="qty-${p.id}">${p.name}</label><br><span class="hint">${p.description}</span></th><td class="num">${money(p.unitPrice)}</td>
 <td><input id="qty-${p.id}" name="qty-${p.id}" type="number" min="0" max="10000" step="1" inputmode="numeric" value="${q[p.id] ?? '0'}" data-price="${p.unitPrice.amount}" data-currency="${p.unitPrice.currency}"></td></tr>`,
     )}</tbody></table>
-${error('products') ? html`<p class="field-error" id="products-error">${error('products')!.message}</p>` : ''}
+${problems.beside('products')}
 </fieldset>
-<div><label for="paymentMethod">Payment method</label><select id="paymentMethod" name="paymentMethod">${methods.map((m) => html`<option value="${m}"${(form.paymentMethod ?? 'pm_card_ok') === m ? html` selected` : ''}>${PAYMENT_LABELS[m] ?? m}</option>`)}</select></div>
+<div><label for="paymentMethod">Payment method</label><select id="paymentMethod" name="paymentMethod"${problems.invalid('paymentMethod')}>${methods.map((m) => html`<option value="${m}"${(form.paymentMethod ?? 'pm_card_ok') === m ? html` selected` : ''}>${PAYMENT_LABELS[m] ?? m}</option>`)}</select>${problems.beside('paymentMethod')}</div>
 <p>Total: <strong id="order-total" aria-live="polite">computed when you place the order</strong></p>
 <button type="submit">Place order</button>
 </form>`,

@@ -1,7 +1,7 @@
 import { IMPACTS } from '../../../common/domain.ts';
 import type { Services } from '../../services/index.ts';
 import { html, type Html } from '../html.ts';
-import { csrfField, dateTime, errorSummary, page, statusBadge, type PageOptions } from '../layout.ts';
+import { csrfField, dateTime, errorSummary, formProblems, page, statusBadge, type PageOptions } from '../layout.ts';
 import type { ConsoleSession } from '../sessions.ts';
 
 type Customer = Awaited<ReturnType<Services['customers']['list']>>['items'][number];
@@ -19,12 +19,12 @@ export interface CustomerForm {
 
 export function customersPage(session: ConsoleSession, customers: Customer[], form: CustomerForm = {}): Html {
   const v = form.values ?? {};
-  const err = (path: string) => form.errors?.find((e) => e.path === path);
+  const problems = formProblems('The customer was not added:', form.errors?.map((e) => ({ field: e.path, text: e.message })));
   const input = (id: 'domain' | 'companyName', label: string, attrs: Html) =>
-    html`<div><label for="${id}">${label}</label><input id="${id}" name="${id}" value="${v[id] ?? ''}" ${attrs}${err(id) ? html` aria-invalid="true" aria-describedby="${id}-error"` : ''}>${err(id) ? html`<p class="field-error" id="${id}-error">${err(id)!.message}</p>` : ''}</div>`;
+    html`<div><label for="${id}">${label}</label><input id="${id}" name="${id}" value="${v[id] ?? ''}" ${attrs}${problems.invalid(id)}>${problems.beside(id)}</div>`;
   const addForm = html`<section aria-labelledby="add-customer-h">
 <h2 id="add-customer-h">Add a customer</h2>
-${form.errors?.length ? html`<div class="notice error" role="alert" id="form-errors" tabindex="-1"><p>The customer was not added:</p><ul>${form.errors.map((e) => html`<li><a href="#${e.path}">${e.message}</a></li>`)}</ul></div>` : ''}
+${problems.summary}
 <form method="post" action="/console/customers" class="stack narrow">
 ${csrfField(session)}
 ${input('domain', 'Domain (the customer’s tenant domain)', html`required maxlength="253" placeholder="contoso.com" autocomplete="off"`)}
@@ -167,16 +167,15 @@ const fieldOf = (path: string): [string, string] => CANCEL_FIELD_OF[path] ?? CAN
 
 export function refundCaseFilingPage(session: ConsoleSession, customer: Customer, item: SoftwareItem, currency: string, idempotencyKey: string, form: ItemForm = {}, paid?: string): Html {
   const v = form.values ?? {};
-  const errors = (form.errors ?? []).map((e) => ({ id: fieldOf(e.path)[0], label: fieldOf(e.path)[1], message: e.message }));
-  const errorOf = (id: string) => errors.find((e) => e.id === id);
-  const described = (id: string) => (errorOf(id) ? html` aria-invalid="true" aria-describedby="${id}-error"` : '');
-  const beside = (id: string) => (errorOf(id) ? html`<p class="field-error" id="${id}-error">${errorOf(id)!.message}</p>` : '');
+  const problems = formProblems('Please correct:', form.errors?.map((e) => ({ field: fieldOf(e.path)[0], label: fieldOf(e.path)[1], text: e.message })));
+  const described = problems.invalid;
+  const beside = problems.beside;
   const field = (id: string, label: string, attrs: Html = html``, fallback = '') =>
     html`<div><label for="${id}">${label}</label><input id="${id}" name="${id}" value="${v[id] ?? fallback}" ${attrs}${described(id)}>${beside(id)}</div>`;
   return page(
     { title: `Cancel ${item.productName}`, session, current: CURRENT, notice: form.notice },
     html`<p>This opens a support ticket of type “CSP purchase/refund on behalf of customers”. Once support completes it, the product key and its download links are revoked.</p>
-${errors.length ? html`<div class="notice error" role="alert" id="form-errors" tabindex="-1"><p>Please correct:</p><ul>${errors.map((e) => html`<li><a href="#${e.id}">${e.label}: ${e.message}</a></li>`)}</ul></div>` : ''}
+${problems.summary}
 <form method="post" action="/console/customers/${customer.id}/software/${item.subscriptionId}/cancel" class="stack">
 ${csrfField(session)}
 <input type="hidden" name="idempotencyKey" value="${idempotencyKey}">

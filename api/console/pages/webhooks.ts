@@ -1,7 +1,7 @@
 import { WEBHOOK_EVENT_TYPES } from '../../../common/domain.ts';
 import type { deliveryView, endpointView } from '../../services/webhooks.ts';
 import { html, type Html } from '../html.ts';
-import { csrfField, dateTime, page, statusBadge, type PageOptions } from '../layout.ts';
+import { csrfField, dateTime, formProblems, page, statusBadge, type PageOptions } from '../layout.ts';
 import type { ConsoleSession } from '../sessions.ts';
 
 type Endpoint = ReturnType<typeof endpointView>;
@@ -31,15 +31,11 @@ export interface EndpointForm {
   errors?: { path: string; message: string }[];
 }
 
-function fieldError(errors: EndpointForm['errors'], path: string): Html | '' {
-  const e = errors?.find((x) => x.path === path || x.path.startsWith(`${path}.`));
-  return e ? html`<p class="field-error" id="${path}-error">${e.message}</p>` : '';
-}
-
 export function webhooksPage(session: ConsoleSession, endpoints: Endpoint[], form: EndpointForm = {}, notice?: PageOptions['notice']): Html {
   const v = form.values ?? {};
   const chosen = new Set(v.events ?? WEBHOOK_EVENT_TYPES);
-  const invalid = (path: string) => (form.errors?.some((e) => e.path === path || e.path.startsWith(`${path}.`)) ? html` aria-invalid="true" aria-describedby="${path}-error"` : '');
+  // `events.3` is about the events fieldset: errors are placed by the field their path starts with.
+  const problems = formProblems('The endpoint was not added:', form.errors?.map((e) => ({ field: e.path.split('.')[0]!, text: e.message })));
   return page(
     { title: 'Webhooks', session, current: CURRENT, notice },
     html`<p>Your systems hear about orders, download windows and cancellations as they happen: each event is POSTed to your URL, signed per
@@ -58,15 +54,15 @@ ${endpoints.map(
 </section>
 <section aria-labelledby="add-h">
 <h2 id="add-h">Add an endpoint</h2>
-${form.errors?.length ? html`<div class="notice error" role="alert" id="form-errors" tabindex="-1"><p>The endpoint was not added:</p><ul>${form.errors.map((e) => html`<li><a href="#${e.path.split('.')[0]}">${e.message}</a></li>`)}</ul></div>` : ''}
+${problems.summary}
 <form method="post" action="/console/webhooks" class="stack">
 ${csrfField(session)}
 <div><label for="url">URL that receives the events</label>
-<input id="url" name="url" type="url" required maxlength="2000" placeholder="https://erp.example.com/hooks/csp" value="${v.url ?? ''}"${invalid('url')}>${fieldError(form.errors, 'url')}</div>
+<input id="url" name="url" type="url" required maxlength="2000" placeholder="https://erp.example.com/hooks/csp" value="${v.url ?? ''}"${problems.invalid('url')}>${problems.beside('url')}</div>
 <div><label for="description">Description (optional)</label><input id="description" name="description" maxlength="500" value="${v.description ?? ''}"></div>
-<fieldset id="events"${invalid('events')}><legend>Events to send</legend>
+<fieldset id="events"${problems.invalid('events')}><legend>Events to send</legend>
 ${WEBHOOK_EVENT_TYPES.map((t) => html`<div class="check"><input type="checkbox" id="ev-${t}" name="events" value="${t}"${chosen.has(t) ? html` checked` : ''}><label for="ev-${t}"><code>${t}</code>: ${EVENT_LABELS[t]}</label></div>`)}
-${fieldError(form.errors, 'events')}
+${problems.beside('events')}
 </fieldset>
 <button type="submit">Add endpoint</button>
 </form>
