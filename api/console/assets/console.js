@@ -29,8 +29,17 @@ function follow(region) {
       holder.innerHTML = await res.text();
       const fresh = holder.firstElementChild;
       if (!fresh) return follow(region);
-      // The region stays (screen readers announce what changes inside a live region); its content is replaced.
-      region.innerHTML = fresh.innerHTML;
+      // The regions stay (screen readers announce what changes inside a live region); their content
+      // is replaced. A fragment of several parts updates each part of the page with its id.
+      const parts = fresh.querySelectorAll('[data-live-part]');
+      if (parts.length) {
+        for (const part of parts) {
+          const here = document.getElementById(part.id);
+          if (here) here.innerHTML = part.innerHTML;
+        }
+      } else {
+        region.innerHTML = fresh.innerHTML;
+      }
       if (fresh.hasAttribute('data-refresh')) return follow(region);
       region.removeAttribute('data-refresh');
       region.setAttribute('data-settled', 'true');

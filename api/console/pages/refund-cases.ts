@@ -86,7 +86,7 @@ export function casePage(session: ConsoleSession, c: CaseDetail, form: CaseForm 
     html`<div><input type="radio" id="d-${value}" name="decision" value="${value}"${decision === value ? html` checked` : ''} required><label for="d-${value}">${label}</label></div>`;
   return page(
     { title: c.title, session, current: '/console/refund-cases', notice: form.notice },
-    html`${caseLive(c)}
+    html`<div id="case-live" aria-live="polite"${following(c)}>${caseStatus(c)}</div>
 <dl class="facts">
   <dt>Case</dt><dd><code>${c.refundCaseId}</code>${c.temporalUiUrl ? html` · <a href="${c.temporalUiUrl}">workflow in the Temporal Web UI</a>` : ''}</dd>
   <dt>Partner</dt><dd>${c.partner.name}</dd>
@@ -97,7 +97,7 @@ export function casePage(session: ConsoleSession, c: CaseDetail, form: CaseForm 
   <dt>Amount paid</dt><dd>${money(c.amountPaid)} (already refunded: ${money(c.alreadyRefunded)})</dd>
   <dt>Issue type</dt><dd>${c.issueType}</dd>
   <dt>Impact</dt><dd>${c.impact}</dd>
-  <dt>Customer</dt><dd>${c.customerReference}</dd>
+  <dt>Customer, as the ticket gives it</dt><dd>${c.customerReference}</dd>
   <dt>Order or subscription</dt><dd><code>${c.orderReference}</code></dd>
   <dt>Refund reason</dt><dd>${c.refundReason}</dd>
   ${c.description ? html`<dt>Description</dt><dd>${c.description}</dd>` : ''}
@@ -109,6 +109,7 @@ export function casePage(session: ConsoleSession, c: CaseDetail, form: CaseForm 
   <dt>Partner ticket</dt><dd>${c.externalTicketId ?? '—'}</dd>
   <dt>Attachments</dt><dd>${c.attachments.length ? html`<ul>${c.attachments.map((a) => html`<li>${role === 'support_engineer' ? html`<a href="/console/refund-cases/${c.refundCaseId}/attachments/${a.id}" download>${a.fileName}</a>` : a.fileName} (${a.contentType}, ${a.sizeBytes} bytes, SHA-256 <code>${a.sha256.slice(0, 12)}…</code>)</li>`)}</ul>` : 'none'}</dd>
 </dl>
+<div id="case-timeline" aria-live="polite">${caseTimeline(c)}</div>
 ${role === 'support_engineer'
   ? c.status === 'in_review'
     ? html`<section aria-labelledby="decide-h">
@@ -146,16 +147,25 @@ ${csrfField(session)}
 
 const CLOSED = new Set(['completed', 'rejected']);
 
-/** The status and timeline, which change as the case's workflow moves (console.js follows them until it closes). */
-export function caseLive(c: CaseDetail): Html {
+/** The case's status, at the top of its page; it changes as the case's workflow moves (console.js follows it until it closes). */
+function caseStatus(c: CaseDetail): Html {
   const closed = CLOSED.has(c.status);
-  return html`<div id="case-live" aria-live="polite"${closed ? html` data-settled="true"` : html` data-refresh="/console/refund-cases/${c.refundCaseId}/live"`}>
-<p class="case-status">Status: <strong id="case-status">${statusBadge(c.status)}</strong>${c.overdue && !closed && c.status !== 'approved' ? html` <span class="badge overdue-badge">Overdue</span>` : ''}</p>
-<section aria-labelledby="timeline-h">
+  return html`<p class="case-status">Status: <strong id="case-status">${statusBadge(c.status)}</strong>${c.overdue && !closed && c.status !== 'approved' ? html` <span class="badge overdue-badge">Overdue</span>` : ''}</p>`;
+}
+
+/** The timeline, below the facts; it is brought up to date with the status. */
+function caseTimeline(c: CaseDetail): Html {
+  return html`<section aria-labelledby="timeline-h">
 <h2 id="timeline-h">Timeline</h2>
 <ol class="timeline">
 ${c.timeline.map((e) => html`<li>${dateTime(e.at)} <strong>${e.type.replaceAll('_', ' ')}</strong>${e.actor ? html` by ${e.actor.name}` : ''}${e.note ? html`: ${e.note}` : ''}</li>`)}
 </ol>
-</section>
-</div>`;
+</section>`;
+}
+
+const following = (c: CaseDetail) => (CLOSED.has(c.status) ? html` data-settled="true"` : html` data-refresh="/console/refund-cases/${c.refundCaseId}/live"`);
+
+/** The page's two changing parts as one fragment, each found on the page by its id (console.js). */
+export function caseLive(c: CaseDetail): Html {
+  return html`<div${following(c)}><div id="case-live" data-live-part>${caseStatus(c)}</div><div id="case-timeline" data-live-part>${caseTimeline(c)}</div></div>`;
 }

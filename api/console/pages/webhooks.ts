@@ -98,17 +98,18 @@ ${post('rotate-secret', 'Rotate secret')}
 </div>
 <section aria-labelledby="deliveries-h">
 <h2 id="deliveries-h">Recent deliveries</h2>
-<table class="data" tabindex="0" id="deliveries"><caption>The latest ${deliveries.length}, newest first</caption>
+${deliveries.length === 0
+  ? html`<p id="deliveries">No event has been sent to this endpoint yet.</p>`
+  : html`<table class="data" tabindex="0" id="deliveries"><caption>The latest ${deliveries.length}, newest first</caption>
 <thead><tr><th scope="col">Event</th><th scope="col">Happened</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col">Last answer</th><th scope="col">Next attempt</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
 <tbody>
-${deliveries.length === 0 ? html`<tr><td colspan="7">No event has been sent to this endpoint yet.</td></tr>` : ''}
 ${deliveries.map(
   (d) =>
     html`<tr><th scope="row"><code>${d.eventType}</code><br><span class="hint">${d.eventId}</span></th><td>${dateTime(d.occurredAt)}</td><td>${statusBadge(d.status)}</td><td class="num">${d.attempts}</td>
 <td>${d.lastResponseStatus ? `HTTP ${d.lastResponseStatus}` : (d.lastError ?? '—')}</td><td>${dateTime(d.nextAttemptAt)}</td>
 <td>${d.status === 'pending' ? '' : post(`deliveries/${d.id}/redeliver`, 'Redeliver')}</td></tr>`,
 )}
-</tbody></table>
+</tbody></table>`}
 </section>`,
   );
 }
