@@ -19,6 +19,7 @@ import { refundCaseArea } from './areas/refund-cases.ts';
 import { field, send, session } from './kit.ts';
 import { errorPage } from './pages/errors.ts';
 import { signInPage } from './pages/sign-in.ts';
+import { readMultipart } from './uploads.ts';
 import { createSessionStore, sameToken, type ConsoleSession } from './sessions.ts';
 
 const SESSION_COOKIE = 'csp_console';
@@ -105,6 +106,7 @@ export function createConsoleRouter(deps: ConsoleDeps) {
     }
     res.locals.consoleSession = found;
     res.locals.caller = found.caller;
+    if (req.method === 'POST' && req.is('multipart/form-data')) await readMultipart(req, res);
     if (req.method === 'POST' && !sameToken(field(req, '_csrf'), found.csrfToken)) {
       return send(res, 403, errorPage(found, 403, 'Form expired', 'This form was not issued by this session. Reload the page and submit it again.'));
     }

@@ -111,8 +111,13 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     await admin.getByLabel('Name').fill('Ana Trujillo');
     await admin.getByLabel('Email').fill('ana@example.com');
     await admin.getByLabel('Phone').fill('x');
+    // A file over the API's 2 MiB is refused by name, before it is ever buffered whole.
+    await admin.getByLabel('Attachments (optional)').setInputFiles([{ name: 'scan.png', mimeType: 'image/png', buffer: Buffer.alloc(2 * 1024 * 1024 + 1, 1) }]);
     await admin.getByRole('button', { name: 'Open the cancellation ticket' }).click();
     await admin.locator('#form-errors').waitFor();
+    assert.match((await admin.locator('#attachments-error').textContent()) ?? '', /scan\.png is larger than 2 MiB/);
+    assert.match((await admin.locator('#attachments-hint').textContent()) ?? '', /choose them again/);
+    assert.equal(await admin.getByLabel('Title').inputValue(), 'Wrong edition bought', 'the fields before the file are kept');
     assert.ok(await admin.locator('#amount-error').isVisible());
     assert.ok(await admin.locator('#contactPhone-error').isVisible());
     assert.equal(await admin.getByLabel('Phone').getAttribute('aria-invalid'), 'true');
@@ -127,7 +132,14 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     await admin.getByLabel('Name').fill('Ana Trujillo');
     await admin.getByLabel('Email').fill('ana@example.com');
     await admin.getByLabel('Phone').fill('+1 425 555 0100');
+    // A file of a type the API does not take is named, in words; nothing is filed.
+    await admin.getByLabel('Attachments (optional)').setInputFiles([{ name: 'setup.zip', mimeType: 'application/zip', buffer: Buffer.from('PK') }]);
+    await admin.getByRole('button', { name: 'Open the cancellation ticket' }).click();
+    await admin.locator('#attachments-error').waitFor();
+    assert.match((await admin.locator('#attachments-error').textContent()) ?? '', /setup\.zip is not a file of an accepted type \(PDF, PNG, JPEG, plain text or CSV\)/);
+    assert.equal(await stack.database.db.refundCase.count({ where: { subscriptionId } }), 0, 'nothing filed');
     await accessible(admin);
+    await admin.getByLabel('Attachments (optional)').setInputFiles([{ name: 'reçu 2026.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 the receipt') }]);
     await admin.getByRole('button', { name: 'Open the cancellation ticket' }).click();
     await admin.waitForURL(/\/console\/refund-cases\/[0-9a-f-]{36}\?done=filed/);
     const caseId = /refund-cases\/([0-9a-f-]{36})/.exec(admin.url())![1]!;
@@ -174,6 +186,9 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     assert.equal((await admin.goto(attachmentUrl))?.status(), 403, 'a partner admin cannot download it');
     await support.goto('/console/refund-cases');
     await support.getByRole('link', { name: 'Wrong edition bought' }).click();
+    // The file attached in the console arrives with its name (UTF-8) and its bytes.
+    const [receipt] = await Promise.all([support.waitForEvent('download'), support.getByRole('link', { name: 'reçu 2026.pdf' }).click()]);
+    assert.equal(readFileSync((await receipt.path())!, 'utf8'), '%PDF-1.4 the receipt');
     // What the decision needs: whose purchase, what, how much, when, and whether inside the refund window.
     const facts = (await support.locator('dl.facts').textContent()) ?? '';
     assert.match(facts, new RegExp(`Partner\\s*${p0.name}`));

@@ -9,6 +9,7 @@ import { writeReply } from '../../reply.ts';
 import { csvReply } from '../../routes/lists.ts';
 import { SOFTWARE_COLUMNS } from '../../routes/software.ts';
 import { allow, field, fields, send, session, type ConsoleArea } from '../kit.ts';
+import { attachmentProblem, attachmentsOf } from '../uploads.ts';
 import { customersPage, refundCaseFilingPage, softwareItemPage, softwareListPage } from '../pages/software.ts';
 
 const subParams = z.object({ customerId: uuidSchema, subscriptionId: uuidSchema });
@@ -105,9 +106,10 @@ export function customerArea({ router, db, services }: ConsoleArea): void {
     const { customer, item } = await itemOf(req, res);
     const [currency, paid] = await Promise.all([currencyOf(item.orderId), paidFor(item.subscriptionId)]);
     const values = fields(req, CANCEL_FIELDS);
+    const files = attachmentsOf(req);
     const idempotencyKey = field(req, 'idempotencyKey');
     const again = (status: number, errors: FieldError[] | undefined, text: string) =>
-      send(res, status, refundCaseFilingPage(session(res), customer, item, currency, /^[A-Za-z0-9-]{1,255}$/.test(idempotencyKey) ? idempotencyKey : randomUUID(), { values, errors, notice: { kind: 'error', text } }, paid));
+      send(res, status, refundCaseFilingPage(session(res), customer, item, currency, /^[A-Za-z0-9-]{1,255}$/.test(idempotencyKey) ? idempotencyKey : randomUUID(), { values, errors, notice: { kind: 'error', text }, filesSent: files.length > 0 || res.locals.uploadProblem !== undefined }, paid));
     const body = refundCaseFilingBody.safeParse({
       customer: { domain: customer.domain },
       subscriptionId: item.subscriptionId,
@@ -117,8 +119,20 @@ export function customerArea({ router, db, services }: ConsoleArea): void {
       title: values.title,
       ...(values.description!.trim() ? { description: values.description } : {}),
       contact: { name: values.contactName, email: values.contactEmail, phone: values.contactPhone },
+      ...(files.length ? { attachments: files } : {}),
     });
-    if (!body.success) return again(422, zodErrors(body.error), 'The ticket was not filed: please correct the form.');
+    const apiErrors = body.success ? [] : zodErrors(body.error);
+    const errors = [
+      ...apiErrors.filter((e) => !e.path.startsWith('attachments')),
+      // The API's words for a file (attachments.1.contentType) become the file's name and what is wrong with it.
+      ...apiErrors.filter((e) => e.path.startsWith('attachments')).map((e) => {
+        const [, index = '', part = ''] = e.path.split('.');
+        const file = files[Number(index)];
+        return { path: 'attachments', message: file ? attachmentProblem(file.fileName, part, e.message) : attachmentProblem('', 'count', e.message) };
+      }),
+      ...(res.locals.uploadProblem ? [{ path: 'attachments', message: res.locals.uploadProblem }] : []),
+    ];
+    if (!body.success || errors.length) return again(422, errors, 'The ticket was not filed: please correct the form.');
     if (!/^[A-Za-z0-9-]{1,255}$/.test(idempotencyKey)) return again(422, [], 'The form is incomplete; it has been renewed, please submit it again.');
     try {
       const filed = await services.refundCases.file(session(res).caller, customer.id, item.subscriptionId, body.data, `console:${idempotencyKey}`);

@@ -3,6 +3,8 @@ import type { Services } from '../../services/index.ts';
 import { html, type Html } from '../html.ts';
 import { csrfField, dateTime, errorSummary, formProblems, page, statusBadge, type PageOptions } from '../layout.ts';
 import type { ConsoleSession } from '../sessions.ts';
+import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS } from '../../../common/schemas.ts';
+import { ACCEPTED_TYPES, ACCEPT_ATTRIBUTE } from '../uploads.ts';
 
 type Customer = Awaited<ReturnType<Services['customers']['list']>>['items'][number];
 type SoftwareList = Awaited<ReturnType<Services['software']['list']>>['items'];
@@ -72,6 +74,8 @@ export interface ItemForm {
   windows?: Windows;
   /** The item's latest cancellation. */
   refundCase?: { id: string; title: string; status: string } | null;
+  /** Whether the form had carried files when it comes back with errors: they must be chosen again. */
+  filesSent?: boolean;
 }
 
 const ENDED_BECAUSE: Record<string, string> = { time: 'its 14 days passed', downloads: 'all its downloads were used', revoked: 'revoked (the purchase was cancelled)' };
@@ -162,6 +166,7 @@ const CANCEL_FIELD_OF: Record<string, [string, string]> = {
   'contact.name': ['contactName', 'Contact name'],
   'contact.email': ['contactEmail', 'Contact email'],
   'contact.phone': ['contactPhone', 'Contact phone'],
+  attachments: ['attachments', 'Attachments'],
 };
 const fieldOf = (path: string): [string, string] => CANCEL_FIELD_OF[path] ?? CANCEL_FIELD_OF[path.split('.')[0]!] ?? ['title', 'The form'];
 
@@ -176,7 +181,7 @@ export function refundCaseFilingPage(session: ConsoleSession, customer: Customer
     { title: `Cancel ${item.productName}`, session, current: CURRENT, notice: form.notice },
     html`<p>This opens a support ticket of type “CSP purchase/refund on behalf of customers”. Once support completes it, the product key and its download links are revoked.</p>
 ${problems.summary}
-<form method="post" action="/console/customers/${customer.id}/software/${item.subscriptionId}/cancel" class="stack">
+<form method="post" action="/console/customers/${customer.id}/software/${item.subscriptionId}/cancel" class="stack" enctype="multipart/form-data">
 ${csrfField(session)}
 <input type="hidden" name="idempotencyKey" value="${idempotencyKey}">
 <p>Customer: <strong>${customer.domain}</strong> · subscription <code>${item.subscriptionId}</code></p>
@@ -190,6 +195,9 @@ ${field('contactName', 'Name', html`required autocomplete="name"`)}
 ${field('contactEmail', 'Email', html`required type="email" autocomplete="email"`)}
 ${field('contactPhone', 'Phone', html`required type="tel" autocomplete="tel"`)}
 </fieldset>
+<div><label for="attachments">Attachments (optional)</label>
+<p class="hint" id="attachments-hint">Up to ${MAX_ATTACHMENTS} files of ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB each: ${ACCEPTED_TYPES}.${form.filesSent ? html` <strong>A browser cannot keep files across a correction: choose them again.</strong>` : ''}</p>
+<input id="attachments" name="attachments" type="file" multiple accept="${ACCEPT_ATTRIBUTE}"${problems.invalid('attachments') ? html` aria-invalid="true" aria-describedby="attachments-hint attachments-error"` : html` aria-describedby="attachments-hint"`}>${beside('attachments')}</div>
 <button type="submit" class="danger">Open the cancellation ticket</button>
 </form>`,
   );
