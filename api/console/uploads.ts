@@ -69,7 +69,7 @@ const TYPE_NAMES: Record<(typeof ATTACHMENT_TYPES)[number], string> = {
 export const ACCEPTED_TYPES = Object.values(TYPE_NAMES).join(', ').replace(/, ([^,]+)$/, ' or $1');
 export const ACCEPT_ATTRIBUTE = [...ATTACHMENT_TYPES, '.pdf', '.png', '.jpg', '.jpeg', '.txt', '.csv'].join(',');
 
-/** The API's complaint about attachment `index`'s `part` (contentType, contentBase64, fileName), said of that file. */
+/** The API's complaint about a file's `part` (contentType, contentBase64, fileName; none: the list itself), said of that file. */
 export function attachmentProblem(fileName: string, part: string, message: string): string {
   if (part === 'contentType') return `${fileName} is not a file of an accepted type (${ACCEPTED_TYPES})`;
   if (part === 'contentBase64') return `${fileName} is larger than ${MAX_ATTACHMENT_BYTES / MIB} MiB, the most a file may be`;

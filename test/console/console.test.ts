@@ -139,6 +139,12 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     assert.match((await admin.locator('#attachments-error').textContent()) ?? '', /setup\.zip is not a file of an accepted type \(PDF, PNG, JPEG, plain text or CSV\)/);
     assert.equal(await stack.database.db.refundCase.count({ where: { subscriptionId } }), 0, 'nothing filed');
     await accessible(admin);
+    await screenshot(admin, 'admin-cancel-file-refused-1280');
+    await admin.setViewportSize({ width: 375, height: 800 });
+    assert.ok(await admin.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), 'the refused-file form is no wider than a phone');
+    await accessible(admin);
+    await screenshot(admin, 'admin-cancel-file-refused-375');
+    await admin.setViewportSize({ width: 1280, height: 800 });
     await admin.getByLabel('Attachments (optional)').setInputFiles([{ name: 'reçu 2026.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 the receipt') }]);
     await admin.getByRole('button', { name: 'Open the cancellation ticket' }).click();
     await admin.waitForURL(/\/console\/refund-cases\/[0-9a-f-]{36}\?done=filed/);

@@ -127,8 +127,7 @@ export function customerArea({ router, db, services }: ConsoleArea): void {
       // The API's words for a file (attachments.1.contentType) become the file's name and what is wrong with it.
       ...apiErrors.filter((e) => e.path.startsWith('attachments')).map((e) => {
         const [, index = '', part = ''] = e.path.split('.');
-        const file = files[Number(index)];
-        return { path: 'attachments', message: file ? attachmentProblem(file.fileName, part, e.message) : attachmentProblem('', 'count', e.message) };
+        return { path: 'attachments', message: attachmentProblem(files[Number(index)]?.fileName ?? '', part, e.message) };
       }),
       ...(res.locals.uploadProblem ? [{ path: 'attachments', message: res.locals.uploadProblem }] : []),
     ];
