@@ -3,6 +3,18 @@ import { z } from 'zod';
 import { ORDER_STATUSES, REFUND_CASE_STATUSES } from './domain.ts';
 import { pageShape } from './paging.ts';
 
+/** The columns the refund-case queue sorts by (`sort=col` ascending, `sort=-col` descending). */
+export const REFUND_CASE_SORTS = ['createdAt', 'title', 'partner', 'customer', 'product', 'status', 'impact', 'amountRequested', 'slaDueAt'] as const;
+/** The columns the operations order lists sort by. */
+export const OPERATIONS_ORDER_SORTS = ['createdAt', 'updatedAt', 'partner', 'status', 'paymentMethod', 'totalAmount'] as const;
+
+export type SortOf<C extends string> = C | `-${C}`;
+/** `sort`: one of the list's columns, `-` in front for descending; absent, the list's own order (oldest first). */
+function sortParam<const C extends readonly string[]>(columns: C) {
+  const values = columns.flatMap((c) => [c, `-${c}`]) as [SortOf<C[number]>, ...SortOf<C[number]>[]];
+  return z.enum(values, { error: `one of ${columns.join(', ')}, each optionally preceded by - for descending` }).optional();
+}
+
 export const customerOrdersQuery = z.strictObject({ status: z.enum(ORDER_STATUSES).optional(), ...pageShape });
 
 export const refundCaseListQuery = z.strictObject({
@@ -12,6 +24,7 @@ export const refundCaseListQuery = z.strictObject({
   overdue: z.enum(['true', 'false']).optional(),
   /** A case, subscription, order or customer id, or part of the customer's domain. */
   q: z.string().trim().min(1).max(253).optional(),
+  sort: sortParam(REFUND_CASE_SORTS),
   ...pageShape,
 });
 
@@ -20,6 +33,7 @@ export const operationsOrdersQuery = z.strictObject({
   olderThanMinutes: z.coerce.number().min(0).max(10_000_000).optional(),
   /** Only in-flight orders whose status has not moved for longer than STUCK_ORDER_AFTER. */
   stuck: z.enum(['true', 'false']).optional(),
+  sort: sortParam(OPERATIONS_ORDER_SORTS),
   ...pageShape,
 });
 

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import type { Config } from '../../common/config.ts';
 import { IN_FLIGHT_ORDER_STATUSES, OPEN_REFUND_CASE_STATUSES, ORDER_STATUSES, REFUND_CASE_STATUSES } from '../../common/domain.ts';
-import type { operationsOrdersQuery } from '../../common/list-queries.ts';
+import { OPERATIONS_ORDER_SORTS, type operationsOrdersQuery } from '../../common/list-queries.ts';
 import { webhookHealth } from './webhook-health.ts';
 import { temporalUiLink } from './temporal-ui.ts';
 import type { Db } from '../../db/client.ts';
 import type { PageRequest } from '../../common/paging.ts';
 import type { ActivityRetry, Order } from '../../generated/prisma/client.ts';
-import { asTime, keyset, pageOf, type Keyset } from './paging.ts';
+import { asTime, keyset, pageOf, sortedBy, type Keyset, type SortColumn } from './paging.ts';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { orderStateQuery } from '../../common/messages.ts';
 import type { Rpc } from './rpc.ts';
@@ -18,7 +18,15 @@ const HOUR = 60 * MINUTE;
 const isInFlight = (status: string) => (IN_FLIGHT_ORDER_STATUSES as readonly string[]).includes(status);
 
 type OrderRow = Order & { partner: { name: string } };
-const OPERATIONS_ORDERS: Keyset<OrderRow> = { list: 'operations-orders', field: 'createdAt', direction: 'asc', at: (o) => o.createdAt.toISOString(), id: (o) => o.id, parse: asTime };
+const ORDER_SORTS: Record<(typeof OPERATIONS_ORDER_SORTS)[number], SortColumn> = {
+  createdAt: { field: 'createdAt', kind: 'time' },
+  updatedAt: { field: 'updatedAt', kind: 'time' },
+  partner: { field: ['partner', 'name'], kind: 'text' },
+  status: { field: 'status', kind: 'text', ordered: ORDER_STATUSES },
+  paymentMethod: { field: 'paymentMethod', kind: 'text' },
+  totalAmount: { field: 'totalAmount', kind: 'decimal' },
+};
+const operationsOrders = (sort = 'createdAt') => sortedBy<OrderRow>('operations-orders', ORDER_SORTS, sort);
 // activity_retries has no id column: its key (workflow, activity) breaks ties, carried as JSON.
 const RETRYING: Keyset<ActivityRetry> = {
   list: 'retrying',
@@ -41,11 +49,12 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
   const uiLink = (workflowId: string) => temporalUiLink(config, workflowId);
 
   return {
-    /** In-flight orders (or those of one status), oldest first, with how long they have waited. */
+    /** In-flight orders (or those of one status), oldest first unless sorted otherwise, with how long they have waited. */
     async orders(query: z.infer<typeof operationsOrdersQuery>, stuckAfterMs = config.stuckOrderAfterMs) {
       const now = Date.now();
       const stuckSince = new Date(now - stuckAfterMs);
-      const k = keyset(OPERATIONS_ORDERS, query);
+      const spec = operationsOrders(query.sort);
+      const k = keyset(spec, query);
       const orders = await db.order.findMany({
         where: {
           AND: [
@@ -62,7 +71,7 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
         orderBy: k.orderBy,
         take: k.take,
       });
-      return pageOf(orders, OPERATIONS_ORDERS, query, (o) => ({
+      return pageOf(orders, spec, query, (o) => ({
         orderId: o.id,
         partnerId: o.partnerId,
         partnerName: o.partner.name,

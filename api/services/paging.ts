@@ -10,9 +10,17 @@ export interface Page<T> {
 export interface Keyset<Row> {
   /** The list's name, carried in its cursors so one list's cursor is refused by another. */
   list: string;
-  /** The sort column (a Prisma field) and its direction; ties are broken by `id` the same way. */
-  field: string;
+  /**
+   * The sort column and its direction; ties are broken by `id` the same way. A path names a column
+   * of a related row (`['customer', 'domain']`), which Prisma orders and filters through the relation.
+   */
+  field: string | readonly string[];
   direction: 'asc' | 'desc';
+  /**
+   * An enum column's values in their database order. Prisma has no `gt`/`lt` on enums, so "after
+   * this value" becomes "one of the values after it" (PostgreSQL orders an enum by its declaration).
+   */
+  ordered?: readonly string[];
   /** The row's sort value, as text (ISO time for times). */
   at: (row: Row) => string;
   id: (row: Row) => string;
@@ -38,21 +46,75 @@ export const asText = (id: string) => id;
  * OFFSET, so a page costs the same wherever it is and rows added while paging never shift it.
  */
 export function keyset<Row>(spec: Keyset<Row>, page: PageRequest): { where: object; orderBy: object[]; take: number } {
-  const orderBy = [{ [spec.field]: spec.direction }, ...(spec.tiebreak?.orderBy ?? [{ id: spec.direction }])];
+  const path = typeof spec.field === 'string' ? [spec.field] : spec.field;
+  // { customer: { domain: leaf } } for the path ['customer', 'domain'].
+  const on = (leaf: unknown): object => path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), leaf) as object;
+  const orderBy = [on(spec.direction), ...(spec.tiebreak?.orderBy ?? [{ id: spec.direction }])];
   const take = page.limit + 1;
   const cursor = page.cursor;
   if (!cursor) return { where: {}, orderBy, take };
   if (cursor.list !== spec.list) throw problems.unprocessable('The cursor belongs to another list.', [{ path: 'query.cursor', message: 'not a cursor from this list' }]);
   const op = spec.direction === 'asc' ? 'gt' : 'lt';
-  const at = (spec.parse ?? ((x: string) => x))(cursor.at);
-  if (at instanceof Date && Number.isNaN(at.getTime())) throw problems.unprocessable('The cursor is damaged.', [{ path: 'query.cursor', message: 'not a cursor from this list' }]);
+  const damaged = () => problems.unprocessable('The cursor is damaged.', [{ path: 'query.cursor', message: 'not a cursor from this list' }]);
+  let at: unknown;
+  try {
+    at = (spec.parse ?? ((x: string) => x))(cursor.at);
+  } catch {
+    throw damaged();
+  }
+  if (at instanceof Date && Number.isNaN(at.getTime())) throw damaged();
+  let beyond: unknown = { [op]: at };
+  if (spec.ordered) {
+    const index = spec.ordered.indexOf(String(at));
+    if (index < 0) throw damaged();
+    beyond = { in: op === 'gt' ? spec.ordered.slice(index + 1) : spec.ordered.slice(0, index) };
+  }
   let after: object;
   try {
     after = spec.tiebreak ? spec.tiebreak.after(op, cursor.id) : { id: { [op]: (spec.parseId ?? asUuid)(cursor.id) } };
   } catch {
-    throw problems.unprocessable('The cursor is damaged.', [{ path: 'query.cursor', message: 'not a cursor from this list' }]);
+    throw damaged();
   }
-  return { where: { OR: [{ [spec.field]: { [op]: at } }, { [spec.field]: at, ...after }] }, orderBy, take };
+  return { where: { OR: [on(beyond), { AND: [on(at), after] }] }, orderBy, take };
+}
+
+/** A column a list sorts by: where it is (a path through relations) and what its values are. */
+export interface SortColumn {
+  field: string | readonly string[];
+  kind: 'time' | 'text' | 'decimal';
+  /** An enum's values in their database order. */
+  ordered?: readonly string[];
+}
+
+const DECIMAL = /^-?\d{1,20}(\.\d{1,10})?$/;
+const asDecimal = (at: string) => {
+  if (!DECIMAL.test(at)) throw new Error('not a decimal');
+  return at;
+};
+
+/**
+ * The keyset of a list sorted by one of its columns: `sort` is the column's name, ascending, or
+ * `-name`, descending. The sort is part of the cursor's list, so a cursor made under one sort is
+ * refused under another instead of silently starting somewhere else.
+ */
+export function sortedBy<Row extends { id: string }>(list: string, columns: Readonly<Record<string, SortColumn>>, sort: string): Keyset<Row> {
+  const descending = sort.startsWith('-');
+  const column = columns[descending ? sort.slice(1) : sort];
+  if (!column) throw new Error(`${list} has no sort ${sort}`);
+  const path = typeof column.field === 'string' ? [column.field] : column.field;
+  const valueOf = (row: Row): unknown => path.reduce<unknown>((value, key) => (value as Record<string, unknown> | null | undefined)?.[key], row);
+  return {
+    list: `${list}:${sort}`,
+    field: column.field,
+    direction: descending ? 'desc' : 'asc',
+    ...(column.ordered ? { ordered: column.ordered } : {}),
+    at: (row) => {
+      const value = valueOf(row);
+      return value instanceof Date ? value.toISOString() : String(value);
+    },
+    id: (row) => row.id,
+    parse: column.kind === 'time' ? asTime : column.kind === 'decimal' ? asDecimal : undefined,
+  };
 }
 
 /** Cuts the extra row a keyset query fetched into the next page's cursor. */
