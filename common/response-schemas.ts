@@ -50,6 +50,8 @@ export const operationsOrderSchema = z.object({
   workflowId: z.string(),
   temporalUiUrl: z.string().nullable(),
   createdAt: z.string(),
+  /** When the order's status last changed. */
+  updatedAt: z.string(),
 });
 
 export const reconciliationSchema = z.object({

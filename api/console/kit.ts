@@ -1,3 +1,4 @@
+import { HttpProblem } from '../problem.ts';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Config } from '../../common/config.ts';
 import type { Role } from '../../common/domain.ts';
@@ -35,3 +36,15 @@ export const allow =
     if (roles.includes(role)) return next();
     send(res, 403, errorPage(session(res), 403, 'Not allowed', `The ${ROLE_NAMES[role]} role may not ${what}.`));
   };
+
+/** The list's first page when its cursor no longer fits it (a link from before a change of sort). */
+export async function firstPageIfStale<Q extends { cursor?: unknown }, T>(query: Q, list: (q: Q) => Promise<T>): Promise<{ found: T; stale: boolean }> {
+  try {
+    return { found: await list(query), stale: false };
+  } catch (err) {
+    if (!(err instanceof HttpProblem && err.status === 422 && query.cursor)) throw err;
+    return { found: await list({ ...query, cursor: undefined }), stale: true };
+  }
+}
+export const STALE_PAGE = 'That page link does not belong to this list any more; here is its first page.';
+

@@ -73,7 +73,27 @@ export function errorSummary(errors: { path: string; message: string }[] | undef
   return html`<ul class="field-errors">${errors.map((e) => html`<li><strong>${e.path}</strong>: ${e.message}</li>`)}</ul>`;
 }
 
-export const dateTime = (iso: string | null | undefined) => (iso ? html`<time datetime="${iso}">${iso.replace('T', ' ').slice(0, 16)} UTC</time>` : '—');
+const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+/** Each unit from the age it starts at (moment.js's thresholds: 45 minutes reads "in 1 hour", 22 hours "in 1 day"). */
+const UNITS: [Intl.RelativeTimeFormatUnit, number, number][] = [
+  ['day', 86_400, 22 * 3600],
+  ['hour', 3600, 45 * 60],
+  ['minute', 60, 45],
+];
+
+/** How long ago (or from now) a time is, in the largest unit that fits: "3 hours ago", "in 12 days". */
+export function relativeAge(iso: string, now = Date.now()): string {
+  const seconds = (new Date(iso).getTime() - now) / 1000;
+  const size = Math.abs(seconds);
+  const found = UNITS.find(([, , from]) => size >= from);
+  if (!found) return seconds <= 0 ? 'just now' : 'in under a minute';
+  const [unit, per] = found;
+  return RELATIVE.format(Math.round(seconds / per), unit);
+}
+
+/** A time as every page shows one: UTC to the minute, and its relative age beside it. */
+export const dateTime = (iso: string | null | undefined) =>
+  iso ? html`<time datetime="${iso}" title="${iso}">${iso.replace('T', ' ').slice(0, 16)} UTC</time> <span class="age">(${relativeAge(iso)})</span>` : '—';
 
 export const statusBadge = (status: string) => html`<span class="badge status-${status}">${status.replaceAll('_', ' ')}</span>`;
 

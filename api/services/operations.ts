@@ -6,7 +6,7 @@ import { webhookHealth } from './webhook-health.ts';
 import { temporalUiLink } from './temporal-ui.ts';
 import type { Db } from '../../db/client.ts';
 import type { PageRequest } from '../../common/paging.ts';
-import type { ActivityRetry, Order } from '../../generated/prisma/client.ts';
+import type { ActivityRetry, DownloadLink, Order } from '../../generated/prisma/client.ts';
 import { asTime, keyset, pageOf, sortedBy, type Keyset, type SortColumn } from './paging.ts';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { orderStateQuery } from '../../common/messages.ts';
@@ -44,6 +44,20 @@ const RETRYING: Keyset<ActivityRetry> = {
   },
 };
 
+/** The filters of the operations order lists, shared by a page and its count. */
+function ordersWhere(query: Pick<z.infer<typeof operationsOrdersQuery>, 'status' | 'olderThanMinutes' | 'stuck'>, now: number, stuckSince: Date) {
+  return {
+    status: query.status ? query.status : { in: [...IN_FLIGHT_ORDER_STATUSES] },
+    ...(query.olderThanMinutes !== undefined ? { createdAt: { lte: new Date(now - query.olderThanMinutes * MINUTE) } } : {}),
+    ...(query.stuck === 'true' ? { status: { in: [...IN_FLIGHT_ORDER_STATUSES] }, updatedAt: { lte: stuckSince } } : {}),
+    ...(query.stuck === 'false' ? { NOT: { status: { in: [...IN_FLIGHT_ORDER_STATUSES] }, updatedAt: { lte: stuckSince } } } : {}),
+  };
+}
+
+const expiringWhere = (now: number, hours: number) => ({ status: 'active' as const, expiresAt: { gt: new Date(now), lte: new Date(now + hours * HOUR) } });
+const EXPIRING_SORTS = { expiresAt: { field: 'expiresAt', kind: 'time' } } as const satisfies Record<string, SortColumn>;
+const linkView = (l: DownloadLink) => ({ linkId: l.id, subscriptionId: l.subscriptionId, expiresAt: l.expiresAt.toISOString(), downloadsUsed: l.downloadsUsed, maxDownloads: l.maxDownloads });
+
 export function createOperationsService(deps: { db: Db; config: Config; temporal: Client; rpc: Rpc }) {
   const { db, config, temporal, rpc } = deps;
   const uiLink = (workflowId: string) => temporalUiLink(config, workflowId);
@@ -56,17 +70,7 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
       const spec = operationsOrders(query.sort);
       const k = keyset(spec, query);
       const orders = await db.order.findMany({
-        where: {
-          AND: [
-            {
-              status: query.status ? query.status : { in: [...IN_FLIGHT_ORDER_STATUSES] },
-              ...(query.olderThanMinutes !== undefined ? { createdAt: { lte: new Date(now - query.olderThanMinutes * MINUTE) } } : {}),
-              ...(query.stuck === 'true' ? { status: { in: [...IN_FLIGHT_ORDER_STATUSES] }, updatedAt: { lte: stuckSince } } : {}),
-              ...(query.stuck === 'false' ? { NOT: { status: { in: [...IN_FLIGHT_ORDER_STATUSES] }, updatedAt: { lte: stuckSince } } } : {}),
-            },
-            k.where,
-          ],
-        },
+        where: { AND: [ordersWhere(query, now, stuckSince), k.where] },
         include: { partner: { select: { name: true } } },
         orderBy: k.orderBy,
         take: k.take,
@@ -86,7 +90,25 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
         workflowId: o.workflowId,
         temporalUiUrl: uiLink(o.workflowId),
         createdAt: o.createdAt.toISOString(),
+        updatedAt: o.updatedAt.toISOString(),
       }));
+    },
+
+    /** How many orders the same filters hold, all pages together. */
+    async countOrders(query: Omit<z.infer<typeof operationsOrdersQuery>, 'limit' | 'cursor' | 'sort'>, stuckAfterMs = config.stuckOrderAfterMs) {
+      const now = Date.now();
+      return db.order.count({ where: ordersWhere(query, now, new Date(now - stuckAfterMs)) });
+    },
+
+    countExpiringLinks: (hours = 24) => db.downloadLink.count({ where: expiringWhere(Date.now(), hours) }),
+
+    /** Active download windows that close by time within `hours`, soonest first (or latest first), paged. */
+    async expiringLinks(page: PageRequest & { sort?: 'expiresAt' | '-expiresAt' }, hours = 24) {
+      const now = Date.now();
+      const spec = sortedBy<DownloadLink>('expiring-links', EXPIRING_SORTS, page.sort ?? 'expiresAt');
+      const k = keyset(spec, page);
+      const rows = await db.downloadLink.findMany({ where: { AND: [expiringWhere(now, hours), k.where] }, orderBy: k.orderBy, take: k.take });
+      return pageOf(rows, spec, page, linkView);
     },
 
     /**
@@ -164,11 +186,10 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
         db.refundCase.groupBy({ by: ['status'], _count: { _all: true } }),
         db.refundCase.count({ where: { overdue: true, status: { in: [...OPEN_REFUND_CASE_STATUSES] } } }),
         db.order.findFirst({ where: { status: { in: [...IN_FLIGHT_ORDER_STATUSES] } }, orderBy: { createdAt: 'asc' } }),
-        db.downloadLink.findMany({
-          where: { status: 'active', expiresAt: { gt: new Date(now), lte: new Date(now + 24 * 60 * MINUTE) } },
-          orderBy: { expiresAt: 'asc' },
-          take: 100,
-        }),
+        Promise.all([
+          db.downloadLink.count({ where: expiringWhere(now, 24) }),
+          db.downloadLink.findMany({ where: expiringWhere(now, 24), orderBy: [{ expiresAt: 'asc' }, { id: 'asc' }], take: 100 }),
+        ]),
         db.activityRetry.count(),
         webhookHealth(db),
       ]);
@@ -182,10 +203,7 @@ export function createOperationsService(deps: { db: Db; config: Config; temporal
         oldestInFlightOrder: oldest
           ? { orderId: oldest.id, status: oldest.status, ageMinutes: Math.floor((now - oldest.createdAt.getTime()) / MINUTE), workflowId: oldest.workflowId }
           : null,
-        linksExpiringIn24h: {
-          count: expiring.length,
-          links: expiring.map((l) => ({ linkId: l.id, subscriptionId: l.subscriptionId, expiresAt: l.expiresAt.toISOString(), downloadsUsed: l.downloadsUsed, maxDownloads: l.maxDownloads })),
-        },
+        linksExpiringIn24h: { count: expiring[0], links: expiring[1].map(linkView) },
         webhooks,
       };
     },

@@ -1,68 +1,24 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { IMPACTS, ORDER_STATUSES, REFUND_CASE_STATUSES } from '../../common/domain.ts';
 import { OPERATIONS_ORDER_SORTS, REFUND_CASE_SORTS } from '../../common/list-queries.ts';
-import { persistOrder } from '../../db/orders.ts';
-import { orderInput } from '../helpers/fixtures.ts';
+import { seedListRows } from '../helpers/list-rows.ts';
 import { everyPage } from '../helpers/paging.ts';
 import { bearer, startStack, type Stack } from '../helpers/stack.ts';
-
-const HOUR = 3600_000;
-const pick = <T>(list: readonly T[], i: number): T => list[i % list.length]!;
 
 describe('lists sorted by any column, paged by keyset (PostgreSQL, no worker)', () => {
   let stack: Stack;
   let support: string;
   let operations: string;
-  const caseIds: string[] = [];
-  const orderIds: string[] = [];
+  let caseIds: string[] = [];
+  let orderIds: string[] = [];
 
   before(async () => {
     stack = await startStack('api_sorts', {}, { worker: false });
     support = stack.demo.apiKeys.support_engineer;
     operations = stack.demo.apiKeys.operations;
-    const { db } = stack.database;
-    const agent = await db.agent.findFirstOrThrow({ where: { partnerId: stack.demo.partners[0]!.id } });
-    // Two partners, three customers, two products: relation columns with ties, enums with ties,
-    // amounts and titles that repeat, so every sort leans on its id tiebreak somewhere.
-    const tenants = [
-      { partnerId: stack.demo.partners[0]!.id, domain: 'beta.example.com' },
-      { partnerId: stack.demo.partners[0]!.id, domain: 'alpha.example.com' },
-      { partnerId: stack.demo.partners[1]!.id, domain: 'gamma.example.com' },
-    ];
-    const customers = [];
-    for (const t of tenants) {
-      const customerId = randomUUID();
-      await db.customer.create({ data: { id: customerId, partnerId: t.partnerId, domain: t.domain, companyName: t.domain } });
-      customers.push({ ...t, customerId });
-    }
-    for (let i = 0; i < 18; i++) {
-      const tenant = pick(customers, i);
-      const input = orderInput(tenant, { total: { amount: pick(['10.00', '250.50', '99.99', '10.00'], i), currency: 'USD' } });
-      await persistOrder(db, input);
-      orderIds.push(input.orderId);
-      await db.order.update({
-        where: { id: input.orderId },
-        data: { createdAt: new Date(Date.now() - (i % 5) * HOUR), status: pick(['awaiting_payment', 'provisioning'] as const, i), paymentMethod: pick(['pm_card_ok', 'pm_async', 'pm_card_ok'], i) },
-      });
-      const line = pick(input.lineItems, i);
-      const subscriptionId = randomUUID();
-      await db.softwareSubscription.create({
-        data: { id: subscriptionId, orderId: input.orderId, lineItemId: line.lineItemId, partnerId: tenant.partnerId, customerId: tenant.customerId, productId: line.productId, quantity: line.quantity, status: 'cancellation_requested' },
-      });
-      const caseId = randomUUID();
-      await db.refundCase.create({
-        data: {
-          id: caseId, partnerId: tenant.partnerId, customerId: tenant.customerId, subscriptionId, orderId: input.orderId, createdByAgentId: agent.id, workflowId: `sorts-${caseId}`,
-          status: pick(REFUND_CASE_STATUSES, i), impact: pick(IMPACTS, i * 7), issueType: 'CSP purchase/refund on behalf of customers', title: pick(['Wrong edition', 'Duplicate order', 'Not needed'], i),
-          customerReference: tenant.domain, orderReference: input.orderId, refundReason: 'r', amountRequested: pick(['10.00', '5.25', '120.00', '5.25'], i), currency: 'USD',
-          contactName: 'n', contactEmail: 'e@x.example', contactPhone: '+1 555 0100', slaDueAt: new Date(Date.now() + (i % 4) * HOUR), createdAt: new Date(Date.now() - (i % 6) * HOUR),
-        },
-      });
-      caseIds.push(caseId);
-    }
+    ({ caseIds, orderIds } = await seedListRows(stack, 18));
   });
   after(async () => stack?.close());
 

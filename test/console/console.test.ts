@@ -256,7 +256,7 @@ describe('web console (Chromium, dev server, PostgreSQL)', () => {
     await screenshot(ops, 'operations-dashboard');
 
     // The counts say when they were computed and are fetched again by themselves; the ended ones open their lists.
-    assert.match((await ops.locator('#dashboard-live').textContent()) ?? '', /Computed at .* UTC; it refreshes itself every 30 s/);
+    assert.match((await ops.locator('#dashboard-live').textContent()) ?? '', /Computed at .* UTC \(just now\); it refreshes itself every 30 s/);
     assert.equal(await ops.locator('#dashboard-live').getAttribute('data-refresh'), '/console/operations/cards?stuckAfterMinutes=30');
     const cards = await ops.request.get('/console/operations/cards?stuckAfterMinutes=30');
     assert.match(await cards.text(), /id="dashboard-live"/);

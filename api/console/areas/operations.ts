@@ -1,39 +1,74 @@
+import type { Request } from 'express';
 import { z } from 'zod';
 import { ACCESS } from '../../../common/access.ts';
-import { MAX_PAGE } from '../../../common/paging.ts';
-import { allow, send, session, type ConsoleArea } from '../kit.ts';
-import { ORDER_STATUSES } from '../../../common/domain.ts';
-import { dashboardCards, dashboardPage, endedOrdersPage } from '../pages/operations.ts';
+import { operationsOrdersQuery } from '../../../common/list-queries.ts';
+import { pageShape } from '../../../common/paging.ts';
+import type { Config } from '../../../common/config.ts';
+import { zodErrors } from '../../problem.ts';
+import { allow, firstPageIfStale, send, session, STALE_PAGE, type ConsoleArea } from '../kit.ts';
+import { CONSOLE_PAGE, type ListState } from '../lists.ts';
+import { DASHBOARD_ROWS, dashboardCards, dashboardPage, expiringLinksPage, ordersListPage } from '../pages/operations.ts';
 
-/** Operations' area: the dashboard. */
+/** The dashboard's "stuck after" threshold: the one asked for, or STUCK_ORDER_AFTER. */
+function stuckAfterMinutes(req: Request, config: Config): number {
+  const requested = z.coerce.number().int().min(0).max(100_000).safeParse(req.query.stuckAfterMinutes);
+  return requested.success && req.query.stuckAfterMinutes !== '' ? requested.data : Math.round(config.stuckOrderAfterMs / 60_000);
+}
+
+const expiringQuery = z.strictObject({ sort: z.enum(['expiresAt', '-expiresAt']).optional(), ...pageShape });
+
+/** Operations' area: the dashboard, and the full lists its counts and tables lead to. */
 export function operationsArea({ router, config, services }: ConsoleArea): void {
   router.get('/operations', allow(ACCESS.operate, 'open the operations dashboard'), async (req, res) => {
-    const requested = z.coerce.number().int().min(0).max(100_000).safeParse(req.query.stuckAfterMinutes);
-    const stuckAfterMinutes = requested.success && req.query.stuckAfterMinutes !== '' ? requested.data : Math.round(config.stuckOrderAfterMs / 60_000);
-    const stuckAfterMs = stuckAfterMinutes * 60_000;
-    const [summary, stuck, inFlight, activity] = await Promise.all([
+    const minutes = stuckAfterMinutes(req, config);
+    const stuckAfterMs = minutes * 60_000;
+    const [summary, stuck, stuckCount, inFlight, inFlightCount, activity] = await Promise.all([
       services.operations.summary(),
-      services.operations.orders({ stuck: 'true', limit: MAX_PAGE }, stuckAfterMs),
-      services.operations.orders({ limit: MAX_PAGE }, stuckAfterMs),
+      services.operations.orders({ stuck: 'true', limit: DASHBOARD_ROWS }, stuckAfterMs),
+      services.operations.countOrders({ stuck: 'true' }, stuckAfterMs),
+      services.operations.orders({ limit: DASHBOARD_ROWS }, stuckAfterMs),
+      services.operations.countOrders({}, stuckAfterMs),
       services.operations.activity(24),
     ]);
-    send(res, 200, dashboardPage(session(res), { summary, stuck: stuck.items, inFlight: inFlight.items, activity, stuckAfterMinutes }));
+    send(res, 200, dashboardPage(session(res), { summary, stuck: stuck.items, stuckCount, inFlight: inFlight.items, inFlightCount, activity, stuckAfterMinutes: minutes }));
   });
 
   // The dashboard's counts again, for console.js's refresh.
   router.get('/operations/cards', allow(ACCESS.operate, 'open the operations dashboard'), async (req, res) => {
-    const requested = z.coerce.number().int().min(0).max(100_000).safeParse(req.query.stuckAfterMinutes);
-    const stuckAfterMinutes = requested.success && req.query.stuckAfterMinutes !== '' ? requested.data : Math.round(config.stuckOrderAfterMs / 60_000);
-    const [summary, stuck] = await Promise.all([services.operations.summary(), services.operations.orders({ stuck: 'true', limit: MAX_PAGE }, stuckAfterMinutes * 60_000)]);
+    const minutes = stuckAfterMinutes(req, config);
+    const [summary, stuckCount] = await Promise.all([services.operations.summary(), services.operations.countOrders({ stuck: 'true' }, minutes * 60_000)]);
     res.setHeader('Cache-Control', 'no-store');
-    send(res, 200, dashboardCards({ summary, stuck: stuck.items, stuckAfterMinutes }));
+    send(res, 200, dashboardCards({ summary, stuckCount, stuckAfterMinutes: minutes }));
   });
 
-  // Where the failed, expired and payment-failed counts lead: those orders, with why.
+  // Where the counts and the dashboard's tables lead: stuck, in-flight or ended orders, sorted and paged.
   router.get('/operations/orders', allow(ACCESS.operate, 'open the operations dashboard'), async (req, res) => {
-    const status = z.enum(ORDER_STATUSES).safeParse(req.query.status);
-    if (!status.success) return void res.redirect(303, '/console/operations');
-    const orders = await services.operations.orders({ status: status.data, limit: MAX_PAGE });
-    send(res, 200, endedOrdersPage(session(res), status.data, orders.items));
+    const minutes = stuckAfterMinutes(req, config);
+    const { stuckAfterMinutes: _threshold, ...rest } = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
+    const parsed = operationsOrdersQuery.safeParse({ limit: CONSOLE_PAGE, ...rest });
+    const query = parsed.success ? parsed.data : { limit: CONSOLE_PAGE };
+    const stuckAfterMs = minutes * 60_000;
+    const [{ found, stale }, total] = await Promise.all([
+      firstPageIfStale(query, (q) => services.operations.orders(q, stuckAfterMs)),
+      services.operations.countOrders(query, stuckAfterMs),
+    ]);
+    const state: ListState = {
+      path: '/console/operations/orders',
+      filters: { status: query.status, stuck: query.stuck, olderThanMinutes: query.olderThanMinutes, stuckAfterMinutes: query.stuck ? minutes : undefined },
+      sort: query.sort,
+      byDefault: 'createdAt',
+    };
+    const title = query.stuck === 'true' ? `Stuck orders (no change for ${minutes} min)` : query.status ? `Orders ${query.status.replaceAll('_', ' ')}` : 'Orders in flight';
+    const invalid = parsed.success ? undefined : `These filters are not valid and were left out: ${zodErrors(parsed.error, 'query').map((e) => `${e.path.replace('query.', '')} (${e.message})`).join('; ')}.`;
+    const withReason = query.status !== undefined && ['payment_failed', 'expired', 'failed'].includes(query.status);
+    send(res, parsed.success ? 200 : 422, ordersListPage(session(res), { title, orders: found.items, total, next: found.next, onFirstPage: !query.cursor || stale, state, withReason, notice: invalid ?? (stale ? STALE_PAGE : undefined) }));
+  });
+
+  router.get('/operations/links', allow(ACCESS.operate, 'open the operations dashboard'), async (req, res) => {
+    const parsed = expiringQuery.safeParse({ limit: CONSOLE_PAGE, ...Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== '')) });
+    const query = parsed.success ? parsed.data : { limit: CONSOLE_PAGE };
+    const [{ found, stale }, total] = await Promise.all([firstPageIfStale(query, (q) => services.operations.expiringLinks(q)), services.operations.countExpiringLinks()]);
+    const state: ListState = { path: '/console/operations/links', filters: {}, sort: query.sort, byDefault: 'expiresAt' };
+    send(res, 200, expiringLinksPage(session(res), { links: found.items, total, next: found.next, onFirstPage: !query.cursor || stale, state, notice: stale ? STALE_PAGE : undefined }));
   });
 }

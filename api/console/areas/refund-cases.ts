@@ -1,15 +1,15 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ACCESS } from '../../../common/access.ts';
-import { MAX_PAGE } from '../../../common/paging.ts';
 import { decisionBody, uuidSchema } from '../../../common/schemas.ts';
 import { refundCaseListQuery } from '../../../common/list-queries.ts';
 import { HttpProblem, problems, zodErrors, type FieldError } from '../../problem.ts';
 import { writeReply } from '../../reply.ts';
 import { csvReply } from '../../routes/lists.ts';
 import { CASE_COLUMNS } from '../../routes/refund-cases.ts';
-import { allow, field, fields, send, session, type ConsoleArea } from '../kit.ts';
+import { allow, field, fields, firstPageIfStale, send, session, STALE_PAGE, type ConsoleArea } from '../kit.ts';
 import { caseLive, casePage, queuePage } from '../pages/refund-cases.ts';
+import { CONSOLE_PAGE } from '../lists.ts';
 
 const idParams = z.object({ id: uuidSchema });
 
@@ -17,16 +17,18 @@ const idParams = z.object({ id: uuidSchema });
 export function refundCaseArea({ router, db, services }: ConsoleArea): void {
   router.get('/refund-cases', allow(ACCESS.readRefundCases, 'open the refund-case queue'), async (req, res) => {
     const raw = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
-    const parsed = refundCaseListQuery.safeParse(raw);
-    const filters = parsed.success ? parsed.data : { limit: MAX_PAGE };
+    const parsed = refundCaseListQuery.safeParse({ limit: CONSOLE_PAGE, ...raw });
+    const filters = parsed.success ? parsed.data : { limit: CONSOLE_PAGE };
     const caller = session(res).caller;
-    const [cases, partners] = await Promise.all([
-      services.refundCases.list(caller, { ...filters, limit: MAX_PAGE }).then((page) => page.items),
+    // A filter that is not valid is said, and the queue shown without it, rather than silently ignored.
+    let notice = parsed.success ? undefined : `These filters are not valid and were left out: ${zodErrors(parsed.error, 'query').map((e) => `${e.path.replace('query.', '')} (${e.message})`).join('; ')}.`;
+    const [{ found, stale }, partners] = await Promise.all([
+      firstPageIfStale(filters, (q) => services.refundCases.list(caller, q)),
       caller.partnerId ? Promise.resolve([]) : db.partner.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true } }),
     ]);
-    // A filter that is not valid is said, and the queue shown without it, rather than silently ignored.
-    const invalid = parsed.success ? undefined : `These filters are not valid and were left out: ${zodErrors(parsed.error, 'query').map((e) => `${e.path.replace('query.', '')} (${e.message})`).join('; ')}.`;
-    send(res, parsed.success ? 200 : 422, queuePage(session(res), cases, filters, partners, invalid));
+    if (stale) notice = STALE_PAGE;
+    const onFirstPage = !filters.cursor || stale;
+    send(res, notice && !parsed.success ? 422 : 200, queuePage(session(res), { cases: found.items, next: found.next, onFirstPage }, filters, partners, notice));
   });
 
   // Before /refund-cases/:id, which would take "export.csv" for an id.

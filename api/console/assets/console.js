@@ -66,3 +66,37 @@ document.addEventListener('input', (event) => {
   const out = form.querySelector('#order-total');
   if (out) out.textContent = cents ? `${(cents / 100).toFixed(2)} ${currency}` : 'nothing chosen yet';
 });
+
+// A small table that holds all of its rows (orders by status, failing receivers) sorts in the
+// browser: each header becomes a button; a cell's data-sort-value, if any, is what it sorts by.
+document.addEventListener('DOMContentLoaded', () => {
+  for (const table of document.querySelectorAll('table[data-client-sort]')) {
+    const headers = [...table.querySelectorAll('thead th')];
+    headers.forEach((th, column) => {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'sort';
+      button.textContent = th.textContent;
+      th.replaceChildren(button);
+      th.setAttribute('aria-sort', 'none');
+      button.addEventListener('click', () => {
+        const ascending = th.getAttribute('aria-sort') !== 'ascending';
+        for (const h of headers) h.setAttribute('aria-sort', 'none');
+        th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+        const body = table.tBodies[0];
+        const rows = [...body.rows].filter((row) => row.cells.length === headers.length);
+        const key = (row) => {
+          const cell = row.cells[column];
+          const text = cell.getAttribute('data-sort-value') ?? cell.textContent.trim();
+          return text !== '' && !Number.isNaN(Number(text)) ? Number(text) : text;
+        };
+        rows.sort((a, b) => {
+          const [x, y] = [key(a), key(b)];
+          const order = typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+          return ascending ? order : -order;
+        });
+        body.append(...rows);
+      });
+    });
+  }
+});

@@ -1,4 +1,6 @@
 import { REFUND_CASE_STATUSES } from '../../../common/domain.ts';
+import { REFUND_CASE_SORTS } from '../../../common/list-queries.ts';
+import { listHref, pager, sortHeader, type ListState } from '../lists.ts';
 import type { Services } from '../../services/index.ts';
 import { html, type Html } from '../html.ts';
 import { csrfField, dateTime, errorSummary, money, page, statusBadge, type PageOptions } from '../layout.ts';
@@ -13,29 +15,51 @@ export interface QueueFilters {
   olderThanHours?: number;
   overdue?: string;
   q?: string;
+  sort?: string;
 }
 
 const option = (value: string, label: string, selected: string | undefined) => html`<option value="${value}"${selected === value ? html` selected` : ''}>${label}</option>`;
 
-/** The queue's filters as the export link's query, so the file holds what the page shows (all of it). */
-function exportQuery(filters: QueueFilters): string {
-  const query = new URLSearchParams();
-  for (const key of ['status', 'partnerId', 'overdue', 'olderThanHours', 'q'] as const) {
-    const value = filters[key];
-    if (value !== undefined && value !== '') query.set(key, String(value));
-  }
-  const text = query.toString();
-  return text ? `?${text}` : '';
-}
-
 /** A case waits for a decision in these; "Overdue" means nothing once support has decided. */
 const WAITING = new Set(['submitted', 'in_review']);
 
-export function queuePage(session: ConsoleSession, cases: CaseList, filters: QueueFilters, partners: { id: string; name: string }[], invalid?: string): Html {
-  const partnerName = new Map(partners.map((p) => [p.id, p.name]));
+/** The queue's columns: each header's words and the sort it sets. */
+const COLUMN_LABELS: Record<(typeof REFUND_CASE_SORTS)[number], string> = {
+  title: 'Case',
+  partner: 'Partner',
+  customer: 'Customer',
+  product: 'Product',
+  status: 'Status',
+  impact: 'Impact',
+  amountRequested: 'Amount requested',
+  createdAt: 'Filed',
+  slaDueAt: 'SLA due',
+};
+
+function orderSaid(sort: string | undefined): string {
+  if (!sort || sort === 'createdAt') return 'oldest first';
+  const column = sort.replace(/^-/, '') as (typeof REFUND_CASE_SORTS)[number];
+  return `by ${COLUMN_LABELS[column].toLowerCase()}, ${sort.startsWith('-') ? 'descending' : 'ascending'}`;
+}
+
+export interface QueuePage {
+  cases: CaseList;
+  next?: string;
+  onFirstPage: boolean;
+}
+
+export function queuePage(session: ConsoleSession, queue: QueuePage, filters: QueueFilters, partners: { id: string; name: string }[], notice?: string): Html {
   const showPartner = !session.caller.partnerId;
+  const { cases } = queue;
+  const state: ListState = {
+    path: '/console/refund-cases',
+    filters: { q: filters.q, status: filters.status, partnerId: filters.partnerId, overdue: filters.overdue, olderThanHours: filters.olderThanHours },
+    sort: filters.sort,
+    byDefault: 'createdAt',
+  };
+  const header = (column: (typeof REFUND_CASE_SORTS)[number]) => sortHeader(state, column, COLUMN_LABELS[column]);
   return page(
-    { title: 'Refund cases', session, current: '/console/refund-cases', notice: invalid ? { kind: 'error', text: invalid } : undefined },
+    { title: 'Refund cases', session, current: '/console/refund-cases', notice: notice ? { kind: 'error', text: notice } : undefined },
     html`<form method="get" action="/console/refund-cases" class="filters" aria-label="Filter refund cases">
   <div><label for="f-q">Search</label>
   <input id="f-q" name="q" type="search" maxlength="253" placeholder="case, subscription or order id, or domain" value="${filters.q ?? ''}"></div>
@@ -49,25 +73,27 @@ export function queuePage(session: ConsoleSession, cases: CaseList, filters: Que
   <select id="f-overdue" name="overdue">${option('', 'Any', filters.overdue ?? '')}${option('true', 'Overdue only', filters.overdue)}${option('false', 'Within SLA', filters.overdue)}</select></div>
   <div><label for="f-age">Older than (hours)</label>
   <input id="f-age" name="olderThanHours" type="number" min="0" step="1" inputmode="numeric" value="${filters.olderThanHours ?? ''}"></div>
+  ${filters.sort ? html`<input type="hidden" name="sort" value="${filters.sort}">` : ''}
   <div class="actions"><button type="submit">Apply filters</button> <a href="/console/refund-cases">Clear</a>
-  <a href="/console/refund-cases/export.csv${exportQuery(filters)}" download>Export CSV</a></div>
+  <a href="${listHref('/console/refund-cases/export.csv', { ...state.filters, sort: filters.sort })}" download>Export CSV</a></div>
 </form>
-<table class="data" tabindex="0">
-<caption>${cases.length} ${cases.length === 1 ? 'case' : 'cases'}, oldest first</caption>
-<thead><tr><th scope="col">Case</th>${showPartner ? html`<th scope="col">Partner</th>` : ''}<th scope="col">Customer</th><th scope="col">Product</th><th scope="col">Status</th><th scope="col">Impact</th><th scope="col">Amount requested</th><th scope="col">Age (h)</th><th scope="col">SLA due</th></tr></thead>
+<table class="data" tabindex="0" id="case-queue">
+<caption>${cases.length} ${cases.length === 1 ? 'case' : 'cases'} ${queue.onFirstPage && !queue.next ? '' : 'on this page, '}${orderSaid(filters.sort)}</caption>
+<thead><tr>${header('title')}${showPartner ? header('partner') : ''}${header('customer')}${header('product')}${header('status')}${header('impact')}${header('amountRequested')}${header('createdAt')}${header('slaDueAt')}</tr></thead>
 <tbody>
 ${cases.length === 0 ? html`<tr><td colspan="${showPartner ? 9 : 8}">No refund case matches these filters.</td></tr>` : ''}
 ${cases.map(
   (c) => html`<tr class="${c.overdue && WAITING.has(c.status) ? 'overdue' : ''}" data-case-id="${c.refundCaseId}">
 <th scope="row"><a href="/console/refund-cases/${c.refundCaseId}">${c.title}</a></th>
-${showPartner ? html`<td>${partnerName.get(c.partnerId) ?? c.partnerId}</td>` : ''}
-<td>${c.customerDomain ?? ''}</td><td>${c.productName ?? ''}</td>
-<td>${statusBadge(c.status)}</td><td>${c.impact}</td><td class="num">${money(c.amountRequested)}</td><td class="num">${c.ageHours}</td>
+${showPartner ? html`<td>${c.partnerName}</td>` : ''}
+<td>${c.customerDomain}</td><td>${c.productName}</td>
+<td>${statusBadge(c.status)}</td><td>${c.impact}</td><td class="num">${money(c.amountRequested)}</td><td>${dateTime(c.createdAt)}</td>
 <td>${dateTime(c.slaDueAt)}${c.overdue && WAITING.has(c.status) ? html` <span class="badge overdue-badge">Overdue</span>` : ''}</td>
 </tr>`,
 )}
 </tbody>
-</table>`,
+</table>
+${pager(state, queue)}`,
   );
 }
 
