@@ -3,13 +3,12 @@
 // their data under DATA_DIR; then migrations, demo data, the worker and the API. Ctrl-C stops all.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { startLocalCodec } from '../api/local-codec.ts';
 import { startApi } from '../api/server.ts';
 import { ConfigError, loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
-import { ALL_SEARCH_ATTRIBUTES } from '../common/messages.ts';
-import { DEV_SERVER_DYNAMIC_CONFIG, DEV_SERVER_SQLITE_PRAGMAS } from '../infra/dev-server.ts';
+import { startEmbeddedTemporal } from '../infra/dev-server.ts';
 import { createDb } from '../db/client.ts';
 import { seedDemo } from '../db/demo.ts';
 import { migrate } from '../db/migrate.ts';
@@ -17,7 +16,6 @@ import { startEmbeddedPostgres } from '../infra/embedded-postgres.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
 import { RuntimeLogger } from '../infra/runtime-logger.ts';
-import { resolveTemporalBinary, withBinaryHint } from '../infra/temporal-binaries.ts';
 import { connectClient } from '../infra/temporal-connection.ts';
 import { startLinkSweeper } from '../worker/link-sweeper.ts';
 import { startWebhookRelay } from '../worker/webhook-relay.ts';
@@ -26,6 +24,8 @@ import { buildWorkers } from '../worker/run.ts';
 const EMBEDDED_PG_PORT = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
 const EMBEDDED_TEMPORAL_PORT = Number(process.env.EMBEDDED_TEMPORAL_PORT ?? 7233);
 const EMBEDDED_TEMPORAL_UI_PORT = Number(process.env.EMBEDDED_TEMPORAL_UI_PORT ?? 8233);
+// The embedded Web UI's codec (api/local-codec.ts): loopback only, decode only.
+const EMBEDDED_TEMPORAL_CODEC_PORT = Number(process.env.EMBEDDED_TEMPORAL_CODEC_PORT ?? 8234);
 
 const started = Date.now();
 let config;
@@ -74,22 +74,13 @@ try {
   let temporalAddress = config.temporal.address;
   let uiUrl = config.temporal.uiUrl;
   if (!temporalAddress) {
-    const executable = resolveTemporalBinary('cli');
-    const env = await withBinaryHint('cli', executable, () =>
-      TestWorkflowEnvironment.createLocal({
-        server: {
-          executable: executable.type === 'existing-path' ? { type: 'existing-path', path: executable.path } : { type: 'cached-download' },
-          dbFilename: path.join(config.dataDir, 'temporal.sqlite'),
-          namespace: config.temporal.namespace,
-          ip: '127.0.0.1',
-          port: EMBEDDED_TEMPORAL_PORT,
-          ui: true,
-          uiPort: EMBEDDED_TEMPORAL_UI_PORT,
-          searchAttributes: ALL_SEARCH_ATTRIBUTES,
-          extraArgs: [...DEV_SERVER_DYNAMIC_CONFIG, ...DEV_SERVER_SQLITE_PRAGMAS],
-        },
-      }),
-    );
+    const env = await startEmbeddedTemporal({
+      dbFilename: path.join(config.dataDir, 'temporal.sqlite'),
+      namespace: config.temporal.namespace,
+      port: EMBEDDED_TEMPORAL_PORT,
+      uiPort: EMBEDDED_TEMPORAL_UI_PORT,
+      codecEndpoint: `http://127.0.0.1:${EMBEDDED_TEMPORAL_CODEC_PORT}`,
+    });
     cleanups.push(() => env.teardown());
     temporalAddress = env.address;
     uiUrl ??= `http://localhost:${EMBEDDED_TEMPORAL_UI_PORT}`;
@@ -107,6 +98,9 @@ try {
 
   const keyRing = parseKeyRing(secrets.payloadKeys);
   const codec = new EncryptionCodec(keyRing);
+  // Only for the Web UI this process embeds: an external cluster's Web UI uses <api>/codec with a key.
+  const uiCodec = config.temporal.address ? undefined : await startLocalCodec(codec, { port: EMBEDDED_TEMPORAL_CODEC_PORT, uiPort: EMBEDDED_TEMPORAL_UI_PORT, logger });
+  if (uiCodec) cleanups.push(() => uiCodec.close());
   const workers = await buildWorkers(runtimeConfig, temporalAddress, db, logger, codec, keyRing);
   const running = workers.run();
   const sweeper = startLinkSweeper(db, logger);
@@ -128,7 +122,7 @@ try {
       '',
       `  CSP on-premises orchestrator is up (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       `  API:             ${api.url}   (readiness: ${api.url}/readyz)`,
-      `  Temporal Web UI: ${uiUrl ?? '(external cluster)'}`,
+      `  Temporal Web UI: ${uiUrl ?? '(external cluster)'}${uiCodec ? `   (payloads decoded by ${uiCodec.url}, for this machine only)` : ''}`,
       `  Metrics:         ${api.url}/metrics (API), http://${config.workerMetricsAddress ?? '127.0.0.1:9464'}/metrics (worker)`,
       `  Demo API keys:   ${keysFile}   (or: npm run --silent seed:demo)`,
       `  Data:            ${config.dataDir}`,

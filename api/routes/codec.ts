@@ -4,7 +4,7 @@ import { ACCESS } from '../../common/access.ts';
 import { route, type RouteDef } from './route.ts';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
-const codecBody = z.object({
+export const codecBody = z.object({
   payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(10_000),
 });
 
