@@ -17,6 +17,9 @@ export interface FailingEndpoint {
  * and not yet taken (the backlog) and how long the oldest has waited, deliveries and lag over the
  * last `windowMinutes`, and the endpoints whose receivers are failing.
  */
+/** How many failing receivers the health lists: the longest failing. */
+export const FAILING_ENDPOINTS_SHOWN = 50;
+
 export async function webhookHealth(db: Db, windowMinutes = 5) {
   const window = `${windowMinutes} minutes`;
   const [backlog] = await db.$queryRaw<{ due: number; scheduled: number; oldestDueSeconds: number | null }[]>`
@@ -39,7 +42,7 @@ export async function webhookHealth(db: Db, windowMinutes = 5) {
      WHERE d.status = 'pending' AND d.attempts > 0 AND e.status = 'enabled'
      GROUP BY e.id, p.name
      ORDER BY min(d.occurred_at)
-     LIMIT 50`;
+     LIMIT ${FAILING_ENDPOINTS_SHOWN}`;
   const delivered = recent.find((r) => r.outcome === 'delivered');
   return {
     backlog: backlog?.due ?? 0,

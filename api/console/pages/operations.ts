@@ -2,6 +2,7 @@ import type { Services } from '../../services/index.ts';
 import { html, raw, type Fragment, type Html } from '../html.ts';
 import type { OPERATIONS_ORDER_SORTS } from '../../../common/list-queries.ts';
 import { pager, sortHeader, type ListState } from '../lists.ts';
+import { FAILING_ENDPOINTS_SHOWN } from '../../services/webhook-health.ts';
 import { dateTime, money, page, statusBadge } from '../layout.ts';
 import type { ConsoleSession } from '../sessions.ts';
 
@@ -42,7 +43,7 @@ function barChart(id: string, title: string, points: { label: string; value: num
 <figcaption>${title} (peak ${peak} per hour, ${points.reduce((n, p) => n + p.value, 0)} in all)</figcaption>
 <svg viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-t"><title id="${id}-t">${title}</title>${raw(axes + bars + ticks)}</svg>
 <details><summary>Show the numbers</summary>
-<table class="data compact"><thead><tr><th scope="col">Hour (UTC)</th><th scope="col">Count</th></tr></thead>
+<table class="data compact" data-client-sort><thead><tr><th scope="col">Hour (UTC)</th><th scope="col">Count</th></tr></thead>
 <tbody>${points.map((p) => html`<tr><td>${p.label}</td><td class="num">${p.value}</td></tr>`)}</tbody></table>
 </details>
 </figure>`;
@@ -128,7 +129,7 @@ function webhooksSection(w: DashboardData['summary']['webhooks']): Html {
 <h2 id="webhooks-h">Partner webhooks</h2>
 <p>${w.backlog} ${w.backlog === 1 ? 'delivery is' : 'deliveries are'} due now, ${w.scheduled} waiting for a retry or a notice time.
 In the last ${w.recent.windowMinutes} minutes: ${w.recent.byOutcome.delivered ?? 0} delivered, ${w.recent.byOutcome.retrying ?? 0} retrying, ${w.recent.byOutcome.failed ?? 0} failed${lag.p50 !== null ? html`; from change to delivery ${lag.p50.toFixed(2)} s at the median, ${lag.p99!.toFixed(2)} s at p99` : ''}.</p>
-<table class="data" tabindex="0" id="failing-endpoints" data-client-sort><caption>${w.failingEndpoints.length} failing ${w.failingEndpoints.length === 1 ? 'endpoint' : 'endpoints'}, failing longest first</caption>
+<table class="data" tabindex="0" id="failing-endpoints" data-client-sort><caption>${w.failingEndpoints.length >= FAILING_ENDPOINTS_SHOWN ? `the ${FAILING_ENDPOINTS_SHOWN} endpoints failing longest (more may be failing)` : `${w.failingEndpoints.length} failing ${w.failingEndpoints.length === 1 ? 'endpoint' : 'endpoints'}, failing longest first`}</caption>
 <thead><tr><th scope="col">Partner</th><th scope="col">URL</th><th scope="col">Failing since</th><th scope="col">Waiting</th><th scope="col">Last answer</th></tr></thead>
 <tbody>
 ${w.failingEndpoints.length === 0 ? html`<tr><td colspan="5">Every receiver is taking its events.</td></tr>` : ''}
