@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
+import cors from 'cors';
+import { failedAuthGuard, PostgresRateLimitStore } from './rate-limit-store.ts';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -70,18 +72,8 @@ export function createApp(deps: ApiDeps) {
 
   // The Temporal Web UI calls the codec server from the browser: allow its origin, and let the
   // preflight through without a key (the real request still needs an operations or support key).
-  app.use('/codec', (req, res, next) => {
-    const origin = req.get('Origin');
-    if (origin && config.temporal.uiUrl && origin === new URL(config.temporal.uiUrl).origin) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Allow-Credentials', 'true');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Namespace');
-      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      res.setHeader('Vary', 'Origin');
-    }
-    if (req.method === 'OPTIONS') return void res.sendStatus(204);
-    next();
-  });
+  const uiOrigin = config.temporal.uiUrl ? new URL(config.temporal.uiUrl).origin : undefined;
+  app.use('/codec', cors({ origin: uiOrigin ? [uiOrigin] : false, credentials: true, allowedHeaders: ['Authorization', 'Content-Type', 'X-Namespace'], methods: ['POST'] }));
   const openApi = buildOpenApiDocument(ROUTES);
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);
@@ -92,30 +84,19 @@ export function createApp(deps: ApiDeps) {
   if (!config.metricsAddress) app.get('/metrics', metricsHandler(metrics));
 
   // Failed authentications per client address: past the limit the address is answered 429 before
-  // any key is checked, so guessing keys cannot be used to burn the scrypt CPU.
-  const authFailures = rateLimit({
-    windowMs: 60_000,
-    limit: config.authFailuresPerMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    keyGenerator: (req) => `auth:${ipKeyGenerator(req.ip ?? '')}`,
-    skipSuccessfulRequests: true,
-    requestWasSuccessful: (_req, res) => res.statusCode !== 401,
-    handler: (_req, res, _next, options) => {
-      sendProblem(
-        res,
-        new HttpProblem(429, 'Too Many Requests', `Too many failed authentications from this address (${options.limit} per minute); wait before trying again.`, {
-          headers: { 'Retry-After': String(Math.ceil(options.windowMs / 1000)) },
-        }),
-      );
-    },
-  });
+  // any key is checked, so guessing keys cannot be used to burn the scrypt CPU. Only a 401 counts
+  // (express-rate-limit counts every request first and takes successes back after, so a burst of
+  // good requests from one address was refused as if they had failed).
+  const authFailures = failedAuthGuard({ db, limit: config.authFailuresPerMinute, windowMs: 60_000, keyOf: (req) => ipKeyGenerator(req.ip ?? '') });
 
   const authenticate: RequestHandler = async (req, res, next) => {
     const header = req.get('Authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const caller = match ? await verifier.verify(match[1]!) : null;
-    if (!caller) return next(problems.unauthorized());
+    if (!caller) {
+      await authFailures.failed(req);
+      return next(problems.unauthorized());
+    }
     res.locals.caller = caller;
     next();
   };
@@ -126,6 +107,8 @@ export function createApp(deps: ApiDeps) {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     keyGenerator: (req, res) => res.locals.caller?.keyPrefix ?? `ip:${ipKeyGenerator(req.ip ?? '')}`,
+    // Counted in PostgreSQL, so the limit holds however many API processes share the traffic.
+    store: new PostgresRateLimitStore(db, 'requests:', logger),
     handler: (_req, res, _next, options) => {
       const retryAfter = Math.ceil(options.windowMs / 1000);
       sendProblem(
@@ -144,7 +127,7 @@ export function createApp(deps: ApiDeps) {
   function pipeline(def: RouteDef): RequestHandler[] {
     const steps: RequestHandler[] = [];
     if (def.access !== 'public') {
-      steps.push(authFailures, authenticate, limiter);
+      steps.push(authFailures.check, authenticate, limiter);
       const allowed = def.access;
       steps.push((_req, res, next) => {
         const role = res.locals.caller!.role;

@@ -5,6 +5,7 @@
 // tool with no origin at all (the temporal CLI's --codec-endpoint). It decodes and never encodes:
 // an encoded payload is one a workflow would trust, and that stays behind a support key (/codec/encode).
 import type { Server } from 'node:http';
+import cors from 'cors';
 import express, { type ErrorRequestHandler } from 'express';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Logger } from 'pino';
@@ -31,16 +32,10 @@ export function localCodecApp(codec: PayloadCodec, options: { port: () => number
     const origin = req.get('Origin');
     if (!hosts.includes(req.get('Host') ?? '')) return void res.status(403).type('text/plain').send('This codec answers only on this machine (Host must be a loopback name).\n');
     if (origin !== undefined && !options.uiOrigins.includes(origin)) return void res.status(403).type('text/plain').send('This codec answers only the embedded Temporal Web UI.\n');
-    if (origin) {
-      res.setHeader('Access-Control-Allow-Origin', origin);
-      res.setHeader('Access-Control-Allow-Headers', 'Content-Type, X-Namespace');
-      res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      res.setHeader('Vary', 'Origin');
-    }
     res.setHeader('Cache-Control', 'no-store');
-    if (req.method === 'OPTIONS') return void res.sendStatus(204);
     next();
   });
+  app.use(cors({ origin: [...options.uiOrigins], allowedHeaders: ['Content-Type', 'X-Namespace'], methods: ['POST'] }));
   app.post('/decode', express.json({ limit: '8mb' }), async (req, res) => {
     const parsed = codecBody.safeParse(req.body);
     if (!parsed.success) return void res.status(400).json({ title: 'The body is not a list of payloads.', errors: zodErrors(parsed.error) });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { PostgresRateLimitStore } from '../rate-limit-store.ts';
 import type { Config } from '../../common/config.ts';
 import type { ApiKeyVerifier } from '../auth.ts';
 import type { Db } from '../../db/client.ts';
@@ -70,6 +71,7 @@ export function createConsoleRouter(deps: ConsoleDeps) {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     keyGenerator: (req) => ipKeyGenerator(req.ip ?? ''),
+    store: new PostgresRateLimitStore(db, 'console-sign-in:', logger),
     handler: (req, res) => {
       res.setHeader('Retry-After', '60');
       send(res, 429, signInPage(String(req.cookies?.[SIGN_IN_COOKIE] ?? ''), { error: 'Too many sign-in attempts from this address. Wait a minute and try again.' }));

@@ -92,6 +92,8 @@ describe('authentication and rate limits', () => {
   });
 
   test('limits failed authentications per client address with 429 before any key is checked', async () => {
+    // The counts are shared by every app on this database (as by every API process): start from none.
+    await stack.database.db.rateLimitWindow.deleteMany({ where: { key: { startsWith: 'failed-auth:' } } });
     const app = createApp(stack.apiDeps({ config: { ...stack.config, authFailuresPerMinute: 3 } }));
     const good = stack.demo.apiKeys.support_engineer;
     assert.equal((await request(app).get('/v1/refund-cases').set(bearer(good))).status, 200, 'successes do not count');

@@ -100,6 +100,8 @@ describe('database schema', () => {
     await seen('PartnerTicket', db.partnerTicket.findUnique({ where: { id: 't1' } }));
     await db.activityRetry.create({ data: { workflowId: 'wf-o', activityId: '3', activityType: 'capturePayment', workflowType: 'orderWorkflow', attempt: 3, lastError: 'e' } });
     await seen('ActivityRetry', db.activityRetry.findUnique({ where: { workflowId_activityId: { workflowId: 'wf-o', activityId: '3' } } }));
+    await db.rateLimitWindow.create({ data: { key: 'requests:k', hits: 1, resetAt: new Date() } });
+    await seen('RateLimitWindow', db.rateLimitWindow.findUnique({ where: { key: 'requests:k' } }));
     const endpoint = await db.webhookEndpoint.create({ data: { id: id(), partnerId: partner.id, url: 'https://hooks.example.com/', eventTypes: ['order.active'], secretSealed: 'k.x' } });
     await seen('WebhookEndpoint', db.webhookEndpoint.findUnique({ where: { id: endpoint.id } }));
     // The triggers write events; a row written directly must fit the same table.

@@ -1,0 +1,37 @@
+import type { Db } from './client.ts';
+
+// The only writer of rate_limit_windows (the API's rate limits, shared by all its processes).
+
+/**
+ * Counts one request of `key` in one statement: a window that has ended starts again at one, with
+ * PostgreSQL's clock, so every process agrees on when it ends. The row lock of ON CONFLICT makes
+ * concurrent requests from several processes count one after the other.
+ */
+export async function countRequest(db: Db, key: string, windowMs: number): Promise<{ hits: number; resetAt: Date }> {
+  const [row] = await db.$queryRaw<{ hits: number; reset_at: Date }[]>`
+    INSERT INTO rate_limit_windows AS w (key, hits, reset_at) VALUES (${key}, 1, now() + ${windowMs} * interval '1 millisecond')
+    ON CONFLICT (key) DO UPDATE SET
+      hits = CASE WHEN w.reset_at <= now() THEN 1 ELSE w.hits + 1 END,
+      reset_at = CASE WHEN w.reset_at <= now() THEN now() + ${windowMs} * interval '1 millisecond' ELSE w.reset_at END
+    RETURNING hits, reset_at`;
+  return { hits: row!.hits, resetAt: row!.reset_at };
+}
+
+/** Takes back a counted request (express-rate-limit's skipSuccessfulRequests). */
+export async function uncountRequest(db: Db, key: string): Promise<void> {
+  await db.$executeRaw`UPDATE rate_limit_windows SET hits = greatest(hits - 1, 0) WHERE key = ${key} AND reset_at > now()`;
+}
+
+export async function resetRequests(db: Db, key: string): Promise<void> {
+  await db.$executeRaw`DELETE FROM rate_limit_windows WHERE key = ${key}`;
+}
+
+export async function readRequests(db: Db, key: string): Promise<{ hits: number; resetAt: Date } | undefined> {
+  const [row] = await db.$queryRaw<{ hits: number; reset_at: Date }[]>`SELECT hits, reset_at FROM rate_limit_windows WHERE key = ${key} AND reset_at > now()`;
+  return row ? { hits: row.hits, resetAt: row.reset_at } : undefined;
+}
+
+/** Removes windows that ended more than `graceMs` ago, so the table holds only the clients of the last minutes. */
+export async function forgetEndedWindows(db: Db, graceMs: number): Promise<number> {
+  return db.$executeRaw`DELETE FROM rate_limit_windows WHERE reset_at < now() - ${graceMs} * interval '1 millisecond'`;
+}

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import request from 'supertest';
+import { createApp } from '../../api/app.ts';
+import { bearer, startStack, type Stack } from '../helpers/stack.ts';
+
+const LIMIT = 6;
+
+/**
+ * Two API processes, as a load balancer would spread one caller over them: two apps that share
+ * nothing but PostgreSQL (each has its own limiter, store and memory), against one limit.
+ */
+describe('rate limits hold across API processes (PostgreSQL, no worker)', () => {
+  let stack: Stack;
+  let apps: ReturnType<typeof createApp>[];
+
+  before(async () => {
+    stack = await startStack('api_rate_limit', { RATE_LIMIT_PER_MINUTE: String(LIMIT), AUTH_FAILURES_PER_MINUTE: '4' }, { worker: false });
+    apps = [createApp(stack.apiDeps()), createApp(stack.apiDeps())];
+  });
+  after(async () => stack?.close());
+
+  test('one key spread over two processes gets the limit once, not once per process', async () => {
+    const key = stack.demo.apiKeys.operations;
+    const statuses: number[] = [];
+    for (let i = 0; i < 2 * LIMIT; i++) statuses.push((await request(apps[i % 2]!).get('/v1/products').set(bearer(key))).status);
+    assert.deepEqual(statuses, [...Array(LIMIT).fill(200), ...Array(LIMIT).fill(429)]);
+    const refused = await request(apps[1]!).get('/v1/products').set(bearer(key));
+    assert.ok(Number(refused.headers['retry-after']) > 0);
+    assert.equal(refused.headers['ratelimit-policy'], `${LIMIT};w=60`);
+  });
+
+  test('a burst in parallel on both processes lets exactly the limit through, and good requests never count as failed sign-ins', async () => {
+    const key = stack.demo.apiKeys.support_engineer;
+    const answers = await Promise.all(Array.from({ length: 4 * LIMIT }, (_, i) => request(apps[i % 2]!).get('/v1/products').set(bearer(key))));
+    assert.equal(answers.filter((a) => a.status === 200).length, LIMIT, JSON.stringify(answers.map((a) => [a.status, a.body?.detail ?? a.body?.title])));
+    assert.equal(answers.filter((a) => a.status === 429).length, 3 * LIMIT);
+    assert.ok(answers.every((a) => !/failed authentications/.test(a.body?.detail ?? '')), 'refused by the key’s limit, not as failed sign-ins (the failed-sign-in limit is 4)');
+  });
+
+  test('failed sign-ins from one address count on both processes together', async () => {
+    const wrong = bearer(`csp_0123456789abcdef_${'z'.repeat(43)}`);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await request(apps[i % 2]!).get('/v1/products').set(wrong)).status);
+    assert.deepEqual(statuses, [401, 401, 401, 401, 429, 429]);
+  });
+});
