@@ -20,6 +20,9 @@ export const derivedIds = {
   lineItem: (orderId: string, position: number) => uuidv5(`line:${orderId}:${position}`, ID_NAMESPACE),
   /** A cancellation filed with an Idempotency-Key is the same refund case each time. */
   refundCase: (agentId: string, idempotencyKey: string) => uuidv5(`refund-case:${agentId}:${idempotencyKey}`, ID_NAMESPACE),
+  /** A decision or comment sent again with its Idempotency-Key is the same one: Temporal's update id, the comment's dedupe key. */
+  decision: (agentId: string, idempotencyKey: string) => uuidv5(`decision:${agentId}:${idempotencyKey}`, ID_NAMESPACE),
+  comment: (agentId: string, idempotencyKey: string) => uuidv5(`comment:${agentId}:${idempotencyKey}`, ID_NAMESPACE),
   variant: (productId: string, version: string, language: string, fileType: string) => uuidv5(`variant:${productId}:${version}:${language}:${fileType}`, ID_NAMESPACE),
   /** The demo seed's partners, agents and customers: the same on every machine. */
   demo: (name: string) => uuidv5(`demo:${name}`, ID_NAMESPACE),

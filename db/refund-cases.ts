@@ -160,10 +160,13 @@ export async function markCaseOverdue(db: Db, caseId: string): Promise<void> {
 }
 
 /** A comment by an agent (support, or the partner answering a request for information). */
-export async function addCaseComment(db: Db, caseId: string, agentId: string, note: string, audit?: AuditEntry) {
+/** Records a comment once per `commentId` (one derived from an Idempotency-Key): the same comment sent again is the first one. */
+export async function addCaseComment(db: Db, caseId: string, agentId: string, note: string, audit?: AuditEntry, commentId: string = randomUUID()) {
+  const dedupeKey = `comment-${commentId}`;
   return db.$transaction(async (tx) => {
-    const event = await tx.refundCaseEvent.create({ data: { caseId, type: 'comment', actorAgentId: agentId, note, dedupeKey: `comment-${randomUUID()}` } });
-    if (audit) await recordAudit(tx, audit);
-    return event;
+    // ON CONFLICT DO NOTHING: the same comment sent twice at once waits for the first and adds nothing.
+    const { count } = await tx.refundCaseEvent.createMany({ data: [{ caseId, type: 'comment', actorAgentId: agentId, note, dedupeKey }], skipDuplicates: true });
+    if (count === 1 && audit) await recordAudit(tx, audit);
+    return tx.refundCaseEvent.findUniqueOrThrow({ where: { caseId_dedupeKey: { caseId, dedupeKey } } });
   });
 }

@@ -71,13 +71,14 @@ export const refundCaseRoutes: RouteDef[] = [
     access: ACCESS.decideRefundCases,
     params: refundCaseParams,
     body: decisionBody,
+    idempotent: true,
     responses: {
       200: { description: 'The case after the decision was carried out', schema: refundCaseDetailSchema },
       202: { description: 'The decision is accepted and recorded; it is still being carried out (the case shows its progress)', schema: refundCaseDetailSchema },
       409: { description: 'The case is not in review' },
     },
-    handler: async ({ caller, params, body, services }) => {
-      const { applied, refundCase } = await services.refundCases.decide(caller, params.refundCaseId, body);
+    handler: async ({ caller, params, body, idempotencyKey, services }) => {
+      const { applied, refundCase } = await services.refundCases.decide(caller, params.refundCaseId, body, idempotencyKey);
       return { status: applied ? 200 : 202, body: refundCase, headers: { Location: `/v1/refund-cases/${params.refundCaseId}` } };
     },
   }),
@@ -89,7 +90,8 @@ export const refundCaseRoutes: RouteDef[] = [
     access: ACCESS.commentOnRefundCases,
     params: refundCaseParams,
     body: commentBody,
+    idempotent: true,
     responses: { 201: { description: 'The comment', schema: commentSchema }, 409: { description: 'The case is closed' } },
-    handler: async ({ caller, params, body, services }) => ({ status: 201, body: await services.refundCases.comment(caller, params.refundCaseId, body) }),
+    handler: async ({ caller, params, body, idempotencyKey, services }) => ({ status: 201, body: await services.refundCases.comment(caller, params.refundCaseId, body, idempotencyKey) }),
   }),
 ];

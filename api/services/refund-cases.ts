@@ -200,7 +200,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       };
     },
 
-    async decide(caller: Caller, caseId: string, body: z.infer<typeof decisionBody>) {
+    async decide(caller: Caller, caseId: string, body: z.infer<typeof decisionBody>, idempotencyKey?: string) {
       const c = await findCase(caller, caseId);
       const approvedAmount = typeof body.approvedAmount === 'object' ? body.approvedAmount : body.approvedAmount ? { amount: body.approvedAmount, currency: c.currency } : undefined;
       if (approvedAmount && approvedAmount.currency !== c.currency) {
@@ -217,6 +217,8 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
             temporal.workflow.getHandle(c.workflowId).startUpdate(decideUpdate, {
               args: [{ decision: body.decision, approvedAmount: approvedAmount?.amount, note: body.note, agentId: caller.agentId }],
               waitForStage: WorkflowUpdateStage.ACCEPTED,
+              // The same key, the same update: Temporal answers a retried decision with the first one's outcome.
+              ...(idempotencyKey ? { updateId: derivedIds.decision(caller.agentId, idempotencyKey) } : {}),
             }),
           { times: 3 },
         );
@@ -237,10 +239,11 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       return { applied, refundCase: await this.get(caller, caseId) };
     },
 
-    async comment(caller: Caller, caseId: string, body: z.infer<typeof commentBody>) {
+    async comment(caller: Caller, caseId: string, body: z.infer<typeof commentBody>, idempotencyKey?: string) {
       const c = await findCase(caller, caseId);
       if (c.status === 'completed' || c.status === 'rejected') throw problems.conflict(`The case is ${c.status}; it takes no more comments.`);
-      const event = await addCaseComment(db, caseId, caller.agentId, body.note, auditEntry(caller, 'refund_case.comment', { type: 'refund_case', id: caseId }));
+      const commentId = idempotencyKey ? derivedIds.comment(caller.agentId, idempotencyKey) : undefined;
+      const event = await addCaseComment(db, caseId, caller.agentId, body.note, auditEntry(caller, 'refund_case.comment', { type: 'refund_case', id: caseId }), commentId);
       await rpc(() => temporal.workflow.getHandle(c.workflowId).signal(commentSignal, { note: body.note, agentId: caller.agentId, fromPartner: isPartnerStaff(caller) })).catch(
         (err: unknown) => {
           if (!(err instanceof WorkflowNotFoundError)) throw err;

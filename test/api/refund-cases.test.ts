@@ -189,6 +189,34 @@ describe('cancellation through the API (dev server, PostgreSQL)', () => {
     assert.equal((await request(stack.app).post(`/v1/refund-cases/${caseId}/decision`).set(bearer(support)).send({ decision: 'approve', note: 'x' })).status, 409);
   });
 
+  test('a decision and a comment sent again with their Idempotency-Key are recorded once, even when the first answer was lost', async () => {
+    const { subscriptionId } = await purchase();
+    const caseId = (await file(admin, subscriptionId, ticket({ subscriptionId }))).body.refundCaseId as string;
+    await eventually(async () => (await request(stack.app).get(`/v1/refund-cases/${caseId}`).set(bearer(support))).body.status, (s) => s === 'in_review');
+    const { db } = stack.database;
+    // A lost answer: the first request was carried out, but the stored reply is gone (its process died before keeping it).
+    const forgetReplies = () => db.idempotencyRecord.deleteMany({ where: { path: { startsWith: `/v1/refund-cases/${caseId}` } } });
+    const ask = () => request(stack.app).post(`/v1/refund-cases/${caseId}/decision`).set(bearer(support)).set('Idempotency-Key', 'ask-once').send({ decision: 'request_info', note: 'Which edition?' });
+    const first = await ask();
+    assert.equal(first.status, 200);
+    const replayed = await ask();
+    assert.deepEqual([replayed.status, replayed.body.status], [200, 'info_requested'], 'the stored reply');
+    await forgetReplies();
+    const again = await ask();
+    assert.equal(again.status, 200, `the same update, not a second decision refused with 409: ${JSON.stringify(again.body)}`);
+
+    const answer = () => request(stack.app).post(`/v1/refund-cases/${caseId}/comments`).set(bearer(admin)).set('Idempotency-Key', 'answer-once').send({ note: 'Enterprise' });
+    assert.equal((await answer()).status, 201);
+    assert.equal((await answer()).status, 201);
+    await forgetReplies();
+    assert.equal((await answer()).status, 201);
+    const events = await db.refundCaseEvent.findMany({ where: { caseId }, select: { type: true } });
+    assert.equal(events.filter((e) => e.type === 'comment').length, 1, 'one comment');
+    assert.equal(events.filter((e) => e.type === 'info_requested').length, 1, 'one request for information');
+    const audit = await db.auditEvent.findMany({ where: { targetId: caseId, action: { in: ['refund_case.comment', 'refund_case.request_info'] } } });
+    assert.equal(audit.length, 2, 'one audit entry each');
+  });
+
   test('a case shows what the decision needs: the purchase, what was paid and refunded, and whether it was filed inside the refund window', async () => {
     const inside = await purchase();
     const item = await request(stack.app).get(`/v1/customers/${customer.id}/software/${inside.subscriptionId}`).set(bearer(admin));

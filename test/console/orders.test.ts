@@ -147,5 +147,15 @@ describe('console: orders (Chromium, dev server, PostgreSQL)', () => {
     await page.waitForURL(new RegExp(`/console/refund-cases/${caseId}$`));
     assert.ok(await page.getByRole('heading', { name: 'Answer the request for information' }).isVisible());
     await accessible(page);
+    // The answer sent twice (a double click: the browser posts the same form again) is one comment.
+    await page.getByLabel('Comment').fill('Invoice INV-2026-7');
+    const posted = await page.evaluate<string[]>(`(async () => {
+      const form = document.querySelector('form[action$="/comments"]');
+      const send = () => fetch(form.getAttribute('action'), { method: 'POST', body: new URLSearchParams(new FormData(form)), redirect: 'manual' });
+      return (await Promise.all([send(), send()])).map((r) => r.type);
+    })()`);
+    assert.deepEqual(posted, ['opaqueredirect', 'opaqueredirect'], `both answered with the redirect to the case: ${posted.join(', ')}`);
+    const comments = await stack.database.db.refundCaseEvent.findMany({ where: { caseId, type: 'comment' } });
+    assert.deepEqual(comments.map((c) => c.note), ['Invoice INV-2026-7']);
   });
 });

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ACCESS } from '../../../common/access.ts';
-import { decisionBody, uuidSchema } from '../../../common/schemas.ts';
+import { decisionBody, idempotencyKeySchema, uuidSchema } from '../../../common/schemas.ts';
 import { refundCaseListQuery } from '../../../common/list-queries.ts';
 import { HttpProblem, problems, zodErrors, type FieldError } from '../../problem.ts';
 import { writeReply } from '../../reply.ts';
@@ -12,6 +12,8 @@ import { caseLive, casePage, queuePage } from '../pages/refund-cases.ts';
 import { CONSOLE_PAGE } from '../lists.ts';
 
 const idParams = z.object({ id: uuidSchema });
+/** The form's own Idempotency-Key, when it sent a usable one. */
+const onceKey = (value: string | undefined) => idempotencyKeySchema.safeParse(value).data;
 
 /** Support's area: the refund-case queue, the case page, decisions and comments. */
 export function refundCaseArea({ router, db, services }: ConsoleArea): void {
@@ -76,7 +78,7 @@ export function refundCaseArea({ router, db, services }: ConsoleArea): void {
 
   router.post('/refund-cases/:id/decision', allow(ACCESS.decideRefundCases, 'decide refund cases'), async (req, res) => {
     const id = caseId(req);
-    const values = fields(req, ['decision', 'approvedAmount', 'note']);
+    const values = fields(req, ['decision', 'approvedAmount', 'note', 'idempotencyKey']);
     const body = decisionBody.safeParse({
       decision: values.decision,
       note: values.note,
@@ -87,7 +89,7 @@ export function refundCaseArea({ router, db, services }: ConsoleArea): void {
       send(res, status, casePage(session(res), await services.refundCases.get(caller, id), { errors, values, notice: { kind: 'error', text } }));
     if (!body.success) return again(422, zodErrors(body.error), 'The decision was not recorded: please correct the form.');
     try {
-      await services.refundCases.decide(caller, id, body.data);
+      await services.refundCases.decide(caller, id, body.data, onceKey(values.idempotencyKey));
     } catch (err) {
       if (err instanceof HttpProblem && err.status < 500 && err.status !== 404) return again(err.status, err.extra.errors ?? [], `The decision was not recorded: ${err.detail}`);
       throw err;
@@ -101,7 +103,7 @@ export function refundCaseArea({ router, db, services }: ConsoleArea): void {
     const note = field(req, 'note').trim();
     try {
       if (!note) throw problems.unprocessable('The comment is empty.', [{ path: 'note', message: 'write a comment' }]);
-      await services.refundCases.comment(caller, id, { note: note.slice(0, 2000) });
+      await services.refundCases.comment(caller, id, { note: note.slice(0, 2000) }, onceKey(field(req, 'idempotencyKey')));
     } catch (err) {
       if (err instanceof HttpProblem && err.status < 500 && err.status !== 404) {
         return send(res, err.status, casePage(session(res), await services.refundCases.get(caller, id), { notice: { kind: 'error', text: `The comment was not added: ${err.detail}` } }));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { REFUND_CASE_STATUSES } from '../../../common/domain.ts';
 import { REFUND_CASE_SORTS } from '../../../common/list-queries.ts';
 import { listHref, pager, sortHeader, type ListState } from '../lists.ts';
@@ -97,6 +98,9 @@ ${pager(state, queue)}`,
   );
 }
 
+/** Each form its own Idempotency-Key: sent twice (a double click, a resubmit), it records once. A refused form is shown with a new one. */
+const onceField = () => html`<input type="hidden" name="idempotencyKey" value="${randomUUID()}">`;
+
 export interface CaseForm {
   errors?: { path: string; message: string }[];
   values?: Record<string, string>;
@@ -142,7 +146,7 @@ ${role === 'support_engineer'
 <h2 id="decide-h">Decision</h2>
 ${errorSummary(form.errors)}
 <form method="post" action="/console/refund-cases/${c.refundCaseId}/decision" class="stack">
-${csrfField(session)}
+${csrfField(session)}${onceField()}
 <fieldset><legend>Decision</legend>
 ${radio('approve', 'Approve the refund (the key and links are revoked)')}
 ${radio('reject', 'Reject (the software stays active)')}
@@ -161,7 +165,7 @@ ${open && (role === 'support_engineer' || role === 'admin_agent')
   ? html`<section aria-labelledby="comment-h">
 <h2 id="comment-h">${role === 'admin_agent' && c.status === 'info_requested' ? 'Answer the request for information' : 'Add a comment'}</h2>
 <form method="post" action="/console/refund-cases/${c.refundCaseId}/comments" class="stack">
-${csrfField(session)}
+${csrfField(session)}${onceField()}
 <div><label for="comment">Comment</label>
 <textarea id="comment" name="note" rows="3" required maxlength="2000"></textarea></div>
 <button type="submit">Add comment</button>
