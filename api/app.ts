@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type RequestHandler } from 'express';
 import cors from 'cors';
+import { mountProblemPages } from './problem-pages.ts';
 import { failedAuthGuard, PostgresRateLimitStore } from './rate-limit-store.ts';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
@@ -37,6 +38,8 @@ export function createApp(deps: ApiDeps) {
   const verifier = new ApiKeyVerifier(db, deps.keyChanges);
   const app = express();
   app.disable('x-powered-by');
+  // Problem types are URLs under the API's public address (api/problem.ts).
+  app.locals.publicBaseUrl = config.publicBaseUrl;
   // Only a configured proxy's X-Forwarded-For is believed (TRUST_PROXY); otherwise the peer address is the client.
   app.set('trust proxy', config.trustProxy);
 
@@ -79,6 +82,7 @@ export function createApp(deps: ApiDeps) {
     res.json(openApi);
   });
   mountDocs(app);
+  mountProblemPages(app);
 
   // In production /metrics belongs on an internal port (METRICS_ADDRESS, see server.ts).
   if (!config.metricsAddress) app.get('/metrics', metricsHandler(metrics));
@@ -87,7 +91,7 @@ export function createApp(deps: ApiDeps) {
   // any key is checked, so guessing keys cannot be used to burn the scrypt CPU. Only a 401 counts
   // (express-rate-limit counts every request first and takes successes back after, so a burst of
   // good requests from one address was refused as if they had failed).
-  const authFailures = failedAuthGuard({ db, limit: config.authFailuresPerMinute, windowMs: 60_000, keyOf: (req) => ipKeyGenerator(req.ip ?? '') });
+  const authFailures = failedAuthGuard({ db, logger, limit: config.authFailuresPerMinute, windowMs: 60_000, keyOf: (req) => ipKeyGenerator(req.ip ?? '') });
 
   const authenticate: RequestHandler = async (req, res, next) => {
     const header = req.get('Authorization') ?? '';
@@ -109,11 +113,14 @@ export function createApp(deps: ApiDeps) {
     keyGenerator: (req, res) => res.locals.caller?.keyPrefix ?? `ip:${ipKeyGenerator(req.ip ?? '')}`,
     // Counted in PostgreSQL, so the limit holds however many API processes share the traffic.
     store: new PostgresRateLimitStore(db, 'requests:', logger),
+    // PostgreSQL down: let the request through rather than refuse everything (what needs the
+    // database answers 503 itself; /readyz must still say which dependency is down).
+    passOnStoreError: true,
     handler: (_req, res, _next, options) => {
       const retryAfter = Math.ceil(options.windowMs / 1000);
       sendProblem(
         res,
-        new HttpProblem(429, 'Too Many Requests', `Rate limit of ${options.limit} requests per minute exceeded.`, {
+        new HttpProblem('rate-limited', `Rate limit of ${options.limit} requests per minute exceeded.`, {
           headers: { 'Retry-After': String(retryAfter) },
         }),
       );

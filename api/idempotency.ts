@@ -105,12 +105,12 @@ async function replay(db: Db, agentId: string, key: string, hash: string, stamp:
   for (;;) {
     const record = await db.idempotencyRecord.findUnique({ where: { agentId_key: { agentId, key } } });
     if (!record) {
-      next(problems.conflict('The first request with this Idempotency-Key failed; send the request again.'));
+      next(problems.conflict('idempotency-retry-needed', 'The first request with this Idempotency-Key failed; send the request again.'));
       return 'answered';
     }
     if (record.requestHash !== hash) {
       next(
-        new HttpProblem(422, 'Unprocessable Content', 'This Idempotency-Key was already used with a different request body.', {
+        new HttpProblem('idempotency-key-reused', 'This Idempotency-Key was already used with a different request body.', {
           errors: [{ path: 'Idempotency-Key', message: 'reused with a different request' }],
         }),
       );
@@ -129,7 +129,7 @@ async function replay(db: Db, agentId: string, key: string, hash: string, stamp:
       continue;
     }
     if (Date.now() > deadline) {
-      next(new HttpProblem(409, 'Conflict', 'A request with this Idempotency-Key is still being processed; retry shortly.', { headers: { 'Retry-After': '1' } }));
+      next(new HttpProblem('idempotency-key-in-flight', 'A request with this Idempotency-Key is still being processed; retry shortly.', { headers: { 'Retry-After': '1' } }));
       return 'answered';
     }
     await new Promise((r) => setTimeout(r, 50));

@@ -1,15 +1,16 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { RouteDef } from './routes/index.ts';
+import { PROBLEM_TYPE_NAMES, PROBLEM_TYPES } from '../common/problem-types.ts';
 
 const problemSchema = z.object({
-  type: z.string(),
+  type: z.string().describe(`The kind of failure: <API address>/problems/<name>, where name is one of ${PROBLEM_TYPE_NAMES.join(', ')}. Each is documented at its URL and under x-problem-types.`),
   title: z.string(),
   status: z.number(),
   detail: z.string(),
   instance: z.string().optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
+}).meta({ id: 'Problem', description: 'An RFC 9457 problem: every error answer' });
 
 /** Documents the service serves next to the API (not in the route table, but documented too). */
 export const SERVICE_DOCUMENTS: [string, string, string][] = [
@@ -17,6 +18,7 @@ export const SERVICE_DOCUMENTS: [string, string, string][] = [
   ['/docs', 'The API reference, rendered', 'text/html'],
   ['/docs/init.js', 'Script of the API reference page', 'application/javascript'],
   ['/metrics', 'Prometheus metrics (bind to an internal port in production)', 'text/plain'],
+  ['/problems', 'The problem types: what each means and whether to retry (JSON with Accept: application/json)', 'text/html'],
 ];
 
 /**
@@ -48,6 +50,7 @@ export const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$
 /** The OpenAPI 3.1 document, generated from the same route table and zod schemas the router uses. */
 export function buildOpenApiDocument(routes: RouteDef[]) {
   const registry = new OpenAPIRegistry();
+  const problem = problemSchema;
   const bearer = registry.registerComponent('securitySchemes', 'bearerApiKey', { type: 'http', scheme: 'bearer', description: 'An agent’s API key' });
   for (const def of routes) {
     const errors = answersOfEveryRoute(def);
@@ -70,14 +73,22 @@ export function buildOpenApiDocument(routes: RouteDef[]) {
         ]),
         ...Object.entries(errors)
           .filter(([status]) => !(status in def.responses))
-          .map(([status, description]) => [status, { description, content: { 'application/problem+json': { schema: problemSchema } } }]),
+          .map(([status, description]) => [status, { description, content: { 'application/problem+json': { schema: problem } } }]),
       ]),
     });
   }
   for (const [path, summary, type] of SERVICE_DOCUMENTS) {
     registry.registerPath({ method: 'get', path, summary, tags: ['Service'], responses: { 200: { description: summary, content: { [type]: { schema: z.string() } } } } });
   }
-  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+  registry.registerPath({
+    method: 'get',
+    path: '/problems/{name}',
+    summary: 'One problem type: what it means, its extra members, whether to retry',
+    tags: ['Service'],
+    request: { params: z.object({ name: z.enum(PROBLEM_TYPE_NAMES) }) },
+    responses: { 200: { description: 'The problem type’s page (JSON with Accept: application/json)', content: { 'text/html': { schema: z.string() } } }, 404: { description: 'No such problem type', content: { 'application/problem+json': { schema: problem } } } },
+  });
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'CSP on-premises orchestrator API',
@@ -86,4 +97,5 @@ export function buildOpenApiDocument(routes: RouteDef[]) {
     },
     servers: [{ url: '/' }],
   });
+  return { ...document, 'x-problem-types': PROBLEM_TYPES };
 }

@@ -2,36 +2,41 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { isDependencyOutage } from '../infra/outage.ts';
 import { Html } from './console/html.ts';
+import { PROBLEM_TYPES, problemTypeUrl, type ProblemType } from '../common/problem-types.ts';
 
 export interface FieldError {
   path: string;
   message: string;
 }
 
-/** An RFC 9457 problem. Handlers throw these; one error handler turns them into responses. */
+/** An RFC 9457 problem of one of the kinds in common/problem-types.ts. Handlers throw these; one error handler turns them into responses. */
 export class HttpProblem extends Error {
+  readonly status: number;
+  readonly title: string;
   constructor(
-    readonly status: number,
-    readonly title: string,
+    readonly type: ProblemType,
     readonly detail: string,
-    readonly extra: { errors?: FieldError[]; type?: string; headers?: Record<string, string>; [k: string]: unknown } = {},
+    readonly extra: { errors?: FieldError[]; headers?: Record<string, string>; [k: string]: unknown } = {},
   ) {
     super(detail);
+    this.status = PROBLEM_TYPES[type].status;
+    this.title = PROBLEM_TYPES[type].title;
   }
 }
 
 export const problems = {
-  badRequest: (detail: string, errors?: FieldError[]) => new HttpProblem(400, 'Bad Request', detail, { errors }),
+  badRequest: (detail: string, errors?: FieldError[]) => new HttpProblem('bad-request', detail, { errors }),
   unauthorized: () =>
-    new HttpProblem(401, 'Unauthorized', 'A valid API key is required: send `Authorization: Bearer <api key>`.', {
+    new HttpProblem('unauthorized', 'A valid API key is required: send `Authorization: Bearer <api key>`.', {
       headers: { 'WWW-Authenticate': 'Bearer realm="csp-onprem"' },
     }),
-  forbidden: (detail = 'Your role may not do this.') => new HttpProblem(403, 'Forbidden', detail),
-  notFound: (what = 'resource') => new HttpProblem(404, 'Not Found', `No such ${what}.`),
-  conflict: (detail: string) => new HttpProblem(409, 'Conflict', detail),
-  gone: (detail: string, extra: Record<string, unknown> = {}) => new HttpProblem(410, 'Gone', detail, extra),
-  unprocessable: (detail: string, errors?: FieldError[]) => new HttpProblem(422, 'Unprocessable Content', detail, { errors }),
-  unavailable: (detail: string) => new HttpProblem(503, 'Service Unavailable', detail, { headers: { 'Retry-After': '5' } }),
+  forbidden: (detail = 'Your role may not do this.') => new HttpProblem('forbidden', detail),
+  notFound: (what = 'resource') => new HttpProblem('not-found', `No such ${what}.`),
+  /** The state forbids it now: each condition its own type, so a caller can tell a retryable one from a final one. */
+  conflict: (type: ProblemType, detail: string, extra: HttpProblem['extra'] = {}) => new HttpProblem(type, detail, extra),
+  gone: (type: 'link-expired' | 'link-used-up' | 'link-revoked', detail: string, extra: Record<string, unknown> = {}) => new HttpProblem(type, detail, extra),
+  unprocessable: (detail: string, errors?: FieldError[]) => new HttpProblem('validation-failed', detail, { errors }),
+  unavailable: (detail: string) => new HttpProblem('unavailable', detail, { headers: { 'Retry-After': '5' } }),
 };
 
 export function zodErrors(error: z.ZodError, prefix = ''): FieldError[] {
@@ -41,14 +46,14 @@ export function zodErrors(error: z.ZodError, prefix = ''): FieldError[] {
   }));
 }
 
-const PROBLEM_TYPE_BASE = 'https://docs.csp-onprem.example/problems/';
-
-function slug(title: string) {
-  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+/** Where the API is reached: app.locals.publicBaseUrl (PUBLIC_BASE_URL), else the request's own origin. */
+function publicBase(res: Parameters<RequestHandler>[1]): string {
+  const configured: unknown = res.app.locals.publicBaseUrl;
+  return typeof configured === 'string' ? configured : `${res.req.protocol}://${res.req.get('Host') ?? 'localhost'}`;
 }
 
 export function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpProblem): void {
-  const { headers, errors, type, page, ...rest } = problem.extra;
+  const { headers, errors, page, ...rest } = problem.extra;
   for (const [k, v] of Object.entries(headers ?? {})) res.setHeader(k, v);
   // A person's browser gets the problem as a page, with the same status; API clients get problem+json.
   if (page instanceof Html && res.req.accepts(['application/problem+json', 'application/json', 'text/html']) === 'text/html') {
@@ -60,7 +65,8 @@ export function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpPro
     .status(problem.status)
     .type('application/problem+json')
     .json({
-      type: type ?? PROBLEM_TYPE_BASE + slug(problem.title),
+      // The type's page is served by this API (api/problem-pages.ts); PUBLIC_BASE_URL is its address.
+      type: problemTypeUrl(publicBase(res), problem.type),
       title: problem.title,
       status: problem.status,
       detail: problem.detail,
@@ -71,7 +77,7 @@ export function sendProblem(res: Parameters<RequestHandler>[1], problem: HttpPro
 }
 
 export const notFoundRoute: RequestHandler = (req, _res, next) => {
-  next(new HttpProblem(404, 'Not Found', `No route for ${req.method} ${req.path}.`));
+  next(new HttpProblem('not-found', `No route for ${req.method} ${req.path}.`));
 };
 
 interface BodyParserError {
@@ -87,7 +93,7 @@ export function errorHandler(log: (err: unknown, req: Parameters<RequestHandler>
     if (err instanceof HttpProblem) return sendProblem(res, err);
     const parserError = err as BodyParserError;
     if (parserError?.type === 'entity.too.large') {
-      return sendProblem(res, new HttpProblem(413, 'Content Too Large', 'The request body is larger than this endpoint accepts.'));
+      return sendProblem(res, new HttpProblem('content-too-large', 'The request body is larger than this endpoint accepts.'));
     }
     // A path whose percent-encoding does not decode (`/v1/orders/%`) names nothing: the client's
     // mistake, logged as one short line at most, never with the path (it may hold a token).
@@ -99,13 +105,13 @@ export function errorHandler(log: (err: unknown, req: Parameters<RequestHandler>
       return sendProblem(res, problems.badRequest('The request body is not valid JSON.'));
     }
     if (parserError?.expose && typeof parserError.status === 'number' && parserError.status < 500) {
-      return sendProblem(res, new HttpProblem(parserError.status, 'Bad Request', 'The request could not be read.'));
+      return sendProblem(res, new HttpProblem('bad-request', 'The request could not be read.'));
     }
     if (isDependencyOutage(err)) {
       req.log.warn({ err: (err as Error).message }, 'dependency unavailable');
       return sendProblem(res, problems.unavailable('A service this request needs (database or Temporal) is unavailable right now; retry shortly with the same Idempotency-Key.'));
     }
     log(err, req);
-    return sendProblem(res, new HttpProblem(500, 'Internal Server Error', 'Something went wrong on our side; the request id identifies it in our logs.'));
+    return sendProblem(res, new HttpProblem('internal-error', 'Something went wrong on our side; the request id identifies it in our logs.'));
   };
 }

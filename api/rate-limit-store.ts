@@ -59,15 +59,19 @@ export class PostgresRateLimitStore implements Store {
  * address that failed `limit` times in the window, before its key is checked; `failed` counts one,
  * before its 401 is sent, so the next request already sees it.
  */
-export function failedAuthGuard(options: { db: Db; limit: number; windowMs: number; keyOf: (req: Request) => string }) {
+export function failedAuthGuard(options: { db: Db; logger?: Logger; limit: number; windowMs: number; keyOf: (req: Request) => string }) {
   const key = (req: Request) => `failed-auth:${options.keyOf(req)}`;
   const check: RequestHandler = async (req, _res, next) => {
-    const found = await readRequests(options.db, key(req));
+    // PostgreSQL down: no count to read, so no refusal (the request then meets the outage itself).
+    const found = await readRequests(options.db, key(req)).catch(() => undefined);
     if (found && found.hits >= options.limit) {
       const retryAfter = Math.max(1, Math.ceil((found.resetAt.getTime() - Date.now()) / 1000));
-      return next(new HttpProblem(429, 'Too Many Requests', `Too many failed authentications from this address (${options.limit} per minute); wait before trying again.`, { headers: { 'Retry-After': String(retryAfter) } }));
+      return next(new HttpProblem('too-many-failed-authentications', `Too many failed authentications from this address (${options.limit} per minute); wait before trying again.`, { headers: { 'Retry-After': String(retryAfter) } }));
     }
     next();
   };
-  return { check, failed: async (req: Request) => void (await countRequest(options.db, key(req), options.windowMs)) };
+  const failed = async (req: Request) => {
+    await countRequest(options.db, key(req), options.windowMs).catch((err: unknown) => options.logger?.warn({ err: (err as Error).message }, 'could not count a failed authentication'));
+  };
+  return { check, failed };
 }

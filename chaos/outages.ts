@@ -16,6 +16,7 @@ export async function temporalRestart(run: Run, budget: { outageSeconds: number 
   const inFlight = await order(admins[1]!, 'pm_async');
   const stoppedAt = Date.now();
   const downProblems: string[] = [];
+  run.disruptions.push(stoppedAt);
   await stack.stopTemporal();
   faults['Temporal server restart']!++;
   const during: number[] = [];
@@ -104,6 +105,7 @@ export async function databaseOutage(run: Run, budget: { outageSeconds: number }
   const { stack, log, http, admins, faults, checks, phaseNotes, order } = run;
   log('phase 3: PostgreSQL outage');
   const beforeOutage = await Promise.all([order(admins[0]!, 'pm_card_ok'), order(admins[1]!, 'pm_flaky')]);
+  run.disruptions.push(Date.now());
   await stack.stopDatabase();
   faults['PostgreSQL outage']!++;
   const dbDuring: number[] = [];

@@ -24,6 +24,8 @@ export function createRun(stack: ChaosStack, log: (msg: string) => void) {
   const approvedCases = new Set<string>();
   const served = new Map<string, { linkId?: string; count: number }>();
   const phaseNotes: Record<string, unknown> = {};
+  /** When a worker was killed or Temporal or PostgreSQL went down: a delivery answered just before may be sent again. */
+  const disruptions: number[] = [];
   const checks: Check[] = [];
 
   async function order(who: (typeof admins)[number], paymentMethod: string, lines = 1, productId = 'sql-server-2022-standard'): Promise<string | null> {
@@ -96,7 +98,7 @@ export function createRun(stack: ChaosStack, log: (msg: string) => void) {
     return stack.db.order.findMany({ where: { id: { in: [...acknowledgedOrders.keys()] }, status: { in: ['awaiting_payment', 'provisioning'] } }, select: { id: true, status: true, paymentMethod: true }, take: 10 });
   }
 
-  return { stack, log, tally, http, admins, support, faults, acknowledgedOrders, approvedCases, served, phaseNotes, checks, order, confirmPayment, openLink, download, activeSubscriptions, cancelAndApprove, unsettledOrders };
+  return { stack, log, tally, http, admins, support, faults, acknowledgedOrders, approvedCases, served, phaseNotes, disruptions, checks, order, confirmPayment, openLink, download, activeSubscriptions, cancelAndApprove, unsettledOrders };
 }
 /**
  * While a dependency is down, what needs it answers 503 with Retry-After (never a 500, never a

@@ -68,7 +68,7 @@ try {
   const killer = (async () => {
     for (let k = 0; k < BUDGET.kills; k++) {
       await sleep(randomInt(1500, 3500));
-      hooks.kills.push(Date.now());
+      run.disruptions.push(Date.now());
       await stack.killWorker();
       faults['worker SIGKILL']!++;
       await sleep(randomInt(100, 1500));
@@ -107,7 +107,7 @@ try {
   checks.push(...(await checkOrders(stack.db, acknowledgedOrders)));
   checks.push(...(await checkCases(stack.db, approvedCases)));
   checks.push(...(await checkLinks(stack.db, stack.apiBase, served)));
-  checks.push(...(await checkWebhooks(stack.db, hooks)));
+  checks.push(...(await checkWebhooks(stack.db, hooks, run.disruptions)));
   checks.push({ name: 'no 500 outside the load phase', checked: tally.attempted, discrepancies: tally.serverErrors });
 } catch (err) {
   log(`the run failed: ${err instanceof Error ? err.stack : String(err)}`);

@@ -23,11 +23,11 @@ export async function watchWebhooks(apiBase: string, adminKeys: string[]) {
     endpointIds.push(body.id);
     receiver.secrets = [...receiver.secrets, body.secret];
   }
-  return { receiver, endpointIds, kills: [] as number[] };
+  return { receiver, endpointIds };
 }
 
-export async function checkWebhooks(db: Db, watch: WebhookWatch): Promise<Check[]> {
-  const { receiver, endpointIds, kills } = watch;
+export async function checkWebhooks(db: Db, watch: WebhookWatch, disruptions: readonly number[]): Promise<Check[]> {
+  const { receiver, endpointIds } = watch;
   await until(
     'every webhook delivery settled',
     async () => (await db.webhookDelivery.count({ where: { endpointId: { in: endpointIds }, status: 'pending', nextAttemptAt: { lte: new Date() } } })) === 0,
@@ -52,7 +52,8 @@ export async function checkWebhooks(db: Db, watch: WebhookWatch): Promise<Check[
     if (happened.join() !== arrived.join()) outOfOrder.push(`customer ${customer}: happened ${happened.join(', ')}; arrived ${arrived.join(', ')}`);
   }
 
-  // The same id twice only when a worker died between the receiver's answer and its record, and always the same event.
+  // The same id twice only when a worker died (or Temporal or PostgreSQL went down) between the
+  // receiver's answer and its record, and always the same event.
   const twice: string[] = [];
   let repeats = 0;
   for (const [id, list] of arrivals) {
@@ -61,12 +62,12 @@ export async function checkWebhooks(db: Db, watch: WebhookWatch): Promise<Check[
     const body = (e: (typeof list)[number]) => JSON.stringify({ type: e.type, createdAt: e.createdAt, data: e.data });
     if (new Set(list.map(body)).size > 1) twice.push(`event ${id} arrived with different contents`);
     for (let i = 1; i < list.length; i++) {
-      if (!kills.some((k) => k >= list[i - 1]!.at - 1000 && k <= list[i]!.at)) twice.push(`event ${id} arrived again at ${new Date(list[i]!.at).toISOString()} with no worker killed since its first arrival`);
+      if (!disruptions.some((k) => k >= list[i - 1]!.at - 1000 && k <= list[i]!.at)) twice.push(`event ${id} arrived again at ${new Date(list[i]!.at).toISOString()} with no worker killed and no outage since its first arrival`);
     }
   }
   return [
     { name: 'every webhook event delivered, signed, to its partner', checked: deliveries.length, discrepancies: lost },
     { name: 'webhook events in order per customer', checked: new Set(deliveries.map((d) => d.orderingKey)).size, discrepancies: outOfOrder },
-    { name: `webhook ids arrive once (${repeats} repeats, each after a kill)`, checked: arrivals.size, discrepancies: twice },
+    { name: `webhook ids arrive once (${repeats} repeats, each after a kill or an outage)`, checked: arrivals.size, discrepancies: twice },
   ];
 }

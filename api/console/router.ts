@@ -72,6 +72,7 @@ export function createConsoleRouter(deps: ConsoleDeps) {
     legacyHeaders: false,
     keyGenerator: (req) => ipKeyGenerator(req.ip ?? ''),
     store: new PostgresRateLimitStore(db, 'console-sign-in:', logger),
+    passOnStoreError: true,
     handler: (req, res) => {
       res.setHeader('Retry-After', '60');
       send(res, 429, signInPage(String(req.cookies?.[SIGN_IN_COOKIE] ?? ''), { error: 'Too many sign-in attempts from this address. Wait a minute and try again.' }));

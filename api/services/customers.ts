@@ -31,7 +31,7 @@ export function createCustomerService(db: Db) {
         const customer = await createCustomer(db, { id, partnerId: caller.partnerId, domain: body.domain, companyName: body.companyName }, auditEntry(caller, 'customer.create', { type: 'customer', id }));
         return view(customer);
       } catch (err) {
-        if (isUniqueViolation(err)) throw problems.conflict(`Your partner already has a customer with the domain ${body.domain}.`);
+        if (isUniqueViolation(err)) throw problems.conflict('customer-exists', `Your partner already has a customer with the domain ${body.domain}.`);
         throw err;
       }
     },

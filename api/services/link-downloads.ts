@@ -30,7 +30,7 @@ function goneProblem(status: string, endReason: string | null | undefined): Http
         ? 'This download link has reached its maximum number of downloads.'
         : 'This download link has expired.';
   const reason = status === 'revoked' ? 'revoked' : endReason === 'downloads' ? 'downloads' : 'time';
-  return problems.gone(`${why} ${status === 'revoked' ? '' : NEW_LINK_HINT}`.trim(), { linkStatus: status, reason: endReason ?? reason, page: endedLinkPage(reason) });
+  return problems.gone(reason === 'revoked' ? 'link-revoked' : reason === 'downloads' ? 'link-used-up' : 'link-expired', `${why} ${status === 'revoked' ? '' : NEW_LINK_HINT}`.trim(), { linkStatus: status, reason: endReason ?? reason, page: endedLinkPage(reason) });
 }
 
 type LinkRow = NonNullable<Awaited<ReturnType<typeof findLinkRow>>>;
@@ -160,7 +160,7 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
       }
       if (link.status !== 'active') throw await refused(link.status, link.endReason);
       if (ask.kind === 'unsatisfiable') {
-        throw new HttpProblem(416, 'Range Not Satisfiable', `The file is ${size} bytes long; ask for a range within it.`, { headers: { 'Content-Range': `bytes */${size}` } });
+        throw new HttpProblem('range-not-satisfiable', `The file is ${size} bytes long; ask for a range within it.`, { headers: { 'Content-Range': `bytes */${size}` } });
       }
       const grant = await countDownload(link.workflowId);
       if (grant === 'ended') {

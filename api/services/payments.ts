@@ -25,7 +25,7 @@ export function createPaymentService(deps: { db: Db; temporal: Client; secret: s
     /** Verifies, deduplicates by eventId, then hands the event to the order's workflow. */
     async paymentEvent(rawBody: Buffer, signature: string | undefined) {
       if (!signatureMatches(secret, rawBody, signature)) {
-        throw new HttpProblem(401, 'Unauthorized', 'The Payment-Signature header is missing or does not match the body.');
+        throw new HttpProblem('bad-signature', 'The Payment-Signature header is missing or does not match the body.');
       }
       let json: unknown;
       try {

@@ -40,12 +40,12 @@ export function validateFiling(customer: Customer, sub: Bought, body: Filing) {
 
 /** Whether a new case may be opened for this software now (409 with the reason otherwise). */
 export function assertCancellable(sub: { status: string; order: { status: string; paymentId: string | null } }): void {
-  if (sub.status === 'cancellation_requested') throw problems.conflict('A refund case is already open for this software.');
-  if (sub.status !== 'active') throw problems.conflict(`This software is already ${sub.status}.`);
+  if (sub.status === 'cancellation_requested') throw problems.conflict('refund-case-open', 'A refund case is already open for this software.');
+  if (sub.status !== 'active') throw problems.conflict('not-cancellable', `This software is already ${sub.status}.`);
   // Until the order is active its keys are still being issued: a key issued after this case
   // revoked "all the keys" would outlive the cancellation.
-  if (sub.order.status !== 'active') throw problems.conflict(`This purchase is still ${sub.order.status.replace('_', ' ')}; it can be cancelled once the order is active.`);
-  if (!sub.order.paymentId) throw problems.conflict('This software has no captured payment to refund.');
+  if (sub.order.status !== 'active') throw problems.conflict('not-cancellable', `This purchase is still ${sub.order.status.replace('_', ' ')}; it can be cancelled once the order is active.`);
+  if (!sub.order.paymentId) throw problems.conflict('not-cancellable', 'This software has no captured payment to refund.');
 }
 
 export function sameTicket(c: RefundCase, subscriptionId: string, body: Filing): boolean {

@@ -126,7 +126,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       const slaDueAt = new Date(Date.now() + config.refundCaseSlaMs);
       if (!existing) {
         const recorded = await recordFiling(db, filingOf({ caseId, caller, customer, sub, body, files, slaDueAt }), auditEntry(caller, 'refund_case.file', { type: 'refund_case', id: caseId }, { subscriptionId: sub.id, impact: body.impact }));
-        if (recorded === 'already_open') throw problems.conflict('A refund case is already open for this software.');
+        if (recorded === 'already_open') throw problems.conflict('refund-case-open', 'A refund case is already open for this software.');
       }
       const input: RefundCaseInput = {
         caseId,
@@ -232,8 +232,8 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
           },
         );
       } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) throw problems.conflict((err.cause as Error | undefined)?.message ?? 'The case cannot be decided now.');
-        if (err instanceof WorkflowNotFoundError) throw problems.conflict(`The case is ${c.status} and cannot be decided now.`);
+        if (err instanceof WorkflowUpdateFailedError) throw problems.conflict('case-not-decidable', (err.cause as Error | undefined)?.message ?? 'The case cannot be decided now.');
+        if (err instanceof WorkflowNotFoundError) throw problems.conflict('case-not-decidable', `The case is ${c.status} and cannot be decided now.`);
         throw err;
       }
       return { applied, refundCase: await this.get(caller, caseId) };
@@ -241,7 +241,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
 
     async comment(caller: Caller, caseId: string, body: z.infer<typeof commentBody>, idempotencyKey?: string) {
       const c = await findCase(caller, caseId);
-      if (c.status === 'completed' || c.status === 'rejected') throw problems.conflict(`The case is ${c.status}; it takes no more comments.`);
+      if (c.status === 'completed' || c.status === 'rejected') throw problems.conflict('case-closed', `The case is ${c.status}; it takes no more comments.`);
       const commentId = idempotencyKey ? derivedIds.comment(caller.agentId, idempotencyKey) : undefined;
       const event = await addCaseComment(db, caseId, caller.agentId, body.note, auditEntry(caller, 'refund_case.comment', { type: 'refund_case', id: caseId }), commentId);
       await rpc(() => temporal.workflow.getHandle(c.workflowId).signal(commentSignal, { note: body.note, agentId: caller.agentId, fromPartner: isPartnerStaff(caller) })).catch(

@@ -113,9 +113,9 @@ export function createSoftwareService(deps: { db: Db; config: Config; customers:
         }
         throw problems.unprocessable(`${sub.product.name} is not offered in that version, language and file type.`, errors);
       }
-      if (sub.status !== 'active') throw problems.conflict(`This software is ${sub.status.replace('_', ' ')}; no keys or downloads are available.`);
+      if (sub.status !== 'active') throw problems.conflict('software-not-active', `This software is ${sub.status.replace('_', ' ')}; no keys or downloads are available.`);
       const key = await db.productKey.findUnique({ where: { subscriptionId: sub.id } });
-      if (!key || key.status !== 'active') throw problems.conflict('This software has no active product key.');
+      if (!key || key.status !== 'active') throw problems.conflict('software-not-active', 'This software has no active product key.');
 
       const link = await links.openOrReuse(caller, sub.id, variant.id);
       await audit(db, caller, 'keys_and_downloads.get', { type: 'software_subscription', id: sub.id }, { linkId: link.id });

@@ -98,7 +98,7 @@ export function createWebhookService(deps: Pick<ApiDeps, 'db' | 'temporal' | 'co
         throw err;
       }
       const count = await db.webhookEndpoint.count({ where: { partnerId } });
-      if (count >= MAX_ENDPOINTS_PER_PARTNER) throw problems.conflict(`A partner may have ${MAX_ENDPOINTS_PER_PARTNER} webhook endpoints; delete one first.`);
+      if (count >= MAX_ENDPOINTS_PER_PARTNER) throw problems.conflict('endpoint-limit', `A partner may have ${MAX_ENDPOINTS_PER_PARTNER} webhook endpoints; delete one first.`);
       const id = randomUUID();
       const secret = newWebhookSecret();
       const endpoint = await createEndpoint(

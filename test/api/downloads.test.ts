@@ -78,6 +78,7 @@ describe('keys and downloads through the API (dev server, PostgreSQL)', () => {
     const gone = responses.find((r) => r.status === 410)!;
     assert.equal(gone.headers['content-type'], 'application/problem+json; charset=utf-8');
     assert.match(gone.body.detail, /maximum number of downloads.*admin agent/);
+    assert.deepEqual([gone.body.type.replace(/^.*\/problems\//, ''), gone.body.linkStatus, gone.body.reason], ['link-used-up', 'expired', 'downloads']);
     assert.equal(await stack.database.db.downloadEvent.count({ where: { linkId: link.linkId } }), 50);
     const row = await eventually(
       () => stack.database.db.downloadLink.findUniqueOrThrow({ where: { id: link.linkId } }),

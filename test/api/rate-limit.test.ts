@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { createApp } from '../../api/app.ts';
+import { createDb } from '../../db/client.ts';
 import { bearer, startStack, type Stack } from '../helpers/stack.ts';
 
 const LIMIT = 6;
@@ -36,6 +37,19 @@ describe('rate limits hold across API processes (PostgreSQL, no worker)', () => 
     assert.equal(answers.filter((a) => a.status === 200).length, LIMIT, JSON.stringify(answers.map((a) => [a.status, a.body?.detail ?? a.body?.title])));
     assert.equal(answers.filter((a) => a.status === 429).length, 3 * LIMIT);
     assert.ok(answers.every((a) => !/failed authentications/.test(a.body?.detail ?? '')), 'refused by the key’s limit, not as failed sign-ins (the failed-sign-in limit is 4)');
+  });
+
+  test('with PostgreSQL unreachable the limits let requests through to their own answer (a liveness probe stays 200)', async () => {
+    const unreachable = createDb('postgres://postgres@127.0.0.1:1/none?connect_timeout=2');
+    try {
+      const app = createApp(stack.apiDeps({ db: unreachable }));
+      const live = await request(app).get('/healthz');
+      assert.equal(live.status, 200, JSON.stringify(live.body));
+      const keyed = await request(app).get('/v1/products').set(bearer(stack.demo.apiKeys.operations));
+      assert.deepEqual([keyed.status, keyed.body.type?.replace(/^.*\/problems\//, '')], [503, 'unavailable'], 'the outage itself answers, not the limiter');
+    } finally {
+      await unreachable.$disconnect();
+    }
   });
 
   test('failed sign-ins from one address count on both processes together', async () => {

@@ -154,6 +154,7 @@ describe('cancellation through the API (dev server, PostgreSQL)', () => {
     const gone = await request(stack.app).get(`/v1/downloads/${token}`);
     assert.equal(gone.status, 410);
     assert.match(gone.body.detail, /revoked/);
+    assert.match(gone.body.type, /\/problems\/link-revoked$/);
     const again = await request(stack.app).post(`/v1/customers/${customer.id}/software/${subscriptionId}/keys-and-downloads`).set(bearer(admin)).send(VARIANT);
     assert.equal(again.status, 409);
 
