@@ -30,7 +30,7 @@ function requestHash(req: Request): string {
 }
 
 /**
- * Idempotency-Key (API.md): the first request with a key runs and its 2xx answer is stored; the
+ * Idempotency-Key (docs/api-guide.md): the first request with a key runs and its 2xx answer is stored; the
  * same key with the same body gets that answer again, with another body 422. A concurrent
  * duplicate waits for the first to finish instead of running twice. A 4xx answer is not kept, so
  * a corrected retry may reuse the key; after a 5xx the key stays bound to its body until a retry
