@@ -2,6 +2,11 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import { z } from 'zod';
 import type { RouteDef } from './routes/index.ts';
 import { PROBLEM_TYPE_NAMES, PROBLEM_TYPES } from '../common/problem-types.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../infra/paths.ts';
+
+const PACKAGE_VERSION = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8'))).version;
 
 const problemSchema = z.object({
   type: z.string().describe(`The kind of failure: <API address>/problems/<name>, where name is one of ${PROBLEM_TYPE_NAMES.join(', ')}. Each is documented at its URL and under x-problem-types.`),
@@ -92,7 +97,8 @@ export function buildOpenApiDocument(routes: RouteDef[]) {
     openapi: '3.1.0',
     info: {
       title: 'CSP on-premises orchestrator API',
-      version: '1.0.0',
+      // The API's version is the package's (docs/versioning.md: its major is the path's /v1).
+      version: PACKAGE_VERSION,
       description: 'Buy on-premises software for a customer, get product keys and expiring download links, cancel through a refund case.',
     },
     servers: [{ url: '/' }],

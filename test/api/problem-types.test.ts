@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { PROBLEM_TYPE_NAMES, PROBLEM_TYPES } from '../../common/problem-types.ts';
@@ -35,6 +36,7 @@ describe('problem types', () => {
     assert.equal(unknown.body.type, `${BASE}/problems/not-found`);
     const openapi = await request(stack.app).get('/openapi.json');
     assert.deepEqual(Object.keys(openapi.body['x-problem-types']), PROBLEM_TYPE_NAMES);
+    assert.equal(openapi.body.info.version, (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version, 'the document says the version the package is');
   });
 
   test('answers name their condition: two 409s and two 422s are four different types', async () => {
