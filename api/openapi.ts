@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { RouteDef } from './routes/index.ts';
+import { RESPONSE_HEADERS, TAGS, type ResponseHeader } from './openapi-parts.ts';
 import { PROBLEM_TYPE_NAMES, PROBLEM_TYPES } from '../common/problem-types.ts';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -56,38 +57,60 @@ export const toOpenApiPath = (path: string) => path.replace(/:([A-Za-z]+)/g, '{$
 export function buildOpenApiDocument(routes: RouteDef[]) {
   const registry = new OpenAPIRegistry();
   const problem = problemSchema;
-  const bearer = registry.registerComponent('securitySchemes', 'bearerApiKey', { type: 'http', scheme: 'bearer', description: 'An agent’s API key' });
+  const bearer = registry.registerComponent('securitySchemes', 'bearerApiKey', { type: 'http', scheme: 'bearer', description: 'An agent’s API key: `csp_<16 hex>_<secret>`' });
+  for (const [name, description] of Object.entries(RESPONSE_HEADERS)) registry.registerComponent('headers', name, { description, schema: { type: 'string' } });
+  const headers = (names: readonly ResponseHeader[]) => Object.fromEntries(names.map((n) => [n, { $ref: `#/components/headers/${n}` }]));
   for (const def of routes) {
     const errors = answersOfEveryRoute(def);
+    // Every answer carries its request id and the key's rate limit; some carry more.
+    const always: ResponseHeader[] = ['X-Request-Id', 'RateLimit', 'RateLimit-Policy'];
+    const extra = (status: number): ResponseHeader[] => [
+      ...(status === 429 || status === 503 || (status === 409 && def.idempotent) ? (['Retry-After'] as const) : []),
+      ...(status === 401 ? (['WWW-Authenticate'] as const) : []),
+      ...(def.idempotent && status >= 200 && status < 300 ? (['Idempotent-Replayed'] as const) : []),
+      ...(def.responses[status]?.headers ?? []),
+    ];
     registry.registerPath({
       method: def.method,
       path: toOpenApiPath(def.path),
+      operationId: def.operationId,
       summary: def.summary,
       tags: [def.tag],
-      ...(def.access !== 'public' ? { security: [{ [bearer.name]: [] }], description: `Roles: ${def.access.join(', ')}` } : {}),
+      // A public route says so: the document's default is the API key.
+      ...(def.access !== 'public'
+        ? { security: [{ [bearer.name]: [] }], description: `${def.summary}. Roles: ${def.access.join(', ')}.` }
+        : { security: [], description: `${def.summary}. No API key: ${def.path.startsWith('/v1/downloads') ? 'the token in the URL is the credential' : def.path.startsWith('/v1/payments') ? 'the body is signed with Payment-Signature instead' : 'a probe for load balancers and orchestrators'}.` }),
       request: {
         ...(def.params ? { params: def.params as z.ZodObject } : {}),
         ...(def.query ? { query: def.query as z.ZodObject } : {}),
-        ...(def.idempotent ? { headers: z.object({ 'Idempotency-Key': z.string().min(1).max(255).optional() }) } : {}),
+        ...(def.idempotent ? { headers: z.object({ 'Idempotency-Key': z.string().min(1).max(255).optional().describe('Makes a retry of this request safe: the same key and body answer as the first time and do nothing again (docs/api-guide.md)') }) } : {}),
         ...(def.body ? { body: { content: { 'application/json': { schema: def.body } } } } : {}),
       },
       responses: Object.fromEntries([
         ...Object.entries(def.responses).map(([status, r]) => [
           status,
-          { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) },
+          { description: r.description, headers: headers([...always, ...extra(Number(status))]), ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) },
         ]),
         ...Object.entries(errors)
           .filter(([status]) => !(status in def.responses))
-          .map(([status, description]) => [status, { description, content: { 'application/problem+json': { schema: problem } } }]),
+          .map(([status, description]) => [status, { description, headers: headers([...always, ...extra(Number(status))]), content: { 'application/problem+json': { schema: problem } } }]),
       ]),
     });
   }
   for (const [path, summary, type] of SERVICE_DOCUMENTS) {
-    registry.registerPath({ method: 'get', path, summary, tags: ['Service'], responses: { 200: { description: summary, content: { [type]: { schema: z.string() } } } } });
+    registry.registerPath({ method: 'get', path, description: `${summary}. Public.`, operationId: `get${path.replace(/[^a-z]+(.)?/gi, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`, summary, tags: ['Service'], security: [],
+      responses: {
+        200: { description: summary, content: { [type]: { schema: z.string() } } },
+        ...(path === '/metrics' ? { 404: { description: 'Not served here: METRICS_ADDRESS puts the metrics on an internal port', content: { 'application/problem+json': { schema: problem } } } } : {}),
+      },
+    });
   }
   registry.registerPath({
     method: 'get',
     path: '/problems/{name}',
+    operationId: 'getProblemType',
+    security: [],
+    description: 'What a problem type means, the members it carries beyond the standard ones, and whether to retry. Public.',
     summary: 'One problem type: what it means, its extra members, whether to retry',
     tags: ['Service'],
     request: { params: z.object({ name: z.enum(PROBLEM_TYPE_NAMES) }) },
@@ -99,9 +122,13 @@ export function buildOpenApiDocument(routes: RouteDef[]) {
       title: 'CSP on-premises orchestrator API',
       // The API's version is the package's (docs/versioning.md: its major is the path's /v1).
       version: PACKAGE_VERSION,
-      description: 'Buy on-premises software for a customer, get product keys and expiring download links, cancel through a refund case.',
+      description: 'Buy on-premises software for a customer, get product keys and expiring download links, cancel through a refund case. The rules every route shares (authentication, idempotency, errors, paging, webhooks, rate limits) are in docs/api-guide.md.',
+      contact: { name: 'The operators of this deployment (README: For operations and support)' },
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [{ url: '/' }],
+    security: [{ [bearer.name]: [] }],
+    tags: TAGS,
   });
   return { ...document, 'x-problem-types': PROBLEM_TYPES };
 }

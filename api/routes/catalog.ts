@@ -10,6 +10,7 @@ export const catalogRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/products',
+    operationId: 'listProducts',
     summary: 'The catalog, with each product’s variants and unit price',
     tag: 'Catalog',
     access: ACCESS.readCatalog,

@@ -19,6 +19,7 @@ export const codecRoutes: RouteDef[] = [
     route({
       method: 'post',
       path: `/codec/${direction}`,
+      operationId: `${direction}Payloads`,
       summary: `Codec server: ${direction} Temporal payloads (for the Web UI; ${access.length === 2 ? 'operations and support' : 'support'} only)`,
       tag: 'Codec server',
       access,

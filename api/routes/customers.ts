@@ -11,12 +11,13 @@ export const customerRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/v1/customers',
+    operationId: 'createCustomer',
     summary: 'Create a customer of the caller’s partner',
     tag: 'Customers',
     access: ACCESS.partnerStaff,
     body: createCustomerBody,
     idempotent: true,
-    responses: { 201: { description: 'Created', schema: customerSchema }, 409: { description: 'The partner already has a customer with this domain' } },
+    responses: { 201: { description: 'Created', schema: customerSchema, headers: ['Location'] }, 409: { description: 'The partner already has a customer with this domain' } },
     handler: async ({ caller, body, services }) => {
       const customer = await services.customers.create(caller, body);
       return { status: 201, body: customer, headers: { Location: `/v1/customers/${customer.id}` } };
@@ -25,6 +26,7 @@ export const customerRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/customers',
+    operationId: 'listCustomers',
     summary: 'The caller’s partner’s customers, by domain',
     tag: 'Customers',
     access: ACCESS.partnerStaff,
@@ -35,6 +37,7 @@ export const customerRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/customers/:customerId',
+    operationId: 'getCustomer',
     summary: 'One customer',
     tag: 'Customers',
     access: ACCESS.partnerStaff,

@@ -6,6 +6,7 @@ export const healthRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/healthz',
+    operationId: 'getLiveness',
     summary: 'Liveness',
     tag: 'Health',
     access: 'public',
@@ -15,6 +16,7 @@ export const healthRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/readyz',
+    operationId: 'getReadiness',
     summary: 'Readiness: the database and Temporal answer',
     tag: 'Health',
     access: 'public',

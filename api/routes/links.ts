@@ -6,14 +6,15 @@ export const linkRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/downloads/:token',
+    operationId: 'download',
     summary: 'Download the file behind a link: counts one download from its first byte; HEAD counts nothing; a Range that starts later resumes',
     tag: 'Download links',
     access: 'public',
     params: z.object({ token: z.string().max(200) }),
     responses: {
-      200: { description: 'The file (HEAD: its headers only, counting nothing)' },
-      206: { description: 'The requested range of the file (a resumed download is not counted; see the README for the rule)' },
-      302: { description: 'Redirect to the file in object storage' },
+      200: { description: 'The file (HEAD: its headers only, counting nothing)', headers: ['X-Downloads-Remaining'] },
+      206: { description: 'The requested range of the file (a resumed download is not counted; see the README for the rule)', headers: ['X-Downloads-Remaining'] },
+      302: { description: 'Redirect to the file in object storage', headers: ['Location', 'X-Downloads-Remaining'] },
       404: { description: 'Unknown link' },
       410: { description: 'The link expired (time or downloads) or was revoked' },
       416: { description: 'The range lies outside the file' },

@@ -49,7 +49,7 @@ export async function listReply<T>({ req, page, export: exp }: ListAnswer<T>): P
 /** The answers every list declares: the page (or export) and 422 for a bad limit or cursor. */
 export function listResponses(description: string, schema: import('zod').ZodType, exports = false) {
   return {
-    200: { description: `${description}, one page (limit, cursor; Link rel="next" while more remain)${exports ? '; with Accept: text/csv or application/x-ndjson, the whole filtered set' : ''}`, schema },
+    200: { description: `${description}, one page (limit, cursor; Link rel="next" while more remain)${exports ? '; with Accept: text/csv or application/x-ndjson, the whole filtered set' : ''}`, schema, headers: ['Link'] as const },
     422: { description: 'A bad limit (1–500) or cursor (take it from the Link header), or a bad filter' },
   };
 }

@@ -11,6 +11,7 @@ export const operationRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/operations/orders',
+    operationId: 'listOperationsOrders',
     summary: 'In-flight and stuck orders, oldest first, with age and workflow id',
     tag: 'Operations',
     access: ACCESS.operate,
@@ -21,6 +22,7 @@ export const operationRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/operations/retrying',
+    operationId: 'listRetryingActivities',
     summary: 'Activities that keep failing and are being retried (from their third attempt), longest-failing first',
     tag: 'Operations',
     access: ACCESS.operate,
@@ -31,6 +33,7 @@ export const operationRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/operations/reconciliation',
+    operationId: 'getReconciliation',
     summary: 'Orders whose database status and workflow state disagree',
     tag: 'Operations',
     access: ACCESS.operate,
@@ -40,6 +43,7 @@ export const operationRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/operations/activity',
+    operationId: 'getHourlyActivity',
     summary: 'Orders placed and downloads served per hour over the last 24 hours',
     tag: 'Operations',
     access: ACCESS.operate,
@@ -49,6 +53,7 @@ export const operationRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/operations/summary',
+    operationId: 'getOperationsSummary',
     summary: 'Counts by order and case status, the oldest in-flight order, links expiring in 24 h',
     tag: 'Operations',
     access: ACCESS.operate,

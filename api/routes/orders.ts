@@ -20,13 +20,14 @@ export const orderRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/v1/customers/:customerId/orders',
+    operationId: 'createOrder',
     summary: 'Buy products for a customer: starts the purchase workflow',
     tag: 'Orders',
     access: ACCESS.partnerStaff,
     params: customerParams,
     body: createOrderBody,
     idempotent: true,
-    responses: { 202: { description: 'Accepted; poll the Location', schema: orderAcceptedSchema } },
+    responses: { 202: { description: 'Accepted; poll the Location', schema: orderAcceptedSchema, headers: ['Location'] } },
     handler: async ({ caller, params, body, idempotencyKey, services }) => {
       const accepted = await services.orders.create(caller, params.customerId, body, idempotencyKey);
       return { status: 202, body: accepted, headers: { Location: `/v1/orders/${accepted.orderId}` } };
@@ -35,6 +36,7 @@ export const orderRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/customers/:customerId/orders',
+    operationId: 'listCustomerOrders',
     summary: 'The customer’s orders in every status, newest first, each with its failure reason where it has one',
     tag: 'Orders',
     access: ACCESS.partnerStaff,
@@ -51,6 +53,7 @@ export const orderRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/orders/:orderId',
+    operationId: 'getOrder',
     summary: 'An order with its line items, subscriptions and timeline',
     tag: 'Orders',
     access: ACCESS.readOrders,

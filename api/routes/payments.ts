@@ -6,6 +6,7 @@ export const paymentRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/v1/payments/webhook',
+    operationId: 'receivePaymentEvent',
     summary: 'Payment provider events (signed: Payment-Signature is the hex HMAC-SHA256 of the raw body)',
     tag: 'Payments',
     access: 'public',

@@ -21,6 +21,7 @@ export const refundCaseRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/v1/customers/:customerId/software/:subscriptionId/cancellation',
+    operationId: 'fileCancellation',
     summary: 'Cancel a purchase: file the support ticket (refund case) that ends with the key revoked',
     tag: 'Refund cases',
     access: ACCESS.cancel,
@@ -29,7 +30,7 @@ export const refundCaseRoutes: RouteDef[] = [
     idempotent: true,
     bodyLimit: '15mb',
     responses: {
-      202: { description: 'Filed; follow the Location', schema: refundCaseAcceptedSchema },
+      202: { description: 'Filed; follow the Location', schema: refundCaseAcceptedSchema, headers: ['Location'] },
       409: { description: 'A case is already open for this software, or it is cancelled' },
       422: { description: 'Every missing or wrong field, at once' },
     },
@@ -41,6 +42,7 @@ export const refundCaseRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/refund-cases',
+    operationId: 'listRefundCases',
     summary: 'The refund-case queue, oldest first, with age and SLA',
     tag: 'Refund cases',
     access: ACCESS.readRefundCases,
@@ -56,6 +58,7 @@ export const refundCaseRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/refund-cases/:refundCaseId',
+    operationId: 'getRefundCase',
     summary: 'One refund case with its full timeline of decisions and notes',
     tag: 'Refund cases',
     access: ACCESS.readRefundCases,
@@ -66,6 +69,7 @@ export const refundCaseRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/v1/refund-cases/:refundCaseId/decision',
+    operationId: 'decideRefundCase',
     summary: 'Decide a refund case: approve (optionally a lower amount), reject, or request information',
     tag: 'Refund cases',
     access: ACCESS.decideRefundCases,
@@ -73,8 +77,8 @@ export const refundCaseRoutes: RouteDef[] = [
     body: decisionBody,
     idempotent: true,
     responses: {
-      200: { description: 'The case after the decision was carried out', schema: refundCaseDetailSchema },
-      202: { description: 'The decision is accepted and recorded; it is still being carried out (the case shows its progress)', schema: refundCaseDetailSchema },
+      200: { description: 'The case after the decision was carried out', schema: refundCaseDetailSchema, headers: ['Location'] },
+      202: { description: 'The decision is accepted and recorded; it is still being carried out (the case shows its progress)', schema: refundCaseDetailSchema, headers: ['Location'] },
       409: { description: 'The case is not in review' },
     },
     handler: async ({ caller, params, body, idempotencyKey, services }) => {
@@ -85,6 +89,7 @@ export const refundCaseRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/v1/refund-cases/:refundCaseId/comments',
+    operationId: 'commentOnRefundCase',
     summary: 'Comment on a refund case (answers a request for information)',
     tag: 'Refund cases',
     access: ACCESS.commentOnRefundCases,

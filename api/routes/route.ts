@@ -1,5 +1,6 @@
 // The shape of a route of the API's one table (api/routes/index.ts): path, who may call it, what
 // it takes and answers. The router, the role checks and the OpenAPI document are built from it.
+import type { ResponseHeader } from '../openapi-parts.ts';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { Role } from '../../common/domain.ts';
@@ -24,6 +25,8 @@ export interface HandlerContext<P, Q, B> {
 export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   method: 'get' | 'post' | 'delete';
   path: string;
+  /** The operation's name in the OpenAPI document and in clients generated from it. */
+  operationId: string;
   summary: string;
   tag: string;
   access: Access;
@@ -38,7 +41,8 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   bodyLimit?: string;
   /** The handler needs the exact bytes of the body (signature checks); `body` is then a Buffer. */
   rawBody?: boolean;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** Each answer's description, body schema and the headers it carries beyond those of every answer. */
+  responses: Record<number, { description: string; schema?: z.ZodType; headers?: readonly ResponseHeader[] }>;
   handler: (ctx: HandlerContext<P, Q, B>) => Promise<Reply>;
 }
 

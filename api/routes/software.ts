@@ -15,6 +15,7 @@ export const softwareRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/customers/:customerId/software',
+    operationId: 'listSoftware',
     summary: 'The customer’s Software list: everything bought for it',
     tag: 'Software',
     access: ACCESS.partnerStaff,
@@ -31,6 +32,7 @@ export const softwareRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/customers/:customerId/software/:subscriptionId/links',
+    operationId: 'listDownloadWindows',
     summary: 'Every download window ever opened for this software, newest first, with why each ended (URL for admin agents, only while open)',
     tag: 'Software',
     access: ACCESS.partnerStaff,
@@ -42,6 +44,7 @@ export const softwareRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/customers/:customerId/software/:subscriptionId',
+    operationId: 'getSoftware',
     summary: 'One piece of software with its options and open download links (key for admin agents only)',
     tag: 'Software',
     access: ACCESS.partnerStaff,
@@ -55,6 +58,7 @@ export const softwareRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/v1/customers/:customerId/software/:subscriptionId/keys-and-downloads',
+    operationId: 'getKeysAndDownloads',
     summary: 'Get keys and downloads: the product key and a download link for one variant',
     tag: 'Software',
     access: ACCESS.keysAndDownloads,

@@ -23,6 +23,7 @@ export const trailRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/customers/:customerId/software/:subscriptionId/activity',
+    operationId: 'getSoftwareActivity',
     summary: 'Who did what to this software and when, oldest first: order placed, key shown, windows opened and ended, each download served or refused, cancellation, decisions, key revoked, refund issued',
     tag: 'Trail',
     access: ACCESS.readActivity,
@@ -34,6 +35,7 @@ export const trailRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/audit-events',
+    operationId: 'listAuditEvents',
     summary: 'The audit log, newest first, filtered by partner, actor, action, target and time',
     tag: 'Trail',
     access: ACCESS.readAuditLog,

@@ -22,6 +22,7 @@ export const webhookRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/v1/webhook-endpoints',
+    operationId: 'createWebhookEndpoint',
     summary: 'Register a URL to receive the chosen event types, signed per Standard Webhooks; the answer shows the signing secret once',
     tag,
     access,
@@ -39,6 +40,7 @@ export const webhookRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/webhook-endpoints',
+    operationId: 'listWebhookEndpoints',
     summary: 'The partner’s webhook endpoints, newest first',
     tag,
     access,
@@ -49,6 +51,7 @@ export const webhookRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/webhook-endpoints/:endpointId',
+    operationId: 'getWebhookEndpoint',
     summary: 'One webhook endpoint',
     tag,
     access,
@@ -59,6 +62,7 @@ export const webhookRoutes: RouteDef[] = [
   route({
     method: 'delete',
     path: '/v1/webhook-endpoints/:endpointId',
+    operationId: 'deleteWebhookEndpoint',
     summary: 'Delete a webhook endpoint and its deliveries',
     tag,
     access,
@@ -72,6 +76,7 @@ export const webhookRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/v1/webhook-endpoints/:endpointId/disable',
+    operationId: 'disableWebhookEndpoint',
     summary: 'Stop deliveries to an endpoint; its pending deliveries wait until it is enabled again',
     tag,
     access,
@@ -83,6 +88,7 @@ export const webhookRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/v1/webhook-endpoints/:endpointId/enable',
+    operationId: 'enableWebhookEndpoint',
     summary: 'Resume deliveries to a disabled endpoint (one disabled by a 410 too)',
     tag,
     access,
@@ -94,6 +100,7 @@ export const webhookRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/v1/webhook-endpoints/:endpointId/rotate-secret',
+    operationId: 'rotateWebhookSecret',
     summary: 'A new signing secret, shown once; the old one still signs (a second signature) for 24 hours',
     tag,
     access,
@@ -105,6 +112,7 @@ export const webhookRoutes: RouteDef[] = [
   route({
     method: 'get',
     path: '/v1/webhook-endpoints/:endpointId/deliveries',
+    operationId: 'listWebhookDeliveries',
     summary: 'The endpoint’s deliveries, newest first: status, attempts, last answer and next attempt',
     tag,
     access,
@@ -116,6 +124,7 @@ export const webhookRoutes: RouteDef[] = [
   route({
     method: 'post',
     path: '/v1/webhook-endpoints/:endpointId/deliveries/:deliveryId/redeliver',
+    operationId: 'redeliverWebhook',
     summary: 'Send a delivery again now (same event id), with a fresh retry period',
     tag,
     access,
