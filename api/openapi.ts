@@ -85,6 +85,7 @@ export function buildOpenApiDocument(routes: RouteDef[]) {
         ...(def.query ? { query: def.query as z.ZodObject } : {}),
         ...(def.idempotent ? { headers: z.object({ 'Idempotency-Key': z.string().min(1).max(255).optional().describe('Makes a retry of this request safe: the same key and body answer as the first time and do nothing again (docs/api-guide.md)') }) } : {}),
         ...(def.body ? { body: { content: { 'application/json': { schema: def.body } } } } : {}),
+        ...(def.rawBodySchema ? { headers: z.object({ 'Payment-Signature': z.string().describe('Hex HMAC-SHA256 of the raw body with PAYMENT_WEBHOOK_SECRET') }), body: { content: { 'application/json': { schema: def.rawBodySchema } } } } : {}),
       },
       responses: Object.fromEntries([
         ...Object.entries(def.responses).map(([status, r]) => [

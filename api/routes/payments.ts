@@ -1,5 +1,6 @@
 // The payment provider's webhook.
 import { paymentWebhookReplySchema } from '../../common/response-schemas.ts';
+import { paymentWebhookBody } from '../../common/schemas.ts';
 import { route, type RouteDef } from './route.ts';
 
 export const paymentRoutes: RouteDef[] = [
@@ -11,6 +12,7 @@ export const paymentRoutes: RouteDef[] = [
     tag: 'Payments',
     access: 'public',
     rawBody: true,
+    rawBodySchema: paymentWebhookBody,
     responses: {
       200: { description: 'Received (also for a duplicate eventId, which changes nothing)', schema: paymentWebhookReplySchema },
       401: { description: 'Missing or wrong signature' },

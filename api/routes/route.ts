@@ -41,6 +41,8 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   bodyLimit?: string;
   /** The handler needs the exact bytes of the body (signature checks); `body` is then a Buffer. */
   rawBody?: boolean;
+  /** For a raw body: what it holds, for the OpenAPI document (the handler checks it itself, after the signature). */
+  rawBodySchema?: z.ZodType;
   /** Each answer's description, body schema and the headers it carries beyond those of every answer. */
   responses: Record<number, { description: string; schema?: z.ZodType; headers?: readonly ResponseHeader[] }>;
   handler: (ctx: HandlerContext<P, Q, B>) => Promise<Reply>;
