@@ -3,7 +3,7 @@
 // build these objects, and the contract test checks every status a route answers is documented.
 import { z } from 'zod';
 import { LINK_END_REASONS, LINK_STATUSES, ORDER_STATUSES, REFUND_CASE_STATUSES, ROLES } from './domain.ts';
-import { moneySchema, refundCaseSchema } from './schemas.ts';
+import { instant, moneySchema, refundCaseSchema } from './schemas.ts';
 
 const actorSchema = z.object({ agentId: z.uuid(), name: z.string(), role: z.enum(ROLES) }).nullable();
 
@@ -14,24 +14,24 @@ export const refundCaseDetailSchema = refundCaseSchema.extend({
   quantity: z.number().int(),
   amountPaid: moneySchema.describe('What the purchase of this software cost'),
   alreadyRefunded: moneySchema.describe('Refunded for this software by earlier completed cases'),
-  purchasedAt: z.string(),
-  refundableUntil: z.string().describe('The end of the refund window: the purchase plus REFUND_WINDOW (default 30 days)'),
+  purchasedAt: instant,
+  refundableUntil: instant.describe('The end of the refund window: the purchase plus REFUND_WINDOW (default 30 days)'),
   withinRefundWindow: z.boolean().describe('Whether the case was filed before refundableUntil'),
   temporalUiUrl: z.string().nullable(),
-  escalatedAt: z.string().nullable(),
+  escalatedAt: instant.nullable(),
   workflowId: z.string(),
-  completedAt: z.string().nullable(),
+  completedAt: instant.nullable(),
   description: z.string().nullable(),
   refundReason: z.string(),
   customerReference: z.string(),
   orderReference: z.string(),
   externalTicketId: z.string().nullable(),
   contact: z.object({ name: z.string(), email: z.string(), phone: z.string() }),
-  attachments: z.array(z.object({ id: z.uuid(), fileName: z.string(), contentType: z.string(), sizeBytes: z.number(), sha256: z.string(), createdAt: z.string() })),
-  timeline: z.array(z.object({ at: z.string(), type: z.string(), note: z.string().nullable(), actor: actorSchema })),
+  attachments: z.array(z.object({ id: z.uuid(), fileName: z.string(), contentType: z.string(), sizeBytes: z.number(), sha256: z.string(), createdAt: instant })),
+  timeline: z.array(z.object({ at: instant, type: z.string(), note: z.string().nullable(), actor: actorSchema })),
 });
 
-export const commentSchema = z.object({ at: z.string(), type: z.literal('comment'), note: z.string().nullable() });
+export const commentSchema = z.object({ at: instant, type: z.literal('comment'), note: z.string().nullable() });
 
 export const paymentWebhookReplySchema = z.object({ received: z.literal(true), duplicate: z.boolean(), note: z.string().optional() });
 
@@ -49,9 +49,9 @@ export const operationsOrderSchema = z.object({
   stuck: z.boolean(),
   workflowId: z.string(),
   temporalUiUrl: z.string().nullable(),
-  createdAt: z.string(),
+  createdAt: instant,
   /** When the order's status last changed. */
-  updatedAt: z.string(),
+  updatedAt: instant,
 });
 
 export const reconciliationSchema = z.object({
@@ -60,7 +60,7 @@ export const reconciliationSchema = z.object({
   mismatches: z.array(z.object({ orderId: z.uuid(), workflowId: z.string(), database: z.string(), workflow: z.string() })),
 });
 
-export const hourlyActivitySchema = z.array(z.object({ hour: z.string(), orders: z.number(), downloads: z.number() }));
+export const hourlyActivitySchema = z.array(z.object({ hour: instant, orders: z.number(), downloads: z.number() }));
 
 export const retryingActivitySchema = z.object({
   workflowId: z.string(),
@@ -69,8 +69,8 @@ export const retryingActivitySchema = z.object({
   activityType: z.string(),
   attempt: z.number(),
   lastError: z.string(),
-  firstFailedAt: z.string(),
-  lastFailedAt: z.string(),
+  firstFailedAt: instant,
+  lastFailedAt: instant,
   temporalUiUrl: z.string().nullable(),
 });
 
@@ -84,7 +84,7 @@ export const operationsSummarySchema = z.object({
   oldestInFlightOrder: z.object({ orderId: z.uuid(), status: z.enum(ORDER_STATUSES), ageMinutes: z.number(), workflowId: z.string() }).nullable(),
   linksExpiringIn24h: z.object({
     count: z.number(),
-    links: z.array(z.object({ linkId: z.uuid(), subscriptionId: z.uuid(), expiresAt: z.string(), downloadsUsed: z.number(), maxDownloads: z.number() })),
+    links: z.array(z.object({ linkId: z.uuid(), subscriptionId: z.uuid(), expiresAt: instant, downloadsUsed: z.number(), maxDownloads: z.number() })),
   }),
   webhooks: z.object({
     backlog: z.number().describe('Deliveries due and not yet taken by their receivers'),
@@ -92,7 +92,7 @@ export const operationsSummarySchema = z.object({
     oldestDueSeconds: z.number().nullable(),
     recent: z.object({ windowMinutes: z.number(), byOutcome: z.record(z.string(), z.number()), lagSeconds: z.object({ p50: z.number().nullable(), p99: z.number().nullable() }) }),
     failingEndpoints: z.array(
-      z.object({ endpointId: z.uuid(), partnerId: z.uuid(), partnerName: z.string(), url: z.string(), pending: z.number(), failingSince: z.string(), lastError: z.string().nullable(), lastResponseStatus: z.number().nullable() }),
+      z.object({ endpointId: z.uuid(), partnerId: z.uuid(), partnerName: z.string(), url: z.string(), pending: z.number(), failingSince: instant, lastError: z.string().nullable(), lastResponseStatus: z.number().nullable() }),
     ),
   }),
 });
@@ -104,9 +104,9 @@ export const livenessSchema = z.object({ status: z.literal('ok') });
 export const linkHistorySchema = z.object({
   linkId: z.uuid(),
   variant: z.object({ version: z.string(), language: z.string(), fileType: z.string() }),
-  openedAt: z.string(),
-  expiresAt: z.string(),
-  endedAt: z.string().nullable(),
+  openedAt: instant,
+  expiresAt: instant,
+  endedAt: instant.nullable(),
   status: z.enum(LINK_STATUSES),
   endReason: z.enum([...LINK_END_REASONS, 'revoked']).nullable(),
   downloadsUsed: z.number().int(),
@@ -116,7 +116,7 @@ export const linkHistorySchema = z.object({
 
 export const auditEventSchema = z.object({
   id: z.string(),
-  at: z.string(),
+  at: instant,
   action: z.string(),
   actor: actorSchema,
   target: z.object({ type: z.string(), id: z.string() }),
@@ -125,7 +125,7 @@ export const auditEventSchema = z.object({
 });
 
 export const activityEntrySchema = z.object({
-  at: z.string(),
+  at: instant,
   type: z.string(),
   actor: actorSchema,
   detail: z.string(),

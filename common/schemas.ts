@@ -29,6 +29,9 @@ export function text(max: number, options: { min?: number; required?: string } =
 }
 
 export const uuidSchema = z.uuid();
+/** A moment in an answer: UTC, ISO 8601 / RFC 3339 to the millisecond. */
+export const instant = z.iso.datetime({ precision: 3 }).describe('A UTC time, ISO 8601 (RFC 3339) to the millisecond, e.g. 2026-12-02T10:00:00.000Z');
+
 export const moneySchema = z.object({
   amount: z.string().regex(/^\d{1,10}\.\d{2}$/, 'a decimal string with two decimals, e.g. "123.45"'),
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code, e.g. "USD"'),
@@ -48,7 +51,7 @@ export const createCustomerBody = z.strictObject({
   companyName: text(200),
 });
 
-export const customerSchema = z.object({ id: z.uuid(), domain: z.string(), companyName: z.string(), createdAt: z.string() });
+export const customerSchema = z.object({ id: z.uuid(), domain: z.string(), companyName: z.string(), createdAt: instant });
 
 export const createOrderBody = z.strictObject({
   lineItems: z
@@ -66,7 +69,7 @@ export const customerOrderSchema = z.object({
   status: z.enum(ORDER_STATUSES),
   total: moneySchema,
   lineItems: z.array(z.object({ productId: z.string(), productName: z.string(), quantity: z.number() })),
-  createdAt: z.string(),
+  createdAt: instant,
   failureReason: z.string().nullable(),
 });
 
@@ -82,9 +85,9 @@ export const orderSchema = z.object({
   subscriptions: z.array(z.uuid()),
   failureReason: z.string().nullable(),
   workflowId: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  timeline: z.array(z.object({ at: z.string(), status: z.enum(ORDER_STATUSES), detail: z.string() })),
+  createdAt: instant,
+  updatedAt: instant,
+  timeline: z.array(z.object({ at: instant, status: z.enum(ORDER_STATUSES), detail: z.string() })),
 });
 
 export const paymentWebhookBody = z.strictObject({
@@ -108,7 +111,7 @@ export const softwareListItemSchema = z.object({
   productName: z.string(),
   quantity: z.number(),
   status: z.enum(SUBSCRIPTION_STATUSES),
-  purchasedAt: z.string(),
+  purchasedAt: instant,
 });
 
 export const downloadLinkSchema = z.object({
@@ -117,7 +120,7 @@ export const downloadLinkSchema = z.object({
   version: z.string().optional(),
   language: z.string().optional(),
   fileType: z.string().optional(),
-  expiresAt: z.string(),
+  expiresAt: instant,
   downloadsUsed: z.number(),
   maxDownloads: z.number(),
   status: z.enum(LINK_STATUSES),
@@ -125,7 +128,7 @@ export const downloadLinkSchema = z.object({
 });
 
 export const softwareItemSchema = softwareListItemSchema.extend({
-  refundableUntil: z.string().describe('Until when a cancellation is inside the refund window (the purchase plus REFUND_WINDOW, default 30 days)'),
+  refundableUntil: instant.describe('Until when a cancellation is inside the refund window (the purchase plus REFUND_WINDOW, default 30 days)'),
   options: z.object({ versions: z.array(z.string()), languages: z.array(z.string()), fileTypes: z.array(z.string()) }),
   variants: z.array(z.object({ version: z.string(), language: z.string(), fileType: z.string() })),
   productKey: z.string().optional(),
@@ -213,12 +216,12 @@ export const refundCaseSchema = z.object({
   amountRequested: moneySchema,
   approvedAmount: moneySchema.nullable(),
   ageHours: z.number(),
-  slaDueAt: z.string(),
+  slaDueAt: instant,
   overdue: z.boolean(),
-  escalatedAt: z.string().nullable(),
+  escalatedAt: instant.nullable(),
   workflowId: z.string(),
-  createdAt: z.string(),
-  completedAt: z.string().nullable(),
+  createdAt: instant,
+  completedAt: instant.nullable(),
   /** In lists (the queue): the customer's domain and the product. */
   customerDomain: z.string().optional(),
   productName: z.string().optional(),

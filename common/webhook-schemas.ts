@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_ENDPOINT_STATUSES, WEBHOOK_EVENT_TYPES } from './domain.ts';
 import { pageShape } from './paging.ts';
+import { instant } from './schemas.ts';
 
 const eventType = z.enum(WEBHOOK_EVENT_TYPES, { error: () => `not an event type; one of ${WEBHOOK_EVENT_TYPES.join(', ')}` });
 
@@ -29,9 +30,9 @@ export const webhookEndpointSchema = z.object({
   status: z.enum(WEBHOOK_ENDPOINT_STATUSES),
   disabledReason: z.string().nullable(),
   /** Until when the secret before the last rotation still signs (a second signature). */
-  previousSecretExpiresAt: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  previousSecretExpiresAt: instant.nullable(),
+  createdAt: instant,
+  updatedAt: instant,
 });
 
 /** Shown once: on creation and on rotation (an Idempotency-Key replay of the creation leaves it out). */
@@ -43,14 +44,14 @@ export const webhookDeliverySchema = z.object({
   eventType: z.enum(WEBHOOK_EVENT_TYPES),
   status: z.enum(WEBHOOK_DELIVERY_STATUSES),
   attempts: z.number().int(),
-  occurredAt: z.string(),
-  lastAttemptAt: z.string().nullable(),
+  occurredAt: instant,
+  lastAttemptAt: instant.nullable(),
   lastResponseStatus: z.number().int().nullable(),
   lastError: z.string().nullable(),
   /** The first bytes of the receiver's last answer (nothing more is kept). */
   responseExcerpt: z.string().nullable(),
-  nextAttemptAt: z.string().nullable(),
-  deliveredAt: z.string().nullable(),
+  nextAttemptAt: instant.nullable(),
+  deliveredAt: instant.nullable(),
 });
 
 export const webhookDeliveriesQuery = z.strictObject({ ...pageShape, status: z.enum(WEBHOOK_DELIVERY_STATUSES).optional() });

@@ -42,3 +42,20 @@ test('the OpenAPI document passes Redocly’s recommended rules with no error an
   assert.deepEqual([report.totals.errors, report.totals.warnings], [0, 0]);
   assert.equal(report.totals.ignored, 4, 'only the four static documents are excepted (.redocly.lint-ignore.yaml)');
 });
+
+test('every time in the OpenAPI document says its format (date-time)', () => {
+  const unformatted: string[] = [];
+  const walk = (node: unknown, where: string) => {
+    if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${where}[${i}]`));
+    if (!node || typeof node !== 'object') return;
+    const properties = (node as { properties?: Record<string, { format?: string; anyOf?: { format?: string }[]; type?: unknown }> }).properties;
+    for (const [name, schema] of Object.entries(properties ?? {})) {
+      const isTime = /(At|Until|Since)$/.test(name) || name === 'at' || name === 'hour';
+      const formats = [schema.format, ...(schema.anyOf ?? []).map((s) => s.format)];
+      if (isTime && !formats.includes('date-time')) unformatted.push(`${where}.${name}`);
+    }
+    for (const [key, child] of Object.entries(node)) walk(child, `${where}.${key}`);
+  };
+  walk(buildOpenApiDocument(ROUTES), '#');
+  assert.deepEqual(unformatted, []);
+});
