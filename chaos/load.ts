@@ -1,14 +1,14 @@
 // Phase 5 of the chaos run: 200 concurrent clients buying, listing, getting keys, downloading,
 // cancelling and deciding; no answer may be a 5xx, and every order and approved case must settle.
 import { randomInt } from 'node:crypto';
-import { pct, until } from '../infra/waiting.ts';
+import { pct } from '../infra/waiting.ts';
 import { httpClient, newTally } from './http.ts';
 import { VARIANT, type Run } from './run-context.ts';
 
 /** Phase 5, on the subscriptions and windows the earlier phases left (less those cancelled in phase 1). */
 export async function load(run: Run, budget: { loadClients: number; loadSeconds: number; cancellations: number }, from: { linkSubs: string[]; tokens: string[]; freshSubs: string[] }): Promise<void> {
   const { linkSubs, tokens, freshSubs } = from;
-  const { stack, log, tally, admins, support, served, checks, phaseNotes, acknowledgedOrders, approvedCases, unsettledOrders } = run;
+  const { stack, log, tally, admins, support, served, checks, phaseNotes, acknowledgedOrders, approvedCases } = run;
   log(`phase 5: ${budget.loadClients} concurrent clients for ${budget.loadSeconds} s`);
   const loadTally = newTally();
   const loadHttp = httpClient(stack.apiBase, loadTally);
@@ -66,15 +66,7 @@ export async function load(run: Run, budget: { loadClients: number; loadSeconds:
     }),
   );
   log('phase 5: settling');
-  await until(
-    'load orders finished',
-    async () => (await stack.db.order.count({ where: { id: { in: [...acknowledgedOrders.keys()] }, status: { in: ['awaiting_payment', 'provisioning'] } } })) === 0,
-    240_000,
-    () => unsettledOrders(),
-  );
-  await until('approved cases completed', async () => (await stack.db.refundCase.count({ where: { id: { in: [...approvedCases] }, status: { not: 'completed' } } })) === 0, 240_000, () =>
-    stack.db.refundCase.groupBy({ by: ['status'], where: { id: { in: [...approvedCases] } }, _count: { _all: true } }),
-  );
+  await run.settle('load');
   checks.push({ name: 'load: no 5xx', checked: loadTally.attempted, discrepancies: loadTally.serverErrors.concat(loadTally.unavailable ? [`${loadTally.unavailable} answers were 503 with nothing down`] : []) });
   const loadLatency = Object.fromEntries(Object.entries(loadTally.latencies).map(([op, xs]) => [op, { n: xs.length, p50: Math.round(pct(xs, 50)), p99: Math.round(pct(xs, 99)) }]));
   phaseNotes.load = { clients: budget.loadClients, seconds: budget.loadSeconds, attempted: loadTally.attempted, acknowledged: loadTally.acknowledged, byStatus: loadTally.byStatus, byOperation: loadTally.byOperation, latencyMs: loadLatency };

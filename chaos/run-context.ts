@@ -98,7 +98,19 @@ export function createRun(stack: ChaosStack, log: (msg: string) => void) {
     return stack.db.order.findMany({ where: { id: { in: [...acknowledgedOrders.keys()] }, status: { in: ['awaiting_payment', 'provisioning'] } }, select: { id: true, status: true, paymentMethod: true }, take: 10 });
   }
 
-  return { stack, log, tally, http, admins, support, faults, acknowledgedOrders, approvedCases, served, phaseNotes, disruptions, checks, order, confirmPayment, openLink, download, activeSubscriptions, cancelAndApprove, unsettledOrders };
+  /** Waits until every order acknowledged so far has finished and every approved case has completed. */
+  async function settle(phase: string) {
+    await until(
+      `${phase}: every acknowledged order finished`,
+      async () => (await stack.db.order.count({ where: { id: { in: [...acknowledgedOrders.keys()] }, status: { in: ['awaiting_payment', 'provisioning'] } } })) === 0,
+      240_000,
+      () => unsettledOrders(),
+    );
+    await until(`${phase}: every approved case completed`, async () => (await stack.db.refundCase.count({ where: { id: { in: [...approvedCases] }, status: { not: 'completed' } } })) === 0, 240_000, () =>
+      stack.db.refundCase.findMany({ where: { id: { in: [...approvedCases] }, status: { not: 'completed' } }, select: { id: true, status: true } }),
+    );
+  }
+  return { stack, log, tally, http, admins, support, faults, acknowledgedOrders, approvedCases, served, phaseNotes, disruptions, checks, order, confirmPayment, openLink, download, activeSubscriptions, cancelAndApprove, unsettledOrders, settle };
 }
 /**
  * While a dependency is down, what needs it answers 503 with Retry-After (never a 500, never a

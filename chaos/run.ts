@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../infra/paths.ts';
-import { sleep, until } from '../infra/waiting.ts';
+import { sleep } from '../infra/waiting.ts';
 import { checkCases, checkLinks, checkOrders } from './checks.ts';
 import { load } from './load.ts';
 import { databaseOutage, temporalRestart } from './outages.ts';
@@ -34,7 +34,7 @@ const log = (msg: string) => console.log(`[${((Date.now() - started) / 1000).toF
 const stack = await startChaosStack({ linkTtl: quick ? '60s' : '120s', paymentDeadline: '20s' });
 const run = createRun(stack, log);
 const { tally, admins, faults, acknowledgedOrders, approvedCases, served, phaseNotes, checks } = run;
-const { order, confirmPayment, openLink, download, activeSubscriptions, cancelAndApprove, unsettledOrders } = run;
+const { order, confirmPayment, openLink, download, activeSubscriptions, cancelAndApprove } = run;
 // Partner webhooks for both partners, to one verifying receiver, through every phase.
 const hooks = await watchWebhooks(stack.apiBase, admins.map((a) => a.key));
 
@@ -88,15 +88,7 @@ try {
   await cancellations;
   stop = true;
   await downloaders;
-  await until(
-    'every acknowledged order finished',
-    async () => (await stack.db.order.count({ where: { id: { in: [...acknowledgedOrders.keys()] }, status: { in: ['awaiting_payment', 'provisioning'] } } })) === 0,
-    240_000,
-    () => unsettledOrders(),
-  );
-  await until('every approved case completed', async () => (await stack.db.refundCase.count({ where: { id: { in: [...approvedCases] }, status: { not: 'completed' } } })) === 0, 240_000, () =>
-    stack.db.refundCase.findMany({ where: { id: { in: [...approvedCases] }, status: { not: 'completed' } }, select: { id: true, status: true } }),
-  );
+  await run.settle('phase 1');
 
   const freshSubs = await temporalRestart(run, BUDGET);
   await databaseOutage(run, BUDGET);
