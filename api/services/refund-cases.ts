@@ -3,98 +3,26 @@ import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedEr
 import { isDependencyOutage } from '../../infra/outage.ts';
 import type { z } from 'zod';
 import type { Config } from '../../common/config.ts';
-import { IMPACTS, REFUND_CASE_STATUSES, type RefundCaseInput } from '../../common/domain.ts';
+import type { RefundCaseInput } from '../../common/domain.ts';
 import { commentSignal, decideUpdate } from '../../common/messages.ts';
 import { derivedIds, workflowIds } from '../../common/ids.ts';
 import { type refundCaseFilingBody, type commentBody, type decisionBody } from '../../common/schemas.ts';
-import { REFUND_CASE_SORTS, type refundCaseListQuery } from '../../common/list-queries.ts';
 import type { Caller } from '../auth.ts';
 import type { Db } from '../../db/client.ts';
 import { addCaseComment, recordFiling, undoFiling } from '../../db/refund-cases.ts';
-import type { RefundCase } from '../../generated/prisma/client.ts';
 import type { refundCaseWorkflow } from '../../workflows/refund-case.ts';
 import { refundCaseFacts } from './refund-case-facts.ts';
+import { caseView, createRefundCaseQueue } from './refund-case-queue.ts';
 import type { Rpc } from './rpc.ts';
 import { problems } from '../problem.ts';
 import { auditEntry } from './audit.ts';
-import type { PageRequest } from '../../common/paging.ts';
-import { everyRow, keyset, pageOf, sortedBy, type SortColumn } from './paging.ts';
 import { assertCancellable, filingOf, sameTicket, validateFiling } from './refund-case-filing.ts';
 import type { CustomerService } from './customers.ts';
 import { isPartnerStaff, partnerScope } from './scope.ts';
-import { moneyOf } from '../../common/money.ts';
-
-const HOUR = 3600 * 1000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const QUEUE_INCLUDE = { partner: { select: { name: true } }, customer: { select: { domain: true } }, subscription: { select: { product: { select: { name: true } } } } } as const;
-type QueueRow = RefundCase & { partner: { name: string }; customer: { domain: string }; subscription: { product: { name: string } } };
-
-/** Where each of the queue's sort columns is: on the case, or through its partner, customer or product. */
-const CASE_SORTS: Record<(typeof REFUND_CASE_SORTS)[number], SortColumn> = {
-  createdAt: { field: 'createdAt', kind: 'time' },
-  title: { field: 'title', kind: 'text' },
-  partner: { field: ['partner', 'name'], kind: 'text' },
-  customer: { field: ['customer', 'domain'], kind: 'text' },
-  product: { field: ['subscription', 'product', 'name'], kind: 'text' },
-  status: { field: 'status', kind: 'text', ordered: REFUND_CASE_STATUSES },
-  impact: { field: 'impact', kind: 'text', ordered: IMPACTS },
-  amountRequested: { field: 'amountRequested', kind: 'decimal' },
-  slaDueAt: { field: 'slaDueAt', kind: 'time' },
-};
-const caseQueue = (sort = 'createdAt') => sortedBy<QueueRow>('refund-cases', CASE_SORTS, sort);
 
 export function createRefundCaseService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService; rpc: Rpc }) {
   const { db, temporal, config, customers, rpc } = deps;
-
-  function view(c: RefundCase, now = Date.now()) {
-    return {
-      refundCaseId: c.id,
-      partnerId: c.partnerId,
-      customerId: c.customerId,
-      subscriptionId: c.subscriptionId,
-      orderId: c.orderId,
-      status: c.status,
-      issueType: c.issueType,
-      impact: c.impact,
-      title: c.title,
-      amountRequested: moneyOf(c.amountRequested, c.currency),
-      approvedAmount: c.approvedAmount ? moneyOf(c.approvedAmount, c.currency) : null,
-      ageHours: Math.round(((now - c.createdAt.getTime()) / HOUR) * 10) / 10,
-      slaDueAt: c.slaDueAt.toISOString(),
-      overdue: c.overdue,
-      escalatedAt: c.escalatedAt?.toISOString() ?? null,
-      workflowId: c.workflowId,
-      createdAt: c.createdAt.toISOString(),
-      completedAt: c.completedAt?.toISOString() ?? null,
-    };
-  }
-
-  function queue(caller: Caller, query: z.infer<typeof refundCaseListQuery>, page: PageRequest): Promise<QueueRow[]> {
-    const k = keyset(caseQueue(query.sort), page);
-    // A search is a case, subscription, order or customer id, or part of the customer's domain.
-    const search = query.q ? (UUID.test(query.q) ? { OR: [{ id: query.q }, { subscriptionId: query.q }, { orderId: query.q }, { customerId: query.q }] } : { customer: { domain: { contains: query.q, mode: 'insensitive' as const } } }) : {};
-    return db.refundCase.findMany({
-      where: {
-        AND: [
-          {
-            ...partnerScope(caller),
-            ...(query.partnerId && !caller.partnerId ? { partnerId: query.partnerId } : {}),
-            ...(query.status ? { status: query.status } : {}),
-            ...(query.overdue ? { overdue: query.overdue === 'true' } : {}),
-            ...(query.olderThanHours !== undefined ? { createdAt: { lte: new Date(Date.now() - query.olderThanHours * HOUR) } } : {}),
-          },
-          search,
-          k.where,
-        ],
-      },
-      include: QUEUE_INCLUDE,
-      orderBy: k.orderBy,
-      take: k.take,
-    });
-  }
-  /** A case in a list: with the customer's domain and the product, so the queue reads without opening each. */
-  const listView = (c: QueueRow, now = Date.now()) => ({ ...view(c, now), partnerName: c.partner.name, customerDomain: c.customer.domain, productName: c.subscription.product.name });
+  const queue = createRefundCaseQueue(db);
 
   async function findCase(caller: Caller, caseId: string) {
     const found = await db.refundCase.findFirst({ where: { id: caseId, ...partnerScope(caller) } });
@@ -103,6 +31,9 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
   }
 
   return {
+    list: queue.list,
+    everyCase: queue.everyCase,
+
     /** Files the support ticket of a cancellation and starts its workflow. */
     async file(caller: Caller, customerId: string, subscriptionId: string, body: z.infer<typeof refundCaseFilingBody>, idempotencyKey: string | undefined) {
       const customer = await customers.get(caller, customerId);
@@ -157,18 +88,6 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       return { refundCaseId: caseId, status: now.status };
     },
 
-    /** The queue, oldest first unless sorted otherwise: one page of it. */
-    async list(caller: Caller, query: z.infer<typeof refundCaseListQuery>) {
-      const now = Date.now();
-      return pageOf(await queue(caller, query, query), caseQueue(query.sort), query, (c) => listView(c, now));
-    },
-
-    /** Every case of the filtered queue, for an export. */
-    async *everyCase(caller: Caller, query: z.infer<typeof refundCaseListQuery>) {
-      const now = Date.now();
-      for await (const c of everyRow(async (page) => ({ rows: await queue(caller, query, page), spec: caseQueue(query.sort) }))) yield listView(c, now);
-    },
-
     async get(caller: Caller, caseId: string) {
       const c = await findCase(caller, caseId);
       const [events, attachments] = await Promise.all([
@@ -178,7 +97,7 @@ export function createRefundCaseService(deps: { db: Db; temporal: Client; config
       const agentIds = [...new Set(events.map((e) => e.actorAgentId).filter((a): a is string => Boolean(a)))];
       const agents = new Map((await db.agent.findMany({ where: { id: { in: agentIds } } })).map((a) => [a.id, a]));
       return {
-        ...view(c),
+        ...caseView(c),
         ...(await refundCaseFacts(db, config, c)),
         description: c.description,
         refundReason: c.refundReason,
