@@ -36,7 +36,7 @@ export function answersOfEveryRoute(def: RouteDef): Record<string, string> {
   const errors: Record<string, string> = { 429: 'Rate-limited, or too many failed authentications from this address (see Retry-After)' };
   if (def.access !== 'public') Object.assign(errors, { 401: 'Missing or unknown API key (see WWW-Authenticate)', 403: 'The role may not do this' });
   if (def.method === 'post') Object.assign(errors, { 413: 'The body is too large', 422: 'Invalid input (see `errors`)' });
-  if (def.method === 'post' && !def.rawBody) errors[400] = 'The body is not valid JSON';
+  if (def.method === 'post' && !def.rawBody) Object.assign(errors, { 400: 'The body is not valid JSON', 415: 'The body’s charset or encoding is not supported (send UTF-8 JSON)' });
   if (def.params) Object.assign(errors, { 400: errors[400] ? 'The body is not valid JSON, or the URL is not valid percent-encoding' : 'The URL is not valid percent-encoding', 404: 'Unknown, or another partner’s' });
   if (def.query) errors[422] = 'Invalid query string (see `errors`)';
   if (def.idempotent) {

@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
 import { isDependencyOutage } from '../infra/outage.ts';
 import { Html } from './console/html.ts';
-import { PROBLEM_TYPES, problemTypeUrl, type ProblemType } from '../common/problem-types.ts';
+import { PROBLEM_TYPES, problemTypeUrl, type ProblemType, type ProblemTypeOf } from '../common/problem-types.ts';
 
 export interface FieldError {
   path: string;
@@ -33,8 +33,8 @@ export const problems = {
   forbidden: (detail = 'Your role may not do this.') => new HttpProblem('forbidden', detail),
   notFound: (what = 'resource') => new HttpProblem('not-found', `No such ${what}.`),
   /** The state forbids it now: each condition its own type, so a caller can tell a retryable one from a final one. */
-  conflict: (type: ProblemType, detail: string, extra: HttpProblem['extra'] = {}) => new HttpProblem(type, detail, extra),
-  gone: (type: 'link-expired' | 'link-used-up' | 'link-revoked', detail: string, extra: Record<string, unknown> = {}) => new HttpProblem(type, detail, extra),
+  conflict: (type: ProblemTypeOf<409>, detail: string, extra: HttpProblem['extra'] = {}) => new HttpProblem(type, detail, extra),
+  gone: (type: ProblemTypeOf<410>, detail: string, extra: Record<string, unknown> = {}) => new HttpProblem(type, detail, extra),
   unprocessable: (detail: string, errors?: FieldError[]) => new HttpProblem('validation-failed', detail, { errors }),
   unavailable: (detail: string) => new HttpProblem('unavailable', detail, { headers: { 'Retry-After': '5' } }),
 };
@@ -105,7 +105,8 @@ export function errorHandler(log: (err: unknown, req: Parameters<RequestHandler>
       return sendProblem(res, problems.badRequest('The request body is not valid JSON.'));
     }
     if (parserError?.expose && typeof parserError.status === 'number' && parserError.status < 500) {
-      return sendProblem(res, new HttpProblem('bad-request', 'The request could not be read.'));
+      // body-parser's 400 (e.g. a bad Content-Length) and 415 (a charset or encoding it cannot read).
+      return sendProblem(res, parserError.status === 415 ? new HttpProblem('unsupported-media-type', 'The body’s charset or encoding is not supported: send UTF-8 JSON.') : new HttpProblem('bad-request', 'The request could not be read.'));
     }
     if (isDependencyOutage(err)) {
       req.log.warn({ err: (err as Error).message }, 'dependency unavailable');

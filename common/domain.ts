@@ -15,6 +15,8 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const IN_FLIGHT_ORDER_STATUSES: readonly OrderStatus[] = ['awaiting_payment', 'provisioning'];
+/** The ends of an order that did not become active: each has a failure reason. */
+export const FAILED_ORDER_STATUSES: readonly OrderStatus[] = ['payment_failed', 'expired', 'failed'];
 
 export const SUBSCRIPTION_STATUSES = ['active', 'cancellation_requested', 'cancelled'] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];

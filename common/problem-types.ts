@@ -35,6 +35,7 @@ export const PROBLEM_TYPES = {
   'link-used-up': { status: 410, title: 'Link Used Up', meaning: 'The download window’s 50 downloads are used.', retry: 'No: an admin agent opens a new window with “Get keys and downloads”.', fields: { linkStatus: '`expired`', reason: '`downloads`' } },
   'link-revoked': { status: 410, title: 'Link Revoked', meaning: 'The purchase was cancelled: its key and every download window are revoked.', retry: NO, fields: { linkStatus: '`revoked`', reason: '`revoked`' } },
   'content-too-large': { status: 413, title: 'Content Too Large', meaning: 'The body is larger than this endpoint accepts.', retry: 'No: send less (attachments: at most 5 files of 2 MiB).' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported Media Type', meaning: 'The body’s charset or Content-Encoding is not one this endpoint reads (JSON in UTF-8, uncompressed or gzip/deflate).', retry: 'No: send the body as UTF-8 JSON.' },
   'range-not-satisfiable': { status: 416, title: 'Range Not Satisfiable', meaning: 'The `Range` asked for lies outside the file; `Content-Range: bytes */<size>` gives its size. Nothing is counted.', retry: 'With a range inside the file.' },
   'validation-failed': { status: 422, title: 'Validation Failed', meaning: 'The body or the query string is well-formed but not valid: every wrong field is listed.', retry: 'No: correct the fields listed in `errors`. A refused request changed nothing, and its Idempotency-Key may be used for the corrected one.', fields: FIELD_ERRORS },
   'idempotency-key-reused': { status: 422, title: 'Idempotency Key Reused', meaning: 'This Idempotency-Key was already used with a different request.', retry: 'No: a new request needs a new key.', fields: FIELD_ERRORS },
@@ -45,6 +46,8 @@ export const PROBLEM_TYPES = {
 } as const satisfies Record<string, ProblemTypeDoc>;
 
 export type ProblemType = keyof typeof PROBLEM_TYPES;
+/** The problem types of one HTTP status (e.g. every 409). */
+export type ProblemTypeOf<S extends number> = { [K in ProblemType]: (typeof PROBLEM_TYPES)[K]['status'] extends S ? K : never }[ProblemType];
 export const PROBLEM_TYPE_NAMES = Object.keys(PROBLEM_TYPES) as ProblemType[];
 
 /** The type URL of `name` under the API's public address. */

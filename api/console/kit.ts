@@ -1,4 +1,5 @@
-import { HttpProblem } from '../problem.ts';
+import type { z } from 'zod';
+import { HttpProblem, zodErrors } from '../problem.ts';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { Config } from '../../common/config.ts';
 import type { Role } from '../../common/domain.ts';
@@ -36,6 +37,13 @@ export const allow =
     if (roles.includes(role)) return next();
     send(res, 403, errorPage(session(res), 403, 'Not allowed', `The ${ROLE_NAMES[role]} role may not ${what}.`));
   };
+
+/** A list page's query as the form sent it, without the fields left empty. */
+export const filledQuery = (req: Request) => Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
+
+/** A filter that is not valid is said (and the list shown without it) rather than silently ignored. */
+export const invalidFilters = (error: z.ZodError) =>
+  `These filters are not valid and were left out: ${zodErrors(error, 'query').map((e) => `${e.path.replace('query.', '')} (${e.message})`).join('; ')}.`;
 
 /** The list's first page when its cursor no longer fits it (a link from before a change of sort). */
 export async function firstPageIfStale<Q extends { cursor?: unknown }, T>(query: Q, list: (q: Q) => Promise<T>): Promise<{ found: T; stale: boolean }> {

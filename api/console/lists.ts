@@ -38,6 +38,14 @@ export function sortHeader(state: ListState, column: string, label: Fragment): H
   return html`<th scope="col" aria-sort="${ariaSort}"><a class="sort" href="${listHref(state.path, { ...state.filters, sort: next === state.byDefault ? undefined : next })}">${label}${arrow ? html` <span aria-hidden="true">${arrow}</span>` : ''}<span class="visually-hidden">, sort ${ascending ? 'descending' : 'ascending'}</span></a></th>`;
 }
 
+/** How a list's order reads in its caption: its own order's words, or "by amount requested, descending". */
+export function sortSaid(state: ListState, labels: Readonly<Record<string, string>>, ownOrder: string): string {
+  const sort = state.sort ?? state.byDefault;
+  if (sort === state.byDefault) return ownOrder;
+  const column = sort.replace(/^-/, '');
+  return `by ${(labels[column] ?? column).toLowerCase()}, ${sort.startsWith('-') ? 'descending' : 'ascending'}`;
+}
+
 /** The links under a list: back to its first page, and on to the next while more remain. */
 export function pager(state: ListState, page: { next?: string; onFirstPage: boolean }): Fragment {
   if (!page.next && page.onFirstPage) return '';

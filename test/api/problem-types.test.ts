@@ -59,6 +59,9 @@ describe('problem types', () => {
     const reused = await request(stack.app).post('/v1/customers').set(bearer(admin)).set('Idempotency-Key', 'held').send({ ...held, companyName: 'Other Ltd' });
     assert.deepEqual([reused.status, reused.body.type], [422, `${BASE}/problems/idempotency-key-reused`]);
 
+    const latin1 = await request(stack.app).post('/v1/customers').set(bearer(admin)).set('Content-Type', 'application/json; charset=latin1').send(JSON.stringify(customer));
+    assert.deepEqual([latin1.status, latin1.body.type], [415, `${BASE}/problems/unsupported-media-type`]);
+
     const noKey = await request(stack.app).get('/v1/products');
     assert.equal(noKey.body.type, `${BASE}/problems/unauthorized`);
     assert.equal((await request(stack.app).get('/v1/nothing-here').set(bearer(admin))).body.type, `${BASE}/problems/not-found`);

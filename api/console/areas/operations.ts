@@ -4,8 +4,8 @@ import { ACCESS } from '../../../common/access.ts';
 import { operationsOrdersQuery } from '../../../common/list-queries.ts';
 import { pageShape } from '../../../common/paging.ts';
 import type { Config } from '../../../common/config.ts';
-import { zodErrors } from '../../problem.ts';
-import { allow, firstPageIfStale, send, session, STALE_PAGE, type ConsoleArea } from '../kit.ts';
+import { FAILED_ORDER_STATUSES, IN_FLIGHT_ORDER_STATUSES } from '../../../common/domain.ts';
+import { allow, filledQuery, firstPageIfStale, invalidFilters, send, session, STALE_PAGE, type ConsoleArea } from '../kit.ts';
 import { CONSOLE_PAGE, type ListState } from '../lists.ts';
 import { DASHBOARD_ROWS, dashboardCards, dashboardPage, expiringLinksPage, ordersListPage } from '../pages/operations.ts';
 
@@ -22,14 +22,15 @@ export function operationsArea({ router, config, services }: ConsoleArea): void 
   router.get('/operations', allow(ACCESS.operate, 'open the operations dashboard'), async (req, res) => {
     const minutes = stuckAfterMinutes(req, config);
     const stuckAfterMs = minutes * 60_000;
-    const [summary, stuck, stuckCount, inFlight, inFlightCount, activity] = await Promise.all([
+    const [summary, stuck, stuckCount, inFlight, activity] = await Promise.all([
       services.operations.summary(),
       services.operations.orders({ stuck: 'true', limit: DASHBOARD_ROWS }, stuckAfterMs),
       services.operations.countOrders({ stuck: 'true' }, stuckAfterMs),
       services.operations.orders({ limit: DASHBOARD_ROWS }, stuckAfterMs),
-      services.operations.countOrders({}, stuckAfterMs),
       services.operations.activity(24),
     ]);
+    // In flight: the summary's counts of those statuses already say how many.
+    const inFlightCount = IN_FLIGHT_ORDER_STATUSES.reduce((n, s) => n + (summary.ordersByStatus[s] ?? 0), 0);
     send(res, 200, dashboardPage(session(res), { summary, stuck: stuck.items, stuckCount, inFlight: inFlight.items, inFlightCount, activity, stuckAfterMinutes: minutes }));
   });
 
@@ -44,7 +45,7 @@ export function operationsArea({ router, config, services }: ConsoleArea): void 
   // Where the counts and the dashboard's tables lead: stuck, in-flight or ended orders, sorted and paged.
   router.get('/operations/orders', allow(ACCESS.operate, 'open the operations dashboard'), async (req, res) => {
     const minutes = stuckAfterMinutes(req, config);
-    const { stuckAfterMinutes: _threshold, ...rest } = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
+    const { stuckAfterMinutes: _threshold, ...rest } = filledQuery(req);
     const parsed = operationsOrdersQuery.safeParse({ limit: CONSOLE_PAGE, ...rest });
     const query = parsed.success ? parsed.data : { limit: CONSOLE_PAGE };
     const stuckAfterMs = minutes * 60_000;
@@ -59,13 +60,13 @@ export function operationsArea({ router, config, services }: ConsoleArea): void 
       byDefault: 'createdAt',
     };
     const title = query.stuck === 'true' ? `Stuck orders (no change for ${minutes} min)` : query.status ? `Orders ${query.status.replaceAll('_', ' ')}` : 'Orders in flight';
-    const invalid = parsed.success ? undefined : `These filters are not valid and were left out: ${zodErrors(parsed.error, 'query').map((e) => `${e.path.replace('query.', '')} (${e.message})`).join('; ')}.`;
-    const withReason = query.status !== undefined && ['payment_failed', 'expired', 'failed'].includes(query.status);
+    const invalid = parsed.success ? undefined : invalidFilters(parsed.error);
+    const withReason = query.status !== undefined && FAILED_ORDER_STATUSES.includes(query.status);
     send(res, parsed.success ? 200 : 422, ordersListPage(session(res), { title, orders: found.items, total, next: found.next, onFirstPage: !query.cursor || stale, state, withReason, notice: invalid ?? (stale ? STALE_PAGE : undefined) }));
   });
 
   router.get('/operations/links', allow(ACCESS.operate, 'open the operations dashboard'), async (req, res) => {
-    const parsed = expiringQuery.safeParse({ limit: CONSOLE_PAGE, ...Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== '')) });
+    const parsed = expiringQuery.safeParse({ limit: CONSOLE_PAGE, ...filledQuery(req) });
     const query = parsed.success ? parsed.data : { limit: CONSOLE_PAGE };
     const [{ found, stale }, total] = await Promise.all([firstPageIfStale(query, (q) => services.operations.expiringLinks(q)), services.operations.countExpiringLinks()]);
     const state: ListState = { path: '/console/operations/links', filters: {}, sort: query.sort, byDefault: 'expiresAt' };

@@ -7,7 +7,7 @@ import { HttpProblem, problems, zodErrors, type FieldError } from '../../problem
 import { writeReply } from '../../reply.ts';
 import { csvReply } from '../../routes/lists.ts';
 import { CASE_COLUMNS } from '../../routes/refund-cases.ts';
-import { allow, field, fields, firstPageIfStale, send, session, STALE_PAGE, type ConsoleArea } from '../kit.ts';
+import { allow, field, fields, filledQuery, firstPageIfStale, invalidFilters, send, session, STALE_PAGE, type ConsoleArea } from '../kit.ts';
 import { caseLive, casePage, queuePage } from '../pages/refund-cases.ts';
 import { CONSOLE_PAGE } from '../lists.ts';
 
@@ -18,12 +18,10 @@ const onceKey = (value: string | undefined) => idempotencyKeySchema.safeParse(va
 /** Support's area: the refund-case queue, the case page, decisions and comments. */
 export function refundCaseArea({ router, db, services }: ConsoleArea): void {
   router.get('/refund-cases', allow(ACCESS.readRefundCases, 'open the refund-case queue'), async (req, res) => {
-    const raw = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
-    const parsed = refundCaseListQuery.safeParse({ limit: CONSOLE_PAGE, ...raw });
+    const parsed = refundCaseListQuery.safeParse({ limit: CONSOLE_PAGE, ...filledQuery(req) });
     const filters = parsed.success ? parsed.data : { limit: CONSOLE_PAGE };
     const caller = session(res).caller;
-    // A filter that is not valid is said, and the queue shown without it, rather than silently ignored.
-    let notice = parsed.success ? undefined : `These filters are not valid and were left out: ${zodErrors(parsed.error, 'query').map((e) => `${e.path.replace('query.', '')} (${e.message})`).join('; ')}.`;
+    let notice = parsed.success ? undefined : invalidFilters(parsed.error);
     const [{ found, stale }, partners] = await Promise.all([
       firstPageIfStale(filters, (q) => services.refundCases.list(caller, q)),
       caller.partnerId ? Promise.resolve([]) : db.partner.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true } }),
@@ -35,8 +33,7 @@ export function refundCaseArea({ router, db, services }: ConsoleArea): void {
 
   // Before /refund-cases/:id, which would take "export.csv" for an id.
   router.get('/refund-cases/export.csv', allow(ACCESS.readRefundCases, 'export the refund-case queue'), async (req, res) => {
-    const raw = Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
-    const parsed = refundCaseListQuery.safeParse(raw);
+    const parsed = refundCaseListQuery.safeParse(filledQuery(req));
     if (!parsed.success) {
       const errors = zodErrors(parsed.error, 'query');
       throw problems.unprocessable(`Nothing was exported: the filters are invalid (${errors.map((e) => `${e.path.replace('query.', '')}: ${e.message}`).join('; ')}).`, errors);

@@ -1,7 +1,8 @@
 import type { Services } from '../../services/index.ts';
 import { html, raw, type Fragment, type Html } from '../html.ts';
 import type { OPERATIONS_ORDER_SORTS } from '../../../common/list-queries.ts';
-import { pager, sortHeader, type ListState } from '../lists.ts';
+import { pager, sortHeader, sortSaid, type ListState } from '../lists.ts';
+import { FAILED_ORDER_STATUSES } from '../../../common/domain.ts';
 import { FAILING_ENDPOINTS_SHOWN } from '../../services/webhook-health.ts';
 import { dateTime, money, page, statusBadge } from '../layout.ts';
 import type { ConsoleSession } from '../sessions.ts';
@@ -141,7 +142,6 @@ ${w.failingEndpoints.map(
 </section>`;
 }
 
-const ENDED = ['payment_failed', 'expired', 'failed'] as const;
 
 /** The counts, with when they were computed; console.js fetches them again every 30 s. */
 export function dashboardCards(d: Pick<DashboardData, 'summary' | 'stuckCount' | 'stuckAfterMinutes'>): Html {
@@ -155,7 +155,7 @@ export function dashboardCards(d: Pick<DashboardData, 'summary' | 'stuckCount' |
 <div class="card ${d.stuckCount ? 'alert' : ''}"><p class="big" id="stuck-count"><a href="/console/operations/orders?stuck=true&amp;stuckAfterMinutes=${d.stuckAfterMinutes}">${d.stuckCount}</a></p><p>stuck (no change for ${d.stuckAfterMinutes} min)</p></div>
 <div class="card"><p class="big"><a href="/console/operations/links">${summary.linksExpiringIn24h.count}</a></p><p>links expiring in 24 h</p></div>
 <div class="card ${summary.overdueRefundCases ? 'alert' : ''}"><p class="big"><a href="/console/refund-cases?overdue=true">${summary.overdueRefundCases}</a></p><p>overdue refund cases</p></div>
-${ENDED.map((s) => html`<div class="card ${summary.ordersByStatus[s] ? 'alert' : ''}"><p class="big"><a href="/console/operations/orders?status=${s}">${summary.ordersByStatus[s] ?? 0}</a></p><p>${s.replaceAll('_', ' ')} orders</p></div>`)}
+${FAILED_ORDER_STATUSES.map((s) => html`<div class="card ${summary.ordersByStatus[s] ? 'alert' : ''}"><p class="big"><a href="/console/operations/orders?status=${s}">${summary.ordersByStatus[s] ?? 0}</a></p><p>${s.replaceAll('_', ' ')} orders</p></div>`)}
 <div class="card ${summary.webhooks.failingEndpoints.length ? 'alert' : ''}"><p class="big"><a href="#webhooks-h">${summary.webhooks.backlog}</a></p><p>webhook deliveries due${summary.webhooks.oldestDueSeconds !== null ? html`, oldest ${waited(summary.webhooks.oldestDueSeconds)}` : ''}</p></div>
 </section>
 </div>`;
@@ -185,8 +185,7 @@ export interface OrderListView {
 
 /** Where the dashboard's counts and lists lead: those orders, sorted by any column and paged, with why where they ended. */
 export function ordersListPage(session: ConsoleSession, v: OrderListView): Html {
-  const sort = v.state.sort ?? v.state.byDefault;
-  const order = sort === 'createdAt' ? 'oldest first' : `by ${ORDER_LABELS[sort.replace(/^-/, '') as OrderSort].toLowerCase()}, ${sort.startsWith('-') ? 'descending' : 'ascending'}`;
+  const order = sortSaid(v.state, ORDER_LABELS, 'oldest first');
   return page(
     { title: v.title, session, current: '/console/operations', notice: v.notice ? { kind: 'error', text: v.notice } : undefined },
     html`<p><a href="/console/operations">← Operations</a></p>

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { REFUND_CASE_STATUSES } from '../../../common/domain.ts';
 import { REFUND_CASE_SORTS } from '../../../common/list-queries.ts';
-import { listHref, pager, sortHeader, type ListState } from '../lists.ts';
+import { listHref, pager, sortHeader, sortSaid, type ListState } from '../lists.ts';
 import type { Services } from '../../services/index.ts';
 import { html, type Html } from '../html.ts';
 import { csrfField, dateTime, errorSummary, money, page, statusBadge, type PageOptions } from '../layout.ts';
@@ -36,12 +36,6 @@ const COLUMN_LABELS: Record<(typeof REFUND_CASE_SORTS)[number], string> = {
   createdAt: 'Filed',
   slaDueAt: 'SLA due',
 };
-
-function orderSaid(sort: string | undefined): string {
-  if (!sort || sort === 'createdAt') return 'oldest first';
-  const column = sort.replace(/^-/, '') as (typeof REFUND_CASE_SORTS)[number];
-  return `by ${COLUMN_LABELS[column].toLowerCase()}, ${sort.startsWith('-') ? 'descending' : 'ascending'}`;
-}
 
 export interface QueuePage {
   cases: CaseList;
@@ -79,7 +73,7 @@ export function queuePage(session: ConsoleSession, queue: QueuePage, filters: Qu
   <a href="${listHref('/console/refund-cases/export.csv', { ...state.filters, sort: filters.sort })}" download>Export CSV</a></div>
 </form>
 <table class="data" tabindex="0" id="case-queue">
-<caption>${cases.length} ${cases.length === 1 ? 'case' : 'cases'} ${queue.onFirstPage && !queue.next ? '' : 'on this page, '}${orderSaid(filters.sort)}</caption>
+<caption>${cases.length} ${cases.length === 1 ? 'case' : 'cases'} ${queue.onFirstPage && !queue.next ? '' : 'on this page, '}${sortSaid(state, COLUMN_LABELS, 'oldest first')}</caption>
 <thead><tr>${header('title')}${showPartner ? header('partner') : ''}${header('customer')}${header('product')}${header('status')}${header('impact')}${header('amountRequested')}${header('createdAt')}${header('slaDueAt')}</tr></thead>
 <tbody>
 ${cases.length === 0 ? html`<tr><td colspan="${showPartner ? 9 : 8}">No refund case matches these filters.</td></tr>` : ''}
