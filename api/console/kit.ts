@@ -41,9 +41,19 @@ export const allow =
 /** A list page's query as the form sent it, without the fields left empty. */
 export const filledQuery = (req: Request) => Object.fromEntries(Object.entries(req.query).filter(([, v]) => v !== ''));
 
-/** A filter that is not valid is said (and the list shown without it) rather than silently ignored. */
-export const invalidFilters = (error: z.ZodError) =>
-  `These filters are not valid and were left out: ${zodErrors(error, 'query').map((e) => `${e.path.replace('query.', '')} (${e.message})`).join('; ')}.`;
+/**
+ * A list's filters from its query: the valid ones kept, each invalid one left out and said in
+ * `invalid` (never silently ignored, and never taking the valid filters and the sort down with it).
+ */
+export function listFilters<T>(schema: z.ZodType<T>, query: Record<string, unknown>): { filters: T; invalid?: string } {
+  const parsed = schema.safeParse(query);
+  if (parsed.success) return { filters: parsed.data };
+  const errors = zodErrors(parsed.error, 'query');
+  const wrong = new Set(parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : [String(i.path[0])])));
+  const kept = schema.safeParse(Object.fromEntries(Object.entries(query).filter(([k]) => !wrong.has(k))));
+  const words = `These filters are not valid and were left out: ${errors.map((e) => `${e.path.replace('query.', '')} (${e.message})`).join('; ')}.`;
+  return { filters: kept.success ? kept.data : schema.parse({}), invalid: words };
+}
 
 /** The list's first page when its cursor no longer fits it (a link from before a change of sort). */
 export async function firstPageIfStale<Q extends { cursor?: unknown }, T>(query: Q, list: (q: Q) => Promise<T>): Promise<{ found: T; stale: boolean }> {

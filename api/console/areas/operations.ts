@@ -5,7 +5,7 @@ import { operationsOrdersQuery } from '../../../common/list-queries.ts';
 import { pageShape } from '../../../common/paging.ts';
 import type { Config } from '../../../common/config.ts';
 import { FAILED_ORDER_STATUSES, IN_FLIGHT_ORDER_STATUSES } from '../../../common/domain.ts';
-import { allow, filledQuery, firstPageIfStale, invalidFilters, send, session, STALE_PAGE, type ConsoleArea } from '../kit.ts';
+import { allow, filledQuery, firstPageIfStale, listFilters, send, session, STALE_PAGE, type ConsoleArea } from '../kit.ts';
 import { CONSOLE_PAGE, type ListState } from '../lists.ts';
 import { DASHBOARD_ROWS, dashboardCards, dashboardPage, expiringLinksPage, ordersListPage } from '../pages/operations.ts';
 
@@ -46,8 +46,7 @@ export function operationsArea({ router, config, services }: ConsoleArea): void 
   router.get('/operations/orders', allow(ACCESS.operate, 'open the operations dashboard'), async (req, res) => {
     const minutes = stuckAfterMinutes(req, config);
     const { stuckAfterMinutes: _threshold, ...rest } = filledQuery(req);
-    const parsed = operationsOrdersQuery.safeParse({ limit: CONSOLE_PAGE, ...rest });
-    const query = parsed.success ? parsed.data : { limit: CONSOLE_PAGE };
+    const { filters: query, invalid } = listFilters(operationsOrdersQuery, { limit: CONSOLE_PAGE, ...rest });
     const stuckAfterMs = minutes * 60_000;
     const [{ found, stale }, total] = await Promise.all([
       firstPageIfStale(query, (q) => services.operations.orders(q, stuckAfterMs)),
@@ -60,9 +59,8 @@ export function operationsArea({ router, config, services }: ConsoleArea): void 
       byDefault: 'createdAt',
     };
     const title = query.stuck === 'true' ? `Stuck orders (no change for ${minutes} min)` : query.status ? `Orders ${query.status.replaceAll('_', ' ')}` : 'Orders in flight';
-    const invalid = parsed.success ? undefined : invalidFilters(parsed.error);
     const withReason = query.status !== undefined && FAILED_ORDER_STATUSES.includes(query.status);
-    send(res, parsed.success ? 200 : 422, ordersListPage(session(res), { title, orders: found.items, total, next: found.next, onFirstPage: !query.cursor || stale, state, withReason, notice: invalid ?? (stale ? STALE_PAGE : undefined) }));
+    send(res, invalid ? 422 : 200, ordersListPage(session(res), { title, orders: found.items, total, next: found.next, onFirstPage: !query.cursor || stale, state, withReason, notice: invalid ?? (stale ? STALE_PAGE : undefined) }));
   });
 
   router.get('/operations/links', allow(ACCESS.operate, 'open the operations dashboard'), async (req, res) => {

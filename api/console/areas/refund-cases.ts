@@ -7,7 +7,7 @@ import { HttpProblem, problems, zodErrors, type FieldError } from '../../problem
 import { writeReply } from '../../reply.ts';
 import { csvReply } from '../../routes/lists.ts';
 import { CASE_COLUMNS } from '../../routes/refund-cases.ts';
-import { allow, field, fields, filledQuery, firstPageIfStale, invalidFilters, send, session, STALE_PAGE, type ConsoleArea } from '../kit.ts';
+import { allow, field, fields, filledQuery, firstPageIfStale, listFilters, send, session, STALE_PAGE, type ConsoleArea } from '../kit.ts';
 import { caseLive, casePage, queuePage } from '../pages/refund-cases.ts';
 import { CONSOLE_PAGE } from '../lists.ts';
 
@@ -18,17 +18,16 @@ const onceKey = (value: string | undefined) => idempotencyKeySchema.safeParse(va
 /** Support's area: the refund-case queue, the case page, decisions and comments. */
 export function refundCaseArea({ router, db, services }: ConsoleArea): void {
   router.get('/refund-cases', allow(ACCESS.readRefundCases, 'open the refund-case queue'), async (req, res) => {
-    const parsed = refundCaseListQuery.safeParse({ limit: CONSOLE_PAGE, ...filledQuery(req) });
-    const filters = parsed.success ? parsed.data : { limit: CONSOLE_PAGE };
+    const { filters, invalid } = listFilters(refundCaseListQuery, { limit: CONSOLE_PAGE, ...filledQuery(req) });
     const caller = session(res).caller;
-    let notice = parsed.success ? undefined : invalidFilters(parsed.error);
+    let notice = invalid;
     const [{ found, stale }, partners] = await Promise.all([
       firstPageIfStale(filters, (q) => services.refundCases.list(caller, q)),
       caller.partnerId ? Promise.resolve([]) : db.partner.findMany({ orderBy: { name: 'asc' }, select: { id: true, name: true } }),
     ]);
     if (stale) notice = STALE_PAGE;
     const onFirstPage = !filters.cursor || stale;
-    send(res, notice && !parsed.success ? 422 : 200, queuePage(session(res), { cases: found.items, next: found.next, onFirstPage }, filters, partners, notice));
+    send(res, invalid ? 422 : 200, queuePage(session(res), { cases: found.items, next: found.next, onFirstPage }, filters, partners, notice));
   });
 
   // Before /refund-cases/:id, which would take "export.csv" for an id.

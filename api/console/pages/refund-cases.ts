@@ -73,7 +73,7 @@ export function queuePage(session: ConsoleSession, queue: QueuePage, filters: Qu
   <a href="${listHref('/console/refund-cases/export.csv', { ...state.filters, sort: filters.sort })}" download>Export CSV</a></div>
 </form>
 <table class="data" tabindex="0" id="case-queue">
-<caption>${cases.length} ${cases.length === 1 ? 'case' : 'cases'} ${queue.onFirstPage && !queue.next ? '' : 'on this page, '}${sortSaid(state, COLUMN_LABELS, 'oldest first')}</caption>
+<caption>${cases.length} ${cases.length === 1 ? 'case' : 'cases'}${queue.onFirstPage && !queue.next ? '' : ' on this page'}, ${sortSaid(state, COLUMN_LABELS, 'oldest first')}</caption>
 <thead><tr>${header('title')}${showPartner ? header('partner') : ''}${header('customer')}${header('product')}${header('status')}${header('impact')}${header('amountRequested')}${header('createdAt')}${header('slaDueAt')}</tr></thead>
 <tbody>
 ${cases.length === 0 ? html`<tr><td colspan="${showPartner ? 9 : 8}">No refund case matches these filters.</td></tr>` : ''}
