@@ -95,9 +95,9 @@ describe('console: sorted and paged lists (Chromium, dev server, PostgreSQL)', (
     const ops = await ui.signedIn(stack.demo.apiKeys.operations);
     await ops.goto('/console/operations');
     const stuck = ops.locator('section[aria-labelledby="stuck-h"]');
-    assert.match((await stuck.locator('caption').textContent()) ?? '', /the 10 oldest of 57 stuck orders\. See all 57/);
+    assert.match((await stuck.locator('caption').textContent()) ?? '', /The 10 oldest of 57 stuck orders\. See all 57/);
     assert.equal(await ops.locator('#stuck-count').textContent(), '57', 'the card counts them all, not one page');
-    assert.match((await ops.locator('#expiring-links caption').textContent()) ?? '', /the 10 soonest of 12 links/);
+    assert.match((await ops.locator('#expiring-links caption').textContent()) ?? '', /The 10 soonest of 12 links/);
 
     // The small tables sort in the page: orders by status, by count.
     await ops.locator('#orders-by-status').getByRole('button', { name: 'Orders' }).click();

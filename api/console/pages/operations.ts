@@ -79,7 +79,8 @@ export const DASHBOARD_ROWS = 10;
 /** "3 stuck orders, oldest first" or "the 10 oldest of 240 stuck orders", and the link to all of them. */
 function firstRows(shown: number, total: number, noun: string, order: string, href: string): Fragment {
   const all = total > shown ? html` <a href="${href}">See all ${total}</a>` : total > 0 ? html` <a href="${href}">Sort or export them</a>` : '';
-  return html`${total > shown ? `the ${shown} ${order} of ${total} ${noun}` : `${total} ${noun}, ${order} first`}.${all}`;
+  if (total === 0) return `0 ${noun}`;
+  return html`${total > shown ? `The ${shown} ${order} of ${total} ${noun}` : `${total} ${noun}, ${order} first`}.${all}`;
 }
 
 export function dashboardPage(session: ConsoleSession, d: DashboardData): Html {
@@ -130,7 +131,7 @@ function webhooksSection(w: DashboardData['summary']['webhooks']): Html {
 <h2 id="webhooks-h">Partner webhooks</h2>
 <p>${w.backlog} ${w.backlog === 1 ? 'delivery is' : 'deliveries are'} due now, ${w.scheduled} waiting for a retry or a notice time.
 In the last ${w.recent.windowMinutes} minutes: ${w.recent.byOutcome.delivered ?? 0} delivered, ${w.recent.byOutcome.retrying ?? 0} retrying, ${w.recent.byOutcome.failed ?? 0} failed${lag.p50 !== null ? html`; from change to delivery ${lag.p50.toFixed(2)} s at the median, ${lag.p99!.toFixed(2)} s at p99` : ''}.</p>
-<table class="data" tabindex="0" id="failing-endpoints" data-client-sort><caption>${w.failingEndpoints.length >= FAILING_ENDPOINTS_SHOWN ? `the ${FAILING_ENDPOINTS_SHOWN} endpoints failing longest (more may be failing)` : `${w.failingEndpoints.length} failing ${w.failingEndpoints.length === 1 ? 'endpoint' : 'endpoints'}, failing longest first`}</caption>
+<table class="data" tabindex="0" id="failing-endpoints"${w.failingEndpoints.length > 1 ? html` data-client-sort` : ''}><caption>${w.failingEndpoints.length === 0 ? '0 failing endpoints' : w.failingEndpoints.length >= FAILING_ENDPOINTS_SHOWN ? `The ${FAILING_ENDPOINTS_SHOWN} endpoints failing longest (more may be failing)` : `${w.failingEndpoints.length} failing ${w.failingEndpoints.length === 1 ? 'endpoint' : 'endpoints'}, failing longest first`}</caption>
 <thead><tr><th scope="col">Partner</th><th scope="col">URL</th><th scope="col">Failing since</th><th scope="col">Waiting</th><th scope="col">Last answer</th></tr></thead>
 <tbody>
 ${w.failingEndpoints.length === 0 ? html`<tr><td colspan="5">Every receiver is taking its events.</td></tr>` : ''}
