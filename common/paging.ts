@@ -30,7 +30,7 @@ function decodeCursor(text: string): Cursor | undefined {
 }
 
 export const pageShape = {
-  limit: z.coerce.number().int('limit must be a whole number').min(1).max(MAX_PAGE).default(DEFAULT_PAGE),
+  limit: z.coerce.number().int('limit must be a whole number').min(1).max(MAX_PAGE).default(DEFAULT_PAGE).describe(`Rows per page, 1–${MAX_PAGE} (default ${DEFAULT_PAGE})`),
   cursor: z
     .string()
     .max(1000)
@@ -39,7 +39,8 @@ export const pageShape = {
       if (!cursor) ctx.addIssue({ code: 'custom', message: 'not a cursor from a previous page of this list (take it from the Link header)' });
       return cursor ?? z.NEVER;
     })
-    .optional(),
+    .optional()
+    .describe('Where the previous page ended: take the whole next URL from its Link header rather than building it'),
 };
 export const pageQuery = z.strictObject(pageShape);
 export type PageRequest = { limit: number; cursor?: Cursor };

@@ -2,132 +2,207 @@
 // operations views, readiness. They document what the routes answer (OpenAPI); the services
 // build these objects, and the contract test checks every status a route answers is documented.
 import { z } from 'zod';
-import { LINK_END_REASONS, LINK_STATUSES, ORDER_STATUSES, REFUND_CASE_STATUSES, ROLES } from './domain.ts';
-import { instant, moneySchema, refundCaseSchema } from './schemas.ts';
+import { LINK_END_REASONS, ORDER_STATUSES, REFUND_CASE_STATUSES } from './domain.ts';
+import { fields, instant, moneySchema, variantSchema } from './fields.ts';
+import { refundCaseSchema } from './schemas.ts';
 
-const actorSchema = z.object({ agentId: z.uuid(), name: z.string(), role: z.enum(ROLES) }).nullable();
+const actorSchema = fields.actor;
+const temporalUiUrl = fields.temporalUiUrl;
 
 export const refundCaseDetailSchema = refundCaseSchema.extend({
-  partner: z.object({ id: z.uuid(), name: z.string() }),
-  customer: z.object({ id: z.uuid(), domain: z.string(), companyName: z.string() }),
-  product: z.object({ id: z.string(), name: z.string() }),
-  quantity: z.number().int(),
+  partner: z.object({ id: fields.partnerId, name: fields.partnerName }).describe('The partner that filed it'),
+  customer: z.object({ id: fields.customerId, domain: fields.customerDomain, companyName: fields.companyName }).describe('The customer whose software it cancels'),
+  product: z.object({ id: fields.productId, name: fields.productName }).describe('The product being cancelled'),
+  quantity: fields.quantity,
   amountPaid: moneySchema.describe('What the purchase of this software cost'),
   alreadyRefunded: moneySchema.describe('Refunded for this software by earlier completed cases'),
-  purchasedAt: instant,
+  purchasedAt: instant.describe('When the software was bought'),
   refundableUntil: instant.describe('The end of the refund window: the purchase plus REFUND_WINDOW (default 30 days)'),
   withinRefundWindow: z.boolean().describe('Whether the case was filed before refundableUntil'),
-  temporalUiUrl: z.string().nullable(),
-  escalatedAt: instant.nullable(),
-  workflowId: z.string(),
-  completedAt: instant.nullable(),
-  description: z.string().nullable(),
-  refundReason: z.string(),
-  customerReference: z.string(),
-  orderReference: z.string(),
-  externalTicketId: z.string().nullable(),
-  contact: z.object({ name: z.string(), email: z.string(), phone: z.string() }),
-  attachments: z.array(z.object({ id: z.uuid(), fileName: z.string(), contentType: z.string(), sizeBytes: z.number(), sha256: z.string(), createdAt: instant })),
-  timeline: z.array(z.object({ at: instant, type: z.string(), note: z.string().nullable(), actor: actorSchema })),
+  temporalUiUrl,
+  description: z.string().nullable().describe('The full story, if one was given'),
+  refundReason: z.string().describe('Why the customer wants the money back'),
+  customerReference: z.string().describe('How the ticket names the customer: its domain or tenant id, as filed'),
+  orderReference: z.string().describe('How the ticket names the purchase: the order or subscription id, as filed'),
+  externalTicketId: z.string().nullable().describe('The ticket’s id in the support system; null until it has one'),
+  contact: z
+    .object({ name: z.string().describe('The contact’s name'), email: z.string().describe('Their e-mail address'), phone: z.string().describe('Their phone number') })
+    .describe('The partner’s contact for this case'),
+  attachments: z
+    .array(
+      z.object({
+        id: z.uuid().describe('The attachment’s id: GET /v1/refund-cases/{refundCaseId}/attachments/{id} serves it'),
+        fileName: z.string().describe('The file’s name'),
+        contentType: z.string().describe('The file’s media type'),
+        sizeBytes: z.number().int().describe('Its size in bytes'),
+        sha256: z.string().describe('The hex SHA-256 of its content'),
+        createdAt: fields.createdAt.describe('When it was attached'),
+      }),
+    )
+    .describe('The files filed with the ticket'),
+  timeline: z
+    .array(
+      z.object({
+        at: instant.describe('When it happened'),
+        type: z.string().describe('What happened: submitted, in_review, comment, escalated, info_requested, approved or rejected; after an approval subscription_cancelled, links_revoked, key_revoked, refund_issued, completed'),
+        note: z.string().nullable().describe('Its note, if it has one'),
+        actor: actorSchema,
+      }),
+    )
+    .describe('Everything that happened to the case, oldest first'),
 });
 
-export const commentSchema = z.object({ at: instant, type: z.literal('comment'), note: z.string().nullable() });
+export const commentSchema = z.object({ at: instant.describe('When it was recorded'), type: z.literal('comment').describe('Always comment'), note: z.string().nullable().describe('The comment') });
 
-export const paymentWebhookReplySchema = z.object({ received: z.literal(true), duplicate: z.boolean(), note: z.string().optional() });
+export const paymentWebhookReplySchema = z.object({
+  received: z.literal(true).describe('The event is recorded: the provider may stop retrying it'),
+  duplicate: z.boolean().describe('An event with this eventId was received before; this one changed nothing'),
+  note: z.string().optional().describe('Why the event changed nothing, when it did not (e.g. the order had already ended)'),
+});
 
 export const operationsOrderSchema = z.object({
-  orderId: z.uuid(),
-  partnerId: z.uuid(),
-  partnerName: z.string(),
-  customerId: z.uuid(),
-  status: z.enum(ORDER_STATUSES),
-  paymentMethod: z.string(),
-  total: moneySchema,
-  ageMinutes: z.number(),
-  minutesInStatus: z.number(),
-  failureReason: z.string().nullable(),
-  stuck: z.boolean(),
-  workflowId: z.string(),
-  temporalUiUrl: z.string().nullable(),
-  createdAt: instant,
-  /** When the order's status last changed. */
-  updatedAt: instant,
+  orderId: fields.orderId,
+  partnerId: fields.partnerId,
+  partnerName: fields.partnerName,
+  customerId: fields.customerId,
+  status: fields.orderStatus,
+  paymentMethod: fields.paymentMethod,
+  total: moneySchema.describe('What the order costs'),
+  ageMinutes: fields.ageMinutes,
+  minutesInStatus: z.number().describe('Minutes since its status last changed'),
+  failureReason: fields.failureReason,
+  stuck: z.boolean().describe('In flight and unmoved for longer than STUCK_ORDER_AFTER'),
+  workflowId: fields.workflowId,
+  temporalUiUrl,
+  createdAt: fields.createdAt,
+  updatedAt: fields.updatedAt,
 });
 
 export const reconciliationSchema = z.object({
-  checked: z.number(),
-  unreachable: z.number(),
-  mismatches: z.array(z.object({ orderId: z.uuid(), workflowId: z.string(), database: z.string(), workflow: z.string() })),
+  checked: fields.count('In-flight orders compared with their workflows'),
+  unreachable: fields.count('Orders whose workflow could not be asked'),
+  mismatches: z
+    .array(
+      z.object({
+        orderId: fields.orderId,
+        workflowId: fields.workflowId,
+        database: z.string().describe('The status in the database'),
+        workflow: z.string().describe('The status the workflow reports'),
+      }),
+    )
+    .describe('Orders whose database row and workflow disagree'),
 });
 
-export const hourlyActivitySchema = z.array(z.object({ hour: instant, orders: z.number(), downloads: z.number() }));
+export const hourlyActivitySchema = z.array(
+  z.object({
+    hour: instant.describe('The start of the hour'),
+    orders: fields.count('Orders placed in the hour'),
+    downloads: fields.count('Downloads served in the hour'),
+  }),
+);
 
 export const retryingActivitySchema = z.object({
-  workflowId: z.string(),
-  workflowType: z.string(),
-  activityId: z.string(),
-  activityType: z.string(),
-  attempt: z.number(),
-  lastError: z.string(),
-  firstFailedAt: instant,
-  lastFailedAt: instant,
-  temporalUiUrl: z.string().nullable(),
+  workflowId: fields.workflowId,
+  workflowType: z.string().describe('The workflow’s type, e.g. orderWorkflow'),
+  activityId: z.string().describe('The activity’s id within its workflow'),
+  activityType: z.string().describe('The activity’s name, e.g. provisionSubscriptions'),
+  attempt: z.number().int().describe('Its attempt count so far'),
+  lastError: z.string().describe('The error of its last failed attempt'),
+  firstFailedAt: instant.describe('When it first failed'),
+  lastFailedAt: instant.describe('When it last failed'),
+  temporalUiUrl,
 });
 
-const countsOf = <T extends readonly [string, ...string[]]>(values: T) => z.object(Object.fromEntries(values.map((v) => [v, z.number()])) as Record<T[number], z.ZodNumber>);
+const countsOf = <T extends readonly [string, ...string[]]>(values: T, what: string) =>
+  z.object(Object.fromEntries(values.map((v) => [v, z.number().describe(`${what} in ${v}`)])) as Record<T[number], z.ZodNumber>);
 
 export const operationsSummarySchema = z.object({
-  ordersByStatus: countsOf(ORDER_STATUSES),
-  refundCasesByStatus: countsOf(REFUND_CASE_STATUSES),
-  overdueRefundCases: z.number(),
-  retryingActivities: z.number(),
-  oldestInFlightOrder: z.object({ orderId: z.uuid(), status: z.enum(ORDER_STATUSES), ageMinutes: z.number(), workflowId: z.string() }).nullable(),
-  linksExpiringIn24h: z.object({
-    count: z.number(),
-    links: z.array(z.object({ linkId: z.uuid(), subscriptionId: z.uuid(), expiresAt: instant, downloadsUsed: z.number(), maxDownloads: z.number() })),
-  }),
+  ordersByStatus: countsOf(ORDER_STATUSES, 'Orders').describe('Orders by status'),
+  refundCasesByStatus: countsOf(REFUND_CASE_STATUSES, 'Refund cases').describe('Refund cases by status'),
+  overdueRefundCases: fields.count('Open refund cases past their SLA'),
+  retryingActivities: fields.count('Activities failing and retrying now'),
+  oldestInFlightOrder: z
+    .object({ orderId: fields.orderId, status: fields.orderStatus, ageMinutes: fields.ageMinutes, workflowId: fields.workflowId })
+    .nullable()
+    .describe('The oldest order still awaiting payment or provisioning; null when none is'),
+  linksExpiringIn24h: z
+    .object({
+      count: fields.count('Active windows that close by time within 24 hours'),
+      links: z
+        .array(z.object({ linkId: fields.linkId, subscriptionId: fields.subscriptionId, expiresAt: fields.expiresAt, downloadsUsed: fields.downloadsUsed, maxDownloads: fields.maxDownloads }))
+        .describe('The first of them, soonest first'),
+    })
+    .describe('Download windows about to close'),
   webhooks: z.object({
     backlog: z.number().describe('Deliveries due and not yet taken by their receivers'),
     scheduled: z.number().describe('Deliveries whose next attempt is later'),
-    oldestDueSeconds: z.number().nullable(),
-    recent: z.object({ windowMinutes: z.number(), byOutcome: z.record(z.string(), z.number()), lagSeconds: z.object({ p50: z.number().nullable(), p99: z.number().nullable() }) }),
-    failingEndpoints: z.array(
-      z.object({ endpointId: z.uuid(), partnerId: z.uuid(), partnerName: z.string(), url: z.string(), pending: z.number(), failingSince: instant, lastError: z.string().nullable(), lastResponseStatus: z.number().nullable() }),
-    ),
-  }),
+    oldestDueSeconds: z.number().nullable().describe('How long the oldest due delivery has waited; null when none is due'),
+    recent: z
+      .object({
+        windowMinutes: z.number().describe('The window these figures cover'),
+        byOutcome: z.record(z.string(), z.number()).describe('Attempts by outcome (delivered, failed, …)'),
+        lagSeconds: z
+          .object({ p50: z.number().nullable().describe('Median seconds from event to delivery'), p99: z.number().nullable().describe('99th percentile') })
+          .describe('From event to delivery; null without deliveries'),
+      })
+      .describe('Deliveries of the last minutes'),
+    failingEndpoints: z
+      .array(
+        z.object({
+          endpointId: z.uuid().describe('The webhook endpoint’s id'),
+          partnerId: fields.partnerId,
+          partnerName: fields.partnerName,
+          url: z.string().describe('Where it receives'),
+          pending: fields.count('Its deliveries not yet delivered'),
+          failingSince: instant.describe('Since when its deliveries fail'),
+          lastError: z.string().nullable().describe('Its last error'),
+          lastResponseStatus: z.number().int().nullable().describe('The HTTP status of its last answer; null when it did not answer'),
+        }),
+      )
+      .describe('Endpoints whose deliveries keep failing'),
+  }).describe('Partner webhook deliveries'),
 });
 
 const dependency = z.enum(['up', 'down']);
-export const readinessSchema = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.object({ database: dependency, temporal: dependency }) });
-export const livenessSchema = z.object({ status: z.literal('ok') });
+export const readinessSchema = z.object({
+  status: z.enum(['ready', 'not_ready']).describe('ready when every dependency answers'),
+  checks: z.object({ database: dependency.describe('PostgreSQL'), temporal: dependency.describe('The Temporal frontend') }).describe('Each dependency'),
+});
+export const livenessSchema = z.object({ status: z.literal('ok').describe('The process answers') });
 
 export const linkHistorySchema = z.object({
-  linkId: z.uuid(),
-  variant: z.object({ version: z.string(), language: z.string(), fileType: z.string() }),
-  openedAt: instant,
-  expiresAt: instant,
-  endedAt: instant.nullable(),
-  status: z.enum(LINK_STATUSES),
-  endReason: z.enum([...LINK_END_REASONS, 'revoked']).nullable(),
-  downloadsUsed: z.number().int(),
-  maxDownloads: z.number().int(),
-  url: z.url().optional(),
+  linkId: fields.linkId,
+  variant: variantSchema,
+  openedAt: instant.describe('When the window was opened'),
+  expiresAt: fields.expiresAt,
+  endedAt: instant.nullable().describe('When it ended; null while active'),
+  status: fields.linkStatus,
+  endReason: z.enum([...LINK_END_REASONS, 'revoked']).nullable().describe('Why it ended: time (14 days), downloads (50 used) or revoked (cancelled); null while active'),
+  downloadsUsed: fields.downloadsUsed,
+  maxDownloads: fields.maxDownloads,
+  url: z.url().optional().describe('The download URL; only to admin agents, only while active'),
 });
 
 export const auditEventSchema = z.object({
-  id: z.string(),
-  at: instant,
-  action: z.string(),
+  id: z.string().describe('The event’s id; events are ordered by time, then id'),
+  at: instant.describe('When the action happened'),
+  action: z.string().describe('What was done, e.g. order.create, product_key.reveal, download_link.open, download.refuse, refund_case.file, refund_case.comment, webhook_endpoint.create'),
   actor: actorSchema,
-  target: z.object({ type: z.string(), id: z.string() }),
-  partnerId: z.uuid().nullable(),
-  data: z.unknown(),
+  target: z.object({ type: z.string().describe('The kind of thing acted on, e.g. order, subscription, refund_case'), id: z.string().describe('Its id') }).describe('What was acted on'),
+  partnerId: fields.partnerId.nullable().describe('The partner whose data it is; null for actions of no partner'),
+  data: z.unknown().describe('The action’s own facts (never a secret: no key, token or API key)'),
 });
 
 export const activityEntrySchema = z.object({
-  at: instant,
-  type: z.string(),
+  at: instant.describe('When it happened'),
+  type: z.string().describe('What happened: order.placed, key.revealed, link.opened, download.served, download.refused, link.expired, link.revoked, cancellation.filed, refund_case.decided, key.revoked, refund.issued'),
   actor: actorSchema,
-  detail: z.string(),
-  client: z.object({ address: z.string().nullable(), userAgent: z.string().nullable() }).optional(),
+  detail: z.string().describe('What happened, in words'),
+  client: z
+    .object({
+      address: z.string().nullable().describe('The downloader’s address, truncated to its /24 (IPv4) or /48 (IPv6)'),
+      userAgent: z.string().nullable().describe('The downloader’s User-Agent'),
+    })
+    .optional()
+    .describe('For downloads: who downloaded'),
 });

@@ -5,7 +5,15 @@ import { route, type RouteDef } from './route.ts';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64');
 export const codecBody = z.object({
-  payloads: z.array(z.object({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() })).max(10_000),
+  payloads: z
+    .array(
+      z.object({
+        metadata: z.record(z.string(), base64).optional().describe('The payload’s metadata, each value base64 (encoding, encryption-key-id …)'),
+        data: base64.optional().describe('The payload’s bytes, base64'),
+      }),
+    )
+    .max(10_000)
+    .describe('Temporal payloads in their JSON form, as the Web UI sends them (at most 10,000)'),
 });
 
 export const codecRoutes: RouteDef[] = [

@@ -17,7 +17,7 @@ export const customerRoutes: RouteDef[] = [
     access: ACCESS.partnerStaff,
     body: createCustomerBody,
     idempotent: true,
-    responses: { 201: { description: 'Created', schema: customerSchema, headers: ['Location'] }, 409: { description: 'The partner already has a customer with this domain' } },
+    responses: { 201: { description: 'Created', schema: customerSchema, headers: ['Location'] }, 409: { description: 'The partner already has a customer with this domain', problems: ['customer-exists'] } },
     handler: async ({ caller, body, services }) => {
       const customer = await services.customers.create(caller, body);
       return { status: 201, body: customer, headers: { Location: `/v1/customers/${customer.id}` } };

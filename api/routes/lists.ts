@@ -1,5 +1,7 @@
 import type { Request } from 'express';
 import { stringify } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
+import type { z } from 'zod';
 import type { Reply } from '../reply.ts';
 import { Readable } from 'node:stream';
 import type { Page } from '../services/paging.ts';
@@ -46,13 +48,25 @@ export async function listReply<T>({ req, page, export: exp }: ListAnswer<T>): P
   return { status: 200, body: items, headers: { Link: `<${url.pathname}${url.search}>; rel="next"` } };
 }
 
-/** The answers every list declares: the page (or export) and 422 for a bad limit or cursor. */
-export function listResponses(description: string, schema: import('zod').ZodType, exports = false) {
+/**
+ * The answers every list declares: the page and 422 for a bad limit or cursor. A list that exports
+ * passes its CSV columns, and documents its export formats with the page's example rows in each.
+ */
+export function listResponses<T>(description: string, schema: z.ZodType<T[]>, columns?: CsvColumns<T>) {
+  const exports = columns && ((example: unknown) => {
+    const rows = schema.parse(example);
+    return {
+      [CSV]: stringifySync(rows.map((row) => columns.map((c) => c.get(row) ?? '')), { ...CSV_OPTIONS, columns: columns.map((c) => c.header) }),
+      [NDJSON]: rows.map((row) => `${JSON.stringify(row)}\n`).join(''),
+    };
+  });
   return {
-    200: { description: `${description}, one page (limit, cursor; Link rel="next" while more remain)${exports ? '; with Accept: text/csv or application/x-ndjson, the whole filtered set' : ''}`, schema, headers: ['Link'] as const },
+    200: { description: `${description}, one page (limit, cursor; Link rel="next" while more remain)${exports ? '; with Accept: text/csv or application/x-ndjson, the whole filtered set' : ''}`, schema, headers: ['Link'] as const, exports },
     422: { description: 'A bad limit (1–500) or cursor (take it from the Link header), or a bad filter' },
   };
 }
+
+const CSV_OPTIONS = { header: true, record_delimiter: '\r\n', cast: { boolean: (b: boolean) => String(b), object: (o: object) => JSON.stringify(o) } };
 
 /** Every row as CSV (RFC 4180: a header row, CRLF, quoting by csv-stringify), streamed. */
 export function csvReply<T>(name: string, columns: CsvColumns<T>, rows: AsyncIterable<T>): Reply {
@@ -62,7 +76,7 @@ export function csvReply<T>(name: string, columns: CsvColumns<T>, rows: AsyncIte
     })(),
     { objectMode: true },
   );
-  const csv = source.pipe(stringify({ header: true, columns: columns.map((c) => c.header), record_delimiter: '\r\n', cast: { boolean: (b) => String(b), object: (o) => JSON.stringify(o) } }));
+  const csv = source.pipe(stringify({ ...CSV_OPTIONS, columns: columns.map((c) => c.header) }));
   source.on('error', (err) => csv.destroy(err));
   return { status: 200, headers: { 'Content-Type': 'text/csv; charset=utf-8; header=present', 'Content-Disposition': `attachment; filename="${name}.csv"` }, stream: csv };
 }

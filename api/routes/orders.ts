@@ -1,7 +1,8 @@
 // Orders: placing one (its workflow does the rest) and reading it with its timeline.
 import { z } from 'zod';
 import { ACCESS } from '../../common/access.ts';
-import { createOrderBody, customerOrderSchema, orderAcceptedSchema, orderSchema, uuidSchema } from '../../common/schemas.ts';
+import { createOrderBody, customerOrderSchema, orderAcceptedSchema, orderSchema } from '../../common/schemas.ts';
+import { fields } from '../../common/fields.ts';
 import { customerOrdersQuery } from '../../common/list-queries.ts';
 import { fieldColumns, listReply, listResponses, type CsvColumns } from './lists.ts';
 import { customerParams } from './params.ts';
@@ -42,7 +43,7 @@ export const orderRoutes: RouteDef[] = [
     access: ACCESS.partnerStaff,
     params: customerParams,
     query: customerOrdersQuery,
-    responses: listResponses('Orders, newest first', z.array(customerOrderSchema), true),
+    responses: listResponses('Orders, newest first', z.array(customerOrderSchema), ORDER_COLUMNS),
     handler: async ({ caller, params, query, req, services }) =>
       listReply({
         req,
@@ -57,7 +58,7 @@ export const orderRoutes: RouteDef[] = [
     summary: 'An order with its line items, subscriptions and timeline',
     tag: 'Orders',
     access: ACCESS.readOrders,
-    params: z.object({ orderId: uuidSchema }),
+    params: z.object({ orderId: fields.orderId }),
     responses: { 200: { description: 'The order', schema: orderSchema } },
     handler: async ({ caller, params, services }) => ({ status: 200, body: await services.orders.get(caller, params.orderId) }),
   }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { uuidSchema } from '../../common/schemas.ts';
+import { fields } from '../../common/fields.ts';
 
-export const customerParams = z.object({ customerId: uuidSchema });
-export const subscriptionParams = z.object({ customerId: uuidSchema, subscriptionId: uuidSchema });
-export const refundCaseParams = z.object({ refundCaseId: uuidSchema });
+export const customerParams = z.object({ customerId: fields.customerId });
+export const subscriptionParams = z.object({ customerId: fields.customerId, subscriptionId: fields.subscriptionId });
+export const refundCaseParams = z.object({ refundCaseId: fields.refundCaseId });

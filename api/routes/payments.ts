@@ -15,7 +15,7 @@ export const paymentRoutes: RouteDef[] = [
     rawBodySchema: paymentWebhookBody,
     responses: {
       200: { description: 'Received (also for a duplicate eventId, which changes nothing)', schema: paymentWebhookReplySchema },
-      401: { description: 'Missing or wrong signature' },
+      401: { description: 'Missing or wrong signature', problems: ['bad-signature'] },
       422: { description: 'A signed body that is not a payment event' },
     },
     handler: async ({ req, services }) => ({

@@ -31,7 +31,7 @@ export const refundCaseRoutes: RouteDef[] = [
     bodyLimit: '15mb',
     responses: {
       202: { description: 'Filed; follow the Location', schema: refundCaseAcceptedSchema, headers: ['Location'] },
-      409: { description: 'A case is already open for this software, or it is cancelled' },
+      409: { description: 'A case is already open for this software, or it cannot be cancelled now', problems: ['refund-case-open', 'not-cancellable'] },
       422: { description: 'Every missing or wrong field, at once' },
     },
     handler: async ({ caller, params, body, idempotencyKey, services }) => {
@@ -47,7 +47,7 @@ export const refundCaseRoutes: RouteDef[] = [
     tag: 'Refund cases',
     access: ACCESS.readRefundCases,
     query: refundCaseListQuery,
-    responses: listResponses('Cases, oldest first', z.array(refundCaseSchema), true),
+    responses: listResponses('Cases, oldest first', z.array(refundCaseSchema), CASE_COLUMNS),
     handler: async ({ caller, query, req, services }) =>
       listReply({
         req,
@@ -79,7 +79,7 @@ export const refundCaseRoutes: RouteDef[] = [
     responses: {
       200: { description: 'The case after the decision was carried out', schema: refundCaseDetailSchema, headers: ['Location'] },
       202: { description: 'The decision is accepted and recorded; it is still being carried out (the case shows its progress)', schema: refundCaseDetailSchema, headers: ['Location'] },
-      409: { description: 'The case is not in review' },
+      409: { description: 'The case is not in review, or the decision is refused', problems: ['case-not-decidable'] },
     },
     handler: async ({ caller, params, body, idempotencyKey, services }) => {
       const { applied, refundCase } = await services.refundCases.decide(caller, params.refundCaseId, body, idempotencyKey);
@@ -96,7 +96,7 @@ export const refundCaseRoutes: RouteDef[] = [
     params: refundCaseParams,
     body: commentBody,
     idempotent: true,
-    responses: { 201: { description: 'The comment', schema: commentSchema }, 409: { description: 'The case is closed' } },
+    responses: { 201: { description: 'The comment', schema: commentSchema }, 409: { description: 'The case is closed', problems: ['case-closed'] } },
     handler: async ({ caller, params, body, idempotencyKey, services }) => ({ status: 201, body: await services.refundCases.comment(caller, params.refundCaseId, body, idempotencyKey) }),
   }),
 ];

@@ -4,6 +4,7 @@ import type { ResponseHeader } from '../openapi-parts.ts';
 import type { Request } from 'express';
 import { z } from 'zod';
 import type { Role } from '../../common/domain.ts';
+import type { ProblemType } from '../../common/problem-types.ts';
 import type { Caller } from '../auth.ts';
 import type { Reply } from '../reply.ts';
 import type { Services } from '../services/index.ts';
@@ -43,8 +44,21 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   rawBody?: boolean;
   /** For a raw body: what it holds, for the OpenAPI document (the handler checks it itself, after the signature). */
   rawBodySchema?: z.ZodType;
-  /** Each answer's description, body schema and the headers it carries beyond those of every answer. */
-  responses: Record<number, { description: string; schema?: z.ZodType; headers?: readonly ResponseHeader[] }>;
+  /**
+   * Each answer's description, body schema and the headers it carries beyond those of every answer;
+   * for an error the route answers itself, its problem types (the document shows an example of each).
+   */
+  responses: Record<
+    number,
+    {
+      description: string;
+      schema?: z.ZodType;
+      headers?: readonly ResponseHeader[];
+      problems?: readonly ProblemType[];
+      /** A list that exports: its example page in each export format, by media type. */
+      exports?: (example: unknown) => Record<string, string>;
+    }
+  >;
   handler: (ctx: HandlerContext<P, Q, B>) => Promise<Reply>;
 }
 

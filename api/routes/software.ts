@@ -21,7 +21,7 @@ export const softwareRoutes: RouteDef[] = [
     access: ACCESS.partnerStaff,
     params: customerParams,
     query: pageQuery,
-    responses: listResponses('The software list, oldest purchase first', z.array(softwareListItemSchema), true),
+    responses: listResponses('The software list, oldest purchase first', z.array(softwareListItemSchema), SOFTWARE_COLUMNS),
     handler: async ({ caller, params, query, req, services }) =>
       listReply({
         req,
@@ -66,7 +66,7 @@ export const softwareRoutes: RouteDef[] = [
     body: keysAndDownloadsBody,
     responses: {
       200: { description: 'The key and the open download window', schema: keysAndDownloadsSchema },
-      409: { description: 'The software is cancelled or being cancelled' },
+      409: { description: 'The software is cancelled or being cancelled', problems: ['software-not-active'] },
       422: { description: 'The variant is not offered; the allowed values are listed' },
     },
     handler: async ({ caller, params, body, services }) => ({

@@ -40,7 +40,7 @@ export const trailRoutes: RouteDef[] = [
     tag: 'Trail',
     access: ACCESS.readAuditLog,
     query: auditEventsQuery,
-    responses: listResponses('Audit events', z.array(auditEventSchema), true),
+    responses: listResponses('Audit events', z.array(auditEventSchema), AUDIT_COLUMNS),
     handler: async ({ query, req, services }) =>
       listReply({ req, page: () => services.audit.list(query), export: { name: 'audit-events', columns: AUDIT_COLUMNS, rows: () => services.audit.everyEvent(query) } }),
   }),

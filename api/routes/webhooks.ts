@@ -32,7 +32,7 @@ export const webhookRoutes: RouteDef[] = [
     storedForReplay: (body) => ({ ...(body as object), secret: undefined }),
     responses: {
       201: { description: 'The endpoint, with its secret (shown only now; absent from an Idempotency-Key replay: rotate it to get a new one)', schema: webhookEndpointWithSecretSchema },
-      409: { description: 'The partner already has the most endpoints allowed' },
+      409: { description: 'The partner already has the most endpoints allowed', problems: ['endpoint-limit'] },
       422: { description: 'Invalid input, or a URL that may not receive webhooks (not https, or a private or loopback address)' },
     },
     handler: async ({ caller, body, services }) => ({ status: 201, body: await services.webhooks.create(caller, body) }),
