@@ -25,8 +25,8 @@ const problemSchema = z.object({
 /** Documents the service serves next to the API (not in the route table, but documented too). */
 export const SERVICE_DOCUMENTS: [path: string, summary: string, type: string, example: unknown][] = [
   ['/openapi.json', 'This OpenAPI document', 'application/json', { openapi: '3.1.0', info: { title: 'CSP on-premises orchestrator API', version: PACKAGE_VERSION }, paths: {} }],
-  ['/docs', 'The API reference, rendered', 'text/html', '<!doctype html><html lang="en"><head><title>API reference</title>…'],
-  ['/docs/init.js', 'Script of the API reference page', 'application/javascript', 'window.onload = () => { … }'],
+  ['/docs', 'The API reference, rendered', 'text/html', '<!doctype html>\n<html lang="en">\n<head>\n  <meta charset="utf-8">\n  <title>CSP on-premises orchestrator — API</title>…'],
+  ['/docs/init.js', 'Script of the API reference page', 'application/javascript', "window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui' });\n"],
   ['/metrics', 'Prometheus metrics (bind to an internal port in production)', 'text/plain', '# HELP csp_http_requests_total HTTP requests by method, route and status\n# TYPE csp_http_requests_total counter\ncsp_http_requests_total{method="POST",route="/v1/customers/:customerId/orders",status="202"} 412\n'],
   ['/problems', 'The problem types: what each means and whether to retry (JSON with Accept: application/json)', 'text/html', '<!doctype html><html lang="en"><head><title>Problem types</title>…'],
 ];
