@@ -7,7 +7,7 @@ import type { Db } from '../db/client.ts';
 import type { ResolvedSecrets } from '../infra/secrets.ts';
 import { listenForKeyChanges } from '../db/key-changes.ts';
 import { createApp } from './app.ts';
-import { createApiMetrics, startMetricsServer } from './metrics.ts';
+import { apiMetricsOf, startMetricsServer } from './metrics.ts';
 
 export interface RunningApi {
   server: Server;
@@ -29,7 +29,7 @@ export function assertMetricsPlacement(config: Config): void {
 
 export async function startApi(deps: { config: Config; db: Db; temporal: Client; logger: Logger; secrets: ResolvedSecrets; codec: PayloadCodec }): Promise<RunningApi> {
   assertMetricsPlacement(deps.config);
-  const metrics = createApiMetrics(deps.db);
+  const metrics = apiMetricsOf(deps);
   const keyChanges = deps.config.databaseUrl ? listenForKeyChanges(deps.config.databaseUrl, deps.logger) : undefined;
   const app = createApp({ ...deps, metrics, keyChanges });
   const metricsServer = deps.config.metricsAddress ? await startMetricsServer(metrics, deps.config.metricsAddress) : undefined;

@@ -15,6 +15,9 @@ export interface SystemTool {
 }
 
 export const CHROMIUM: SystemTool = { name: 'Chromium', path: '/usr/bin/chromium', debianPackage: 'chromium', neededBy: 'the console tests drive it through playwright-core', override: 'CHROMIUM_PATH' };
+/** Debian's prometheus package ships both: the server the end-to-end alert test scrapes with, and promtool. */
+export const PROMETHEUS: SystemTool = { name: 'Prometheus', path: '/usr/bin/prometheus', debianPackage: 'prometheus', neededBy: 'the ops tests evaluate the alert rules against a test stack with it', override: 'PROMETHEUS_PATH' };
+export const PROMTOOL: SystemTool = { name: 'promtool', path: '/usr/bin/promtool', debianPackage: 'prometheus', neededBy: 'the ops tests check and unit-test the alert rules with it', override: 'PROMTOOL_PATH' };
 
 /** Whether apt-get may run here as root: as root, or through sudo without a password. */
 function aptRunner(): string[] | undefined {

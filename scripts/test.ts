@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from '../infra/paths.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../infra/embedded-postgres.ts';
 import { devServerEnvironment } from '../test/helpers/temporal.ts';
 import { freePort } from '../infra/ports.ts';
-import { CHROMIUM, ensureSystemTool } from '../infra/system-packages.ts';
+import { CHROMIUM, ensureSystemTool, PROMETHEUS, PROMTOOL } from '../infra/system-packages.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -32,6 +32,7 @@ const files = testFiles(path.join(PROJECT_ROOT, 'test'))
 // so), rather than failing minutes into the run: a fresh machine needs nothing installed by hand.
 const needs = (folder: string) => files.some((f) => f.includes(`${path.sep}test${path.sep}${folder}${path.sep}`));
 if (needs('console')) process.env.CHROMIUM_PATH = ensureSystemTool(CHROMIUM);
+if (needs('ops')) [process.env.PROMETHEUS_PATH, process.env.PROMTOOL_PATH] = [ensureSystemTool(PROMETHEUS), ensureSystemTool(PROMTOOL)];
 
 let embedded: EmbeddedDatabase | undefined;
 let scratch: string | undefined;

@@ -21,7 +21,9 @@ export function createHealthService(deps: { db: Db; temporal: Client }) {
     async readiness() {
       const [database, temporal] = await Promise.all([
         probe(() => deps.db.$queryRaw`SELECT 1`, 2000),
-        probe(() => deps.temporal.connection.workflowService.getSystemInfo({}), 2000),
+        // With a deadline of its own: otherwise the client keeps retrying an unreachable frontend
+        // long after the probe gave up, and every scrape or /readyz during an outage adds one more.
+        probe(() => deps.temporal.connection.withDeadline(Date.now() + 2000, () => deps.temporal.connection.workflowService.getSystemInfo({})), 2000),
       ]);
       return { status: database === 'up' && temporal === 'up' ? 'ready' : 'not_ready', checks: { database, temporal } };
     },

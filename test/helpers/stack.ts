@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../api/app.ts';
-import { createApiMetrics } from '../../api/metrics.ts';
+import { apiMetricsOf } from '../../api/metrics.ts';
 import { loadConfig, type Config } from '../../common/config.ts';
 import { createLogger } from '../../common/logger.ts';
 import { seedDemo } from '../../db/demo.ts';
@@ -78,7 +78,7 @@ export async function startStack(label: string, env: Record<string, string> = {}
   // As in production: verified keys are remembered until the database's change notice.
   const keyChanges = listenForKeyChanges(database.url, logger);
   await until('API key change feed live', async () => keyChanges.live, 10_000);
-  const app = createApp({ config, db: database.db, temporal: client, logger, secrets, metrics: createApiMetrics(database.db), codec, keyChanges, onAnswered: recordAnswer });
+  const app = createApp({ config, db: database.db, temporal: client, logger, secrets, metrics: apiMetricsOf({ config, db: database.db, temporal: client }), codec, keyChanges, onAnswered: recordAnswer });
 
   let worker: WorkerGroup | undefined;
   let running: Promise<void> | undefined;
@@ -100,7 +100,7 @@ export async function startStack(label: string, env: Record<string, string> = {}
       temporal: client,
       logger: createLogger({ level: 'silent' }),
       secrets,
-      metrics: createApiMetrics(database.db),
+      metrics: apiMetricsOf({ config, db: database.db, temporal: client }),
       codec,
       onAnswered: recordAnswer,
       ...overrides,
