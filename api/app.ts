@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { context, propagation } from '@opentelemetry/api';
 import express, { type RequestHandler } from 'express';
 import cors from 'cors';
 import { mountProblemPages } from './problem-pages.ts';
@@ -47,6 +48,8 @@ export function createApp(deps: ApiDeps) {
     const incoming = req.get('X-Request-Id');
     res.locals.requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader('X-Request-Id', res.locals.requestId);
+    // With tracing on, the request's trace in W3C form, so a caller can hand us the trace itself.
+    propagation.inject(context.active(), res, { set: (carrier, key, value) => carrier.setHeader(key, value) });
     next();
   });
   app.use(

@@ -1,32 +1,6 @@
-// `npm run api`: the HTTP API alone, against an external Temporal cluster and PostgreSQL.
-// Run as many as needed behind a load balancer; they share nothing but the database and Temporal.
-import { loadConfig, ConfigError } from '../common/config.ts';
-import { createLogger } from '../common/logger.ts';
-import { createDb } from '../db/client.ts';
-import { connectClient } from '../infra/temporal-connection.ts';
-import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
-import { resolveSecrets } from '../infra/secrets.ts';
-import { onShutdown } from '../infra/shutdown.ts';
-import { startApi } from './server.ts';
+// `npm run api`. Tracing starts first, when OTEL_EXPORTER_OTLP_ENDPOINT asks for it: it patches
+// http, express and pg as they load, so the API (api/serve.ts) is imported only after it.
+import { startTracing } from '../infra/tracing.ts';
 
-try {
-  const config = loadConfig();
-  if (!config.databaseUrl || !config.temporal.address) {
-    throw new ConfigError('`npm run api` needs DATABASE_URL and TEMPORAL_ADDRESS; for everything embedded on one machine use `npm start`.');
-  }
-  const logger = createLogger({ level: config.logLevel, name: 'api' });
-  const db = createDb(config.databaseUrl, { poolSize: config.databasePoolSize });
-  const secrets = resolveSecrets(config);
-  const codec = new EncryptionCodec(parseKeyRing(secrets.payloadKeys));
-  const temporal = await connectClient(config, config.temporal.address, codec);
-  const api = await startApi({ config, db, temporal, logger, secrets, codec });
-  logger.info({ url: api.url }, 'API listening');
-  onShutdown(logger, async () => {
-    await api.close();
-    await temporal.connection.close();
-    await db.$disconnect();
-  });
-} catch (err) {
-  console.error(err instanceof ConfigError ? err.message : err);
-  process.exit(1);
-}
+await startTracing('csp-api');
+await import('./serve.ts');

@@ -1,7 +1,7 @@
 // `npm run bench`: what the service costs on top of Temporal, measured side by side on one server.
 //   --quick                a run of well under a minute (npm test uses it as a smoke test: exact counts only)
 //   --orders N --concurrency C --links L --windows W --window-ttl 8m --latency-samples S --export-rows R
-//   --only 1,4             run only these scenarios (5 is measured with 1; 7 is partner webhooks)
+//   --only 1,4             run only these scenarios (5 is measured with 1; 7 is partner webhooks; 8 tracing's cost)
 //   --profile              also record a CPU profile of the API and the worker and name their hot spots
 // Against DATABASE_URL / TEMPORAL_ADDRESS when set, else an embedded PostgreSQL and dev server.
 // The API and the worker run as their own processes (as in production); the load generator, the
@@ -20,6 +20,7 @@ import { openWindows } from './scenarios/open-windows.ts';
 import { purchaseLatency } from './scenarios/purchase-latency.ts';
 import { orderStarts } from './scenarios/order-starts.ts';
 import { webhooks } from './scenarios/webhooks.ts';
+import { tracingCost } from './scenarios/tracing.ts';
 import { startBenchStack, type BenchParams, type Row } from './stack.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -65,6 +66,7 @@ if (runs(3)) results.push(...(await downloads(bench, params)));
 if (runs(4)) results.push(...(await openWindows(bench, params)));
 if (runs(6)) results.push(...(await exports(bench, params)));
 if (runs(7)) results.push(...(await webhooks(bench, params)));
+if (runs(8)) results.push(...(await tracingCost(bench, params)));
 
 await bench.stopServices();
 const profiles = values.profile

@@ -164,8 +164,8 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
   const customer = demo.partners[0]!.customers[0]!;
   const headers = (key = randomUUID()) => ({ Authorization: `Bearer ${admin}`, 'Content-Type': 'application/json', 'Idempotency-Key': key });
 
-  async function postOrder(body = ORDER_BODY): Promise<string> {
-    const res = await fetch(`${api.base}/v1/customers/${customer.id}/orders`, { method: 'POST', headers: headers(), body });
+  async function postOrder(body = ORDER_BODY, base = api.base): Promise<string> {
+    const res = await fetch(`${base}/v1/customers/${customer.id}/orders`, { method: 'POST', headers: headers(), body });
     const json = (await res.json()) as { orderId?: string };
     if (res.status !== 202 || !json.orderId) throw new Error(`order POST answered ${res.status}: ${JSON.stringify(json)}`);
     return json.orderId;
@@ -187,6 +187,9 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
     /** An operations agent's key, for the audit log. */
     operationsKey: demo.apiKeys.operations,
     profileDir,
+
+    /** A second API process with other settings, beside the one under test (the caller stops it). */
+    startApiProcess,
 
     async restartApi(extra: Record<string, string>): Promise<void> {
       await api.proc.stop();

@@ -1,3 +1,4 @@
+import { trace } from '@opentelemetry/api';
 import { pino, type Logger } from 'pino';
 
 export type { Logger };
@@ -27,6 +28,14 @@ export const REDACT_PATHS = [
   '*.contactPhone',
 ];
 
+/** The active span's ids, as OpenTelemetry's log correlation names them; nothing outside a trace. */
+export function traceFields(): Record<string, string> {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return { trace_id: traceId, span_id: spanId, trace_flags: `0${traceFlags.toString(16)}` };
+}
+
 export function createLogger(options: { level?: string; name?: string; destination?: NodeJS.WritableStream } = {}): Logger {
   return pino(
     {
@@ -35,6 +44,8 @@ export function createLogger(options: { level?: string; name?: string; destinati
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: { service: 'csp-onprem' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Inside a traced request or activity, each line names its trace and span (infra/tracing.ts).
+      mixin: traceFields,
     },
     options.destination ?? process.stdout,
   );

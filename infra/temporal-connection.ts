@@ -2,6 +2,7 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../common/config.ts';
+import { tracing } from './tracing.ts';
 
 function tlsOptions(config: Config): ConnectionOptions['tls'] {
   const tls = config.temporal.tls;
@@ -19,7 +20,7 @@ export async function connectClient(config: Config, address: string, codec?: Pay
     tls: tlsOptions(config),
     apiKey: config.temporal.apiKey,
   });
-  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: codec ? { payloadCodecs: [codec] } : undefined });
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter: codec ? { payloadCodecs: [codec] } : undefined, interceptors: tracing()?.clientInterceptors });
 }
 
 export async function connectWorkerConnection(config: Config, address: string): Promise<NativeConnection> {

@@ -4,6 +4,7 @@ import type { PayloadCodec } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import { interactiveTaskQueue, webhookTaskQueue } from '../common/messages.ts';
 import { activityFailureInterceptor } from './activity-failures.ts';
+import { tracing } from '../infra/tracing.ts';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -26,7 +27,9 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     taskQueue: setup.taskQueue,
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(setup.deps),
-    interceptors: { activity: [activityFailureInterceptor(setup.deps.db)] },
+    // The span first, so it holds what the failure interceptor does too.
+    interceptors: { activity: [...(tracing()?.worker.activityInterceptors ?? []), activityFailureInterceptor(setup.deps.db)] },
+    sinks: tracing()?.worker.sinks,
     ...(setup.codec ? { dataConverter: { payloadCodecs: [setup.codec] } } : {}),
     ...setup.options,
   });

@@ -34,6 +34,7 @@ describe('benchmark smoke run', () => {
       'export audit events as CSV (rows per s)',
       'open windows: expiry lag p99 (ms)',
       'order starts (per s)',
+      'order starts, tracing on ÷ off (per s)',
       'page through audit events at limit=500: p99 ÷ first page',
       'purchase latency p50 (ms)',
       'resources per 1,000 orders',
@@ -42,6 +43,7 @@ describe('benchmark smoke run', () => {
     ]);
     assert.equal(byName['webhook events delivered per s (burst), service ÷ bare fetch loop']?.exact, true, 'every webhook event arrived, once');
     assert.equal(byName['order starts (per s)']?.errors, 0);
+    assert.equal(byName['order starts, tracing on ÷ off (per s)']?.errors, 0, 'every traced order POST accepted (and its span exported: the scenario waits for them)');
     assert.equal(byName['export audit events as CSV (rows per s)']?.exact, true, 'the export held every row');
     assert.equal(byName['downloads (served per s)']?.exact, true);
     assert.equal(byName['downloads, 302 to storage (per s)']?.exact, true);

@@ -9,6 +9,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../api/app.ts';
 import { apiMetricsOf } from '../../api/metrics.ts';
+import { tracing } from '../../infra/tracing.ts';
 import { loadConfig, type Config } from '../../common/config.ts';
 import { createLogger } from '../../common/logger.ts';
 import { seedDemo } from '../../db/demo.ts';
@@ -74,7 +75,7 @@ export async function startStack(label: string, env: Record<string, string> = {}
   });
   const codec = new EncryptionCodec(parseKeyRing(secrets.payloadKeys));
   // The API and the worker encrypt payloads as in production; `client` decodes them too.
-  const client = new Client({ connection: temporalEnv.connection, namespace: temporalEnv.namespace ?? 'default', dataConverter: { payloadCodecs: [codec] } });
+  const client = new Client({ connection: temporalEnv.connection, namespace: temporalEnv.namespace ?? 'default', dataConverter: { payloadCodecs: [codec] }, interceptors: tracing()?.clientInterceptors });
   // As in production: verified keys are remembered until the database's change notice.
   const keyChanges = listenForKeyChanges(database.url, logger);
   await until('API key change feed live', async () => keyChanges.live, 10_000);

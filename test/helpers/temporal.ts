@@ -5,13 +5,14 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../common/messages.ts';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../../infra/dev-server.ts';
 import { resolveTemporalBinary, withBinaryHint } from '../../infra/temporal-binaries.ts';
 import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
+import { tracing } from '../../infra/tracing.ts';
 import { createWorker, WORKFLOWS_PATH } from '../../worker/worker.ts';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
-/** Bundles the workflow code once per test file. */
+/** Bundles the workflow code once per test file (with the tracing interceptors when the file traces). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: tracing()?.workflowModules, logger: quietBundlerLogger });
   return bundle;
 }
 

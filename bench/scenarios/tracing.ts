@@ -1,0 +1,54 @@
+// 8. What tracing costs: order starts through an API process that traces (OTLP/HTTP to a local
+// receiver, every request sampled) ÷ the same through the API under test, which does not, in
+// interleaved rounds. The worker is shared and untraced: this is the request path's cost.
+import type { Bench, BenchParams, Row } from '../stack.ts';
+import { delta, pool, round } from '../stack.ts';
+import { startOtlpReceiver } from '../../infra/otlp-receiver.ts';
+import { until } from '../../infra/waiting.ts';
+
+export async function tracingCost(bench: Bench, { N, C }: BenchParams): Promise<Row[]> {
+  const ORDER_SPAN = 'POST /v1/customers/:customerId/orders';
+  const receiver = await startOtlpReceiver({ countOnly: [ORDER_SPAN] });
+  const traced = await bench.startApiProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '500' });
+  const rounds = 4;
+  const perRound = Math.ceil(N / rounds);
+  const arms = { off: { base: bench.api.base, proc: bench.api.proc, ms: 0, cpu: 0 }, on: { base: traced.base, proc: traced.proc, ms: 0, cpu: 0 } };
+  let errors = 0;
+  try {
+    for (let r = 0; r < rounds; r++) {
+      // Each arm goes first in half the rounds: the worker's backlog grows as a round goes on, and
+      // its CPU is the machine's too.
+      for (const arm of r % 2 ? [arms.on, arms.off] : [arms.off, arms.on]) {
+        const before = arm.proc.stats();
+        const t = performance.now();
+        // Counted, not thrown: the smoke test asserts no order POST was refused.
+        await pool(perRound, C, async () => void (await bench.postOrder(undefined, arm.base).catch(() => void errors++)));
+        arm.ms += performance.now() - t;
+        arm.cpu += delta(before, arm.proc.stats());
+      }
+    }
+    const total = perRound * rounds;
+    // Each traced request is at least its server span: wait for the batches to arrive.
+    await until('the traced requests exported', async () => (receiver.counted.get(ORDER_SPAN) ?? 0) >= total, 60_000, async () => receiver.counted.get(ORDER_SPAN));
+    const rate = (ms: number) => total / (ms / 1000);
+    return [
+      {
+        scenario: 'order starts, tracing on ÷ off (per s)',
+        figure: round(rate(arms.on.ms)),
+        baseline: round(rate(arms.off.ms)),
+        ratio: round(rate(arms.on.ms) / rate(arms.off.ms), 2),
+        goal: '≥ 0.9',
+        errors,
+        n: total,
+        concurrency: C,
+        apiCpuMsPerOrderTracingOn: round((arms.on.cpu / total) * 1000, 2),
+        apiCpuMsPerOrderTracingOff: round((arms.off.cpu / total) * 1000, 2),
+        exportBatches: receiver.batches(),
+        note: 'two API processes side by side, one exporting every request’s trace by OTLP/HTTP to a receiver in the bench process',
+      },
+    ];
+  } finally {
+    await traced.proc.stop();
+    await receiver.close();
+  }
+}
