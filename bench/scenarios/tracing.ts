@@ -1,6 +1,7 @@
 // 8. What tracing costs: order starts through an API process that traces (OTLP/HTTP to a local
 // receiver, every request sampled) ÷ the same through the API under test, which does not, in
 // interleaved rounds. The worker is shared and untraced: this is the request path's cost.
+import { step } from '../progress.ts';
 import type { Bench, BenchParams, Row } from '../stack.ts';
 import { delta, pool, round } from '../stack.ts';
 import { startOtlpReceiver } from '../../infra/otlp-receiver.ts';
@@ -19,6 +20,7 @@ export async function tracingCost(bench: Bench, { N, C }: BenchParams): Promise<
       // Each arm goes first in half the rounds: the worker's backlog grows as a round goes on, and
       // its CPU is the machine's too.
       for (const arm of r % 2 ? [arms.on, arms.off] : [arms.off, arms.on]) {
+        step(`8 tracing · round ${r + 1}/${rounds} · tracing ${arm === arms.on ? 'on' : 'off'}`);
         const before = arm.proc.stats();
         const t = performance.now();
         // Counted, not thrown: the smoke test asserts no order POST was refused.
@@ -38,6 +40,7 @@ export async function tracingCost(bench: Bench, { N, C }: BenchParams): Promise<
         baseline: round(rate(arms.off.ms)),
         ratio: round(rate(arms.on.ms) / rate(arms.off.ms), 2),
         goal: '≥ 0.9',
+        met: rate(arms.on.ms) / rate(arms.off.ms) >= 0.9,
         errors,
         n: total,
         concurrency: C,

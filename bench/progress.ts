@@ -1,0 +1,32 @@
+// What a bench run is doing, on stderr: the scenario and its phase, and how many of its requests are
+// done. On a terminal one line is rewritten in place; elsewhere (CI logs) each phase is one line.
+
+const tty = process.stderr.isTTY === true;
+let current = '';
+let started = 0;
+let lastDraw = 0;
+
+const seconds = () => `${((performance.now() - started) / 1000).toFixed(0)} s`;
+
+/** A new phase: `label` names the scenario, the round and the arm, e.g. "1 order starts · round 2/4 · API". */
+export function step(label: string): void {
+  if (tty && current) process.stderr.write('\n');
+  current = label;
+  started = performance.now();
+  process.stderr.write(tty ? `\r\x1b[K▶ ${label}` : `▶ ${label}\n`);
+}
+
+/** `done` of `total` in the current phase (drawn at most 10 times a second, and at the end). */
+export function tick(done: number, total: number): void {
+  if (!tty || !current) return;
+  const now = performance.now();
+  if (done < total && now - lastDraw < 100) return;
+  lastDraw = now;
+  process.stderr.write(`\r\x1b[K▶ ${current}: ${done}/${total} · ${seconds()}`);
+}
+
+/** The run is over: end the line being rewritten. */
+export function done(): void {
+  if (tty && current) process.stderr.write('\n');
+  current = '';
+}
