@@ -16,13 +16,12 @@ import { migrate } from '../db/migrate.ts';
 import { ensureDatabase, startEmbeddedPostgres } from '../infra/embedded-postgres.ts';
 import { EncryptionCodec, newKeyRingSpec, parseKeyRing } from '../infra/payload-codec.ts';
 import { freePort } from '../infra/ports.ts';
-import { startService, type ProcessStats, type ServiceProcess } from '../infra/processes.ts';
+import { startService, type ServiceProcess } from '../infra/processes.ts';
 import { ensureSearchAttributes } from '../infra/search-attributes.ts';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startDevServerProcess } from '../infra/dev-server-process.ts';
 import { PROJECT_ROOT } from '../infra/paths.ts';
 import { counterWorkflow } from './baseline-workflows.ts';
-import { tick } from './progress.ts';
 
 /** The sizes of a run (`npm run bench -- --orders N …`). */
 export interface BenchParams {
@@ -43,26 +42,9 @@ export type Row = Record<string, unknown>;
 
 export const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench', 'results');
 
-/** Runs `count` jobs, `concurrency` at a time; returns each job's latency in ms. */
-export async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number[]> {
-  const latencies: number[] = [];
-  let next = 0;
-  let finished = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t = performance.now();
-        await job(i);
-        latencies.push(performance.now() - t);
-        tick(++finished, count);
-      }
-    }),
-  );
-  return latencies;
-}
-export const round = (x: number, digits = 1) => +x.toFixed(digits);
-export const delta = (before: ProcessStats, after: ProcessStats) => after.cpuSeconds - before.cpuSeconds;
+// The scenarios' measuring helpers, kept where they have always been imported from.
+import { pool } from './measure.ts';
+export { delta, pool, round } from './measure.ts';
 
 /** A readiness check: the URL answers 200 (a refused connection is "not yet"). */
 const answers200 = (url: string) => async () => {

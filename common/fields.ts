@@ -3,6 +3,16 @@
 // says the same thing in the OpenAPI document. Shapes are in schemas.ts and response-schemas.ts.
 import { z } from 'zod';
 import { LINK_STATUSES, ORDER_STATUSES, REFUND_CASE_STATUSES, ROLES, SUBSCRIPTION_STATUSES } from './domain.ts';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './text.ts';
+
+/**
+ * A text field a caller sends: trimmed, within its length, and only characters the database can
+ * store (common/text.ts), so bad text answers 422 naming the field instead of failing later.
+ */
+export function text(max: number, options: { min?: number; required?: string } = {}) {
+  const min = options.min ?? 1;
+  return z.string().trim().min(min, options.required).max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
+}
 
 /** A moment in an answer: UTC, ISO 8601 / RFC 3339 to the millisecond. */
 export const instant = z.iso.datetime({ precision: 3 }).describe('A UTC time, ISO 8601 (RFC 3339) to the millisecond, e.g. 2026-12-02T10:00:00.000Z');

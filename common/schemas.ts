@@ -9,21 +9,9 @@ import {
 } from './domain.ts';
 import { LOCAL_PAYMENT_METHODS } from '../providers/payment-methods.ts';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from './text.ts';
-import { fields, instant, moneySchema, variantSchema } from './fields.ts';
+import { fields, instant, moneySchema, text, variantSchema } from './fields.ts';
 
-/**
- * A text field a caller sends: trimmed, within its length, and only characters the database can
- * store (common/text.ts), so bad text answers 422 naming the field instead of failing later.
- */
-export function text(max: number, options: { min?: number; required?: string } = {}) {
-  const min = options.min ?? 1;
-  return z
-    .string()
-    .trim()
-    .min(min, options.required)
-    .max(max)
-    .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
-}
+export { text };
 
 export const uuidSchema = z.uuid();
 export { instant, moneySchema };

@@ -1,0 +1,24 @@
+// How the scenarios measure: a pool of concurrent jobs timed one by one, rounding, CPU deltas.
+import type { ProcessStats } from '../infra/processes.ts';
+import { tick } from './progress.ts';
+
+/** Runs `count` jobs, `concurrency` at a time; returns each job's latency in ms. */
+export async function pool(count: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  let finished = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t = performance.now();
+        await job(i);
+        latencies.push(performance.now() - t);
+        tick(++finished, count);
+      }
+    }),
+  );
+  return latencies;
+}
+export const round = (x: number, digits = 1) => +x.toFixed(digits);
+export const delta = (before: ProcessStats, after: ProcessStats) => after.cpuSeconds - before.cpuSeconds;
