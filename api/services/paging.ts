@@ -64,10 +64,15 @@ export function keyset<Row>(spec: Keyset<Row>, page: PageRequest): { where: obje
   }
   if (at instanceof Date && Number.isNaN(at.getTime())) throw damaged();
   let beyond: unknown = { [op]: at };
+  // Implied by the OR below, and what lets the index on the sort column start at the cursor: with
+  // the OR alone PostgreSQL walks the index from the top and filters out every row already paged
+  // past, so page n cost n pages (37 ms at 190,000 rows in, against 0.2 ms for the first).
+  let bound: unknown = { [`${op}e`]: at };
   if (spec.ordered) {
     const index = spec.ordered.indexOf(String(at));
     if (index < 0) throw damaged();
     beyond = { in: op === 'gt' ? spec.ordered.slice(index + 1) : spec.ordered.slice(0, index) };
+    bound = { in: op === 'gt' ? spec.ordered.slice(index) : spec.ordered.slice(0, index + 1) };
   }
   let after: object;
   try {
@@ -75,7 +80,7 @@ export function keyset<Row>(spec: Keyset<Row>, page: PageRequest): { where: obje
   } catch {
     throw damaged();
   }
-  return { where: { OR: [on(beyond), { AND: [on(at), after] }] }, orderBy, take };
+  return { where: { AND: [on(bound), { OR: [on(beyond), { AND: [on(at), after] }] }] }, orderBy, take };
 }
 
 /** A column a list sorts by: where it is (a path through relations) and what its values are. */
