@@ -1,5 +1,5 @@
 // Baselines for `npm run bench`: the least a workflow can do for the same job, on the same server.
-import { condition, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineUpdate, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 
 export const incrementUpdate = defineUpdate<number>('increment');
 
@@ -21,4 +21,9 @@ const { noop } = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeou
 export async function noopActivitiesWorkflow(activities: number): Promise<number> {
   for (let i = 0; i < activities; i++) await noop();
   return activities;
+}
+
+/** A bare timer: sleeps until `deadlineMs` (epoch ms), as a download window waits for its expiry, and ends. */
+export async function timerWorkflow(deadlineMs: number): Promise<void> {
+  await sleep(Math.max(1, deadlineMs - Date.now()));
 }

@@ -5,9 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
 import type { OrderInput } from '../common/domain.ts';
 import { workflowIds } from '../common/ids.ts';
 import { createDb, type Db } from '../db/client.ts';
@@ -143,16 +141,7 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
   const bare = options.withBare ? await startService('bench/bare-starter.ts', { ...sharedEnv, PORT: String(barePort) }, answers200(`${bareBase}/ready`)) : undefined;
 
   const baselineQueue = `${taskQueue}-baseline`;
-  const baselineWorker = await Worker.create({
-    connection: env.nativeConnection,
-    namespace,
-    taskQueue: baselineQueue,
-    workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)),
-    activities: { noop: async () => undefined },
-    // Same payload encryption as the service, so the ratios measure the service, not the codec.
-    dataConverter: { payloadCodecs: [codec] },
-  });
-  const baselineRunning = baselineWorker.run();
+  const baselineProc = await startService('bench/baseline-worker.ts', { ...sharedEnv, BASELINE_TASK_QUEUE: baselineQueue }, (output) => output.includes('baseline worker polling'), nodeArgs('baseline-worker'));
 
   const admin = demo.partners[0]!.apiKeys.admin_agent;
   const customer = demo.partners[0]!.customers[0]!;
@@ -171,6 +160,8 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
     taskQueue,
     baselineQueue,
     workerProc,
+    /** The baselines' worker (bench/baseline-worker.ts): the service worker's settings, bare workflows. */
+    baselineProc,
     /** The API under test; scenarios that need other settings restart it (restartApi). */
     api,
     bareBase,
@@ -233,8 +224,7 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
     },
 
     async teardown(): Promise<void> {
-      baselineWorker.shutdown();
-      await baselineRunning;
+      await baselineProc.stop();
       await db.$disconnect();
       await env.teardown();
       await devServer?.stop();

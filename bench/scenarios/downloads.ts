@@ -38,15 +38,19 @@ export async function downloads(bench: Bench, { C, L, CAP }: BenchParams): Promi
     return { rate: (L * CAP) / seconds, p99: pct(latencies, 99), exact: tokens.every((tk) => served.get(tk) === CAP), counts: [...served.values()] };
   }
   type Run = Awaited<ReturnType<typeof downloadAll>>;
-  /** One mode's row: its rate against the raw baseline measured after it; exact counts or the run fails. */
-  function downloadResult(scenario: string, run: Run, raw: { rate: number; p99: number }, events: number, extra: Record<string, unknown>) {
+  /**
+   * One mode's row: its rate against `judged` (the raw baseline measured after it unless another is
+   * given) and the goal for that ratio; exact counts or the run fails.
+   */
+  function downloadResult(scenario: string, run: Run, raw: { rate: number; p99: number }, events: number, extra: Record<string, unknown>, judged: { rate: number; goal: number }) {
     rows.push({
       scenario,
       figure: round(run.rate),
-      baseline: round(raw.rate),
-      ratio: round(run.rate / raw.rate, 2),
-      goal: '≥ 0.7 and exact',
-      met: run.rate / raw.rate >= 0.7 && run.exact,
+      baseline: round(judged.rate),
+      ratio: round(run.rate / judged.rate, 2),
+      goal: `≥ ${judged.goal} and exact`,
+      met: run.rate / judged.rate >= judged.goal && run.exact,
+      rawUpdatesPerSecond: round(raw.rate),
       p99Ms: round(run.p99),
       baselineP99Ms: round(raw.p99),
       ...extra,
@@ -86,8 +90,8 @@ export async function downloads(bench: Bench, { C, L, CAP }: BenchParams): Promi
     bareHttpP99Ms: round(pct(bareLatencies, 99)),
     bareHttpRatio: round(bareRate / raw.rate, 2),
     serviceVsBareHttpRatio: round(streamed.rate / bareRate, 2),
-    note: 'the API streams the file (200); bare HTTP = an Express server that counts on the same counter workflow and streams the same file, with no database, token or auth',
-  });
+    note: 'ratio = ÷ bare HTTP, an Express server that counts on the same counter workflow and streams the same file, with no database, token or auth; the API streams the file (200)',
+  }, { rate: bareRate, goal: 0.95 });
 
   // The same through an API that redirects to storage, as a deployment with DOWNLOAD_STORAGE_URL does.
   await bench.restartApi({ DOWNLOAD_STORAGE_URL: 'https://downloads.example.test/media' });
@@ -95,7 +99,7 @@ export async function downloads(bench: Bench, { C, L, CAP }: BenchParams): Promi
   const redirected = await downloadAll(bench.api.base, redirectedTokens, 302);
   const raw2 = await rawUpdates();
   downloadResult('downloads, 302 to storage (per s)', redirected, raw2, (await db.downloadEvent.count()) - events, {
-    note: 'DOWNLOAD_STORAGE_URL set: each counted download answers 302 to storage instead of streaming the file',
-  });
+    note: 'ratio = ÷ raw executeUpdate on counter workflows; DOWNLOAD_STORAGE_URL set: each counted download answers 302 to storage instead of streaming the file',
+  }, { rate: raw2.rate, goal: 0.85 });
   return rows;
 }

@@ -1,0 +1,30 @@
+// The baselines' worker, as a process of its own beside the service's (bench/stack.ts starts it):
+// the bare workflows of bench/baseline-workflows.ts with the service worker's settings, its payload
+// encryption and its malloc arenas, so what separates the two is the service's own work and its CPU
+// and memory can be read apart from the bench's.
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
+import { loadConfig } from '../common/config.ts';
+import { connectWorkerConnection } from '../infra/temporal-connection.ts';
+import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
+
+const config = loadConfig();
+const taskQueue = process.env.BASELINE_TASK_QUEUE;
+const { address } = config.temporal;
+const keys = config.secrets.payloadKeys;
+if (!taskQueue || !address || !keys) throw new Error('BASELINE_TASK_QUEUE, TEMPORAL_ADDRESS and PAYLOAD_ENCRYPTION_KEYS are set by bench/stack.ts');
+const worker = await Worker.create({
+  connection: await connectWorkerConnection(config, address),
+  namespace: config.temporal.namespace,
+  taskQueue,
+  workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)),
+  activities: { noop: async () => undefined },
+  dataConverter: { payloadCodecs: [new EncryptionCodec(parseKeyRing(keys))] },
+  maxCachedWorkflows: config.workerMaxCachedWorkflows,
+  workflowThreadPoolSize: config.workerWorkflowThreads,
+  maxConcurrentActivityTaskExecutions: config.workerActivitySlots,
+  activityTaskPollerBehavior: { type: 'simple-maximum', maximum: Math.max(1, Math.ceil(config.workerActivitySlots / 5)) },
+});
+process.once('SIGTERM', () => worker.shutdown());
+console.log('baseline worker polling');
+await worker.run();
