@@ -22,3 +22,17 @@ export async function pool(count: number, concurrency: number, job: (i: number) 
 }
 export const round = (x: number, digits = 1) => +x.toFixed(digits);
 export const delta = (before: ProcessStats, after: ProcessStats) => after.cpuSeconds - before.cpuSeconds;
+
+/** A row judged by its ratio to a baseline: at most `max` (a cost) or at least `min` (a rate). */
+export function ratioRow(scenario: string, figure: number, baseline: number, goal: { max: number } | { min: number }, extra: Record<string, unknown> = {}) {
+  const ratio = figure / baseline;
+  return {
+    scenario,
+    figure: round(figure),
+    baseline: round(baseline),
+    ratio: round(ratio, 2),
+    goal: 'max' in goal ? `≤ ${goal.max}` : `≥ ${goal.min}`,
+    met: 'max' in goal ? ratio <= goal.max : ratio >= goal.min,
+    ...extra,
+  };
+}

@@ -3,6 +3,7 @@
 import { step } from '../progress.ts';
 import type { Bench, BenchParams, Row } from '../stack.ts';
 import { pool, round, delta } from '../stack.ts';
+import { ratioRow } from '../measure.ts';
 import { until } from '../../infra/waiting.ts';
 import { workflowIds } from '../../common/ids.ts';
 import { noopActivitiesWorkflow } from '../baseline-workflows.ts';
@@ -101,15 +102,6 @@ export async function orderStarts(bench: Bench, { N, C }: BenchParams): Promise<
     workerPeakRssMb: round(workerAfter.peakRssMb),
     note: 'figure = API + worker CPU seconds per 1,000 orders; the worker ran the API, bare-HTTP and raw orders',
   });
-  rows.push({
-    scenario: 'worker CPU s per 1,000 orders, ÷ per 1,000 no-op workflows',
-    figure: round(perOrder),
-    baseline: round(perBaseline),
-    ratio: round(perOrder / perBaseline, 2),
-    goal: '≤ 1.5',
-    met: perOrder / perBaseline <= 1.5,
-    activitiesPerOrder: activities,
-    baselineWorkflows: total,
-  });
+  rows.push(ratioRow('worker CPU s per 1,000 orders, ÷ per 1,000 no-op workflows', perOrder, perBaseline, { max: 1.5 }, { activitiesPerOrder: activities, baselineWorkflows: total }));
   return rows;
 }
