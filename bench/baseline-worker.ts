@@ -7,6 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../common/config.ts';
 import { connectWorkerConnection } from '../infra/temporal-connection.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
+import { workerTaskOptions } from '../worker/run.ts';
 
 const config = loadConfig();
 const taskQueue = process.env.BASELINE_TASK_QUEUE;
@@ -20,10 +21,9 @@ const worker = await Worker.create({
   workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)),
   activities: { noop: async () => undefined },
   dataConverter: { payloadCodecs: [new EncryptionCodec(parseKeyRing(keys))] },
+  // The process's whole cache: the service shares the same total out between its two queues.
   maxCachedWorkflows: config.workerMaxCachedWorkflows,
-  workflowThreadPoolSize: config.workerWorkflowThreads,
-  maxConcurrentActivityTaskExecutions: config.workerActivitySlots,
-  activityTaskPollerBehavior: { type: 'simple-maximum', maximum: Math.max(1, Math.ceil(config.workerActivitySlots / 5)) },
+  ...workerTaskOptions(config),
 });
 process.once('SIGTERM', () => worker.shutdown());
 console.log('baseline worker polling');

@@ -183,6 +183,13 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
       Object.assign(api, await startApiProcess(extra));
     },
 
+    /** How many activities an order's workflow runs, counted from the history of one placed now: the baselines' shape. */
+    async activitiesPerOrder(): Promise<number> {
+      const order = client.workflow.getHandle(workflowIds.order(await postOrder()));
+      await order.result();
+      return ((await order.fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+    },
+
     /** An order's workflow input, for starting the same workflow without the API. */
     rawOrderInput(): OrderInput {
       return {

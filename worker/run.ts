@@ -1,4 +1,5 @@
 import type { PayloadCodec } from '@temporalio/common';
+import type { WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Db } from '../db/client.ts';
@@ -9,6 +10,19 @@ import { ensureRetentionSchedule } from '../infra/retention-schedule.ts';
 import { prebuiltWorkflowBundle } from '../infra/workflow-bundle.ts';
 import type { KeyRing } from '../infra/payload-codec.ts';
 import { createWorkerGroup, type WorkerGroup } from './worker.ts';
+
+/** How a worker process runs its tasks, from the config: the service's, and the bench baselines' worker. */
+export function workerTaskOptions(config: Config) {
+  return {
+    workflowThreadPoolSize: config.workerWorkflowThreads,
+    maxConcurrentActivityTaskExecutions: config.workerActivitySlots,
+    // Each activity poller holds a slot while it waits. The SDK's default (as many pollers as
+    // slots, up to 10) would leave no slot free for the activities the server hands back eagerly
+    // with a workflow task, and send every one through a poll instead: with 10 slots that made a
+    // purchase 1.85x slower than the baseline (bench scenario 2).
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: Math.max(1, Math.ceil(config.workerActivitySlots / 5)) },
+  } satisfies Partial<WorkerOptions>;
+}
 
 /** Connects, makes sure the namespace knows our search attributes, and builds the workers. */
 export async function buildWorkers(config: Config, address: string, db: Db, logger: Logger, codec: PayloadCodec, keyRing: KeyRing): Promise<WorkerGroup> {
@@ -31,15 +45,7 @@ export async function buildWorkers(config: Config, address: string, db: Db, logg
     workflowBundle,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     webhookActivitySlots: config.webhooks.workerSlots,
-    options: {
-      workflowThreadPoolSize: config.workerWorkflowThreads,
-      maxConcurrentActivityTaskExecutions: config.workerActivitySlots,
-      // Each activity poller holds a slot while it waits. The SDK's default (as many pollers as
-      // slots, up to 10) would leave no slot free for the activities the server hands back eagerly
-      // with a workflow task, and send every one through a poll instead: with 10 slots that made a
-      // purchase 1.85x slower than the baseline (bench scenario 2).
-      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: Math.max(1, Math.ceil(config.workerActivitySlots / 5)) },
-    },
+    options: workerTaskOptions(config),
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,

@@ -78,10 +78,7 @@ export async function orderStarts(bench: Bench, { N, C }: BenchParams): Promise<
 
   // The baseline: as many workflows of an order's shape (its count of activities, each a no-op) on
   // a worker with the service worker's settings; its CPU per workflow is what the SDK itself costs.
-  const sampleOrder = client.workflow.getHandle(workflowIds.order(await postOrder()));
-  await sampleOrder.result();
-  const sample = await sampleOrder.fetchHistory();
-  const activities = (sample.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+  const activities = await bench.activitiesPerOrder();
   step(`5 resources · baseline: ${total} workflows of ${activities} no-op activities`);
   const baselineBefore = bench.baselineProc.stats();
   const label = randomBytes(3).toString('hex');
@@ -91,13 +88,13 @@ export async function orderStarts(bench: Bench, { N, C }: BenchParams): Promise<
   const [perOrder, perBaseline] = [(workerCpu / (3 * total)) * 1000, (baselineCpu / total) * 1000];
   rows.push({
     scenario: 'resources per 1,000 orders',
-    figure: round((apiCpu / total) * 1000 + (workerCpu / (3 * total)) * 1000),
+    figure: round(apiCpuMs + perOrder),
     baseline: null,
     ratio: null,
     goal: 'report',
     met: null,
-    apiCpuSecondsPer1000: round((apiCpu / total) * 1000),
-    workerCpuSecondsPer1000: round((workerCpu / (3 * total)) * 1000),
+    apiCpuSecondsPer1000: round(apiCpuMs),
+    workerCpuSecondsPer1000: round(perOrder),
     apiPeakRssMb: round(api5.peakRssMb),
     workerPeakRssMb: round(workerAfter.peakRssMb),
     note: 'figure = API + worker CPU seconds per 1,000 orders; the worker ran the API, bare-HTTP and raw orders',

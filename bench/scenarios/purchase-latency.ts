@@ -10,10 +10,7 @@ import { noopActivitiesWorkflow } from '../baseline-workflows.ts';
 export async function purchaseLatency(bench: Bench, { C, S }: BenchParams): Promise<Row[]> {
   const rows: Row[] = [];
   const { client, baselineQueue, postOrder } = bench;
-  const probe = await postOrder();
-  await client.workflow.getHandle(workflowIds.order(probe)).result();
-  const history = await client.workflow.getHandle(workflowIds.order(probe)).fetchHistory();
-  const activities = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes).length;
+  const activities = await bench.activitiesPerOrder();
   const apiLatencies: number[] = [];
   const baseLatencies: number[] = [];
   step(`2 purchase latency · ${S} purchases and ${S} baselines, alternating`);
