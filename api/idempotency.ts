@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Db } from '../db/client.ts';
-import { Prisma } from '../db/client.ts';
+import { abandonClaim, claimKey, completeClaim, findRecord, releaseClaim, takeOverClaim, type IdempotencyClaim } from '../db/idempotency.ts';
 import { idempotencyKeySchema } from '../common/schemas.ts';
 import { HttpProblem, problems } from './problem.ts';
 
@@ -49,13 +49,9 @@ export function idempotency(db: Db, options: { stored?: (body: unknown) => unkno
     const hash = requestHash(req);
     res.locals.idempotencyKey = key;
 
-    const stamp = new Date();
-    const claimed = await db.idempotencyRecord.createMany({
-      data: [{ agentId: caller.agentId, key, method: req.method, path: req.originalUrl, requestHash: hash, createdAt: stamp }],
-      skipDuplicates: true,
-    });
-    if (claimed.count === 0 && (await replay(db, caller.agentId, key, hash, stamp, res, next)) === 'answered') return;
-    const mine = { agentId: caller.agentId, key, createdAt: stamp };
+    const mine: IdempotencyClaim = { agentId: caller.agentId, key, createdAt: new Date() };
+    const claimed = await claimKey(db, mine, { method: req.method, path: req.originalUrl, requestHash: hash });
+    if (!claimed && (await replay(db, mine, hash, res, next)) === 'answered') return;
 
     const send = res.json.bind(res);
     let settled = false;
@@ -64,18 +60,15 @@ export function idempotency(db: Db, options: { stored?: (body: unknown) => unkno
       settled = true;
       if (status >= 200 && status < 300) {
         const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.getHeader(h) ? [[h, String(res.getHeader(h))]] : [])));
-        await db.idempotencyRecord.updateMany({
-          where: mine,
-          data: { responseStatus: status, responseHeaders: headers, responseBody: ((options.stored ? options.stored(body) : body) ?? null) as Prisma.InputJsonValue, completedAt: new Date() },
-        });
+        await completeClaim(db, mine, { status, headers, body: options.stored ? options.stored(body) : body });
       } else if (status < 500) {
         // The request was refused before it changed anything: a corrected retry may use the key.
-        await db.idempotencyRecord.deleteMany({ where: mine });
+        await releaseClaim(db, mine);
       } else {
         // It failed part-way (an order recorded, its workflow not started): the key stays bound to
         // this body, so only the same request can finish the job (at once: the lease is given up),
         // and another body with this key is refused instead of starting something else.
-        await db.idempotencyRecord.updateMany({ where: mine, data: { createdAt: new Date(0) } });
+        await abandonClaim(db, mine);
       }
     };
     res.json = (body: unknown) => {
@@ -100,10 +93,10 @@ declare module 'express-serve-static-core' {
 }
 
 /** Answers from the stored record (or with an error), or takes over a claim whose lease ran out: 'mine'. */
-async function replay(db: Db, agentId: string, key: string, hash: string, stamp: Date, res: Response, next: (err?: unknown) => void): Promise<'answered' | 'mine'> {
+async function replay(db: Db, mine: IdempotencyClaim, hash: string, res: Response, next: (err?: unknown) => void): Promise<'answered' | 'mine'> {
   const deadline = Date.now() + WAIT_FOR_FIRST_MS;
   for (;;) {
-    const record = await db.idempotencyRecord.findUnique({ where: { agentId_key: { agentId, key } } });
+    const record = await findRecord(db, mine.agentId, mine.key);
     if (!record) {
       next(problems.conflict('idempotency-retry-needed', 'The first request with this Idempotency-Key failed; send the request again.'));
       return 'answered';
@@ -117,15 +110,14 @@ async function replay(db: Db, agentId: string, key: string, hash: string, stamp:
       return 'answered';
     }
     if (record.completedAt && record.responseStatus) {
-      for (const [h, v] of Object.entries((record.responseHeaders ?? {}) as Record<string, string>)) res.setHeader(h, v);
+      for (const [h, v] of Object.entries(record.responseHeaders ?? {})) res.setHeader(h, v);
       res.setHeader('Idempotent-Replayed', 'true');
       res.status(record.responseStatus).json(record.responseBody);
       return 'answered';
     }
-    if (!record.completedAt && record.createdAt.getTime() < stamp.getTime() - IDEMPOTENCY_LEASE_MS) {
+    if (!record.completedAt && record.createdAt.getTime() < mine.createdAt.getTime() - IDEMPOTENCY_LEASE_MS) {
       // Compare-and-set on the old stamp: of several retries, one takes the key over.
-      const taken = await db.idempotencyRecord.updateMany({ where: { agentId, key, completedAt: null, createdAt: record.createdAt }, data: { createdAt: stamp } });
-      if (taken.count === 1) return 'mine';
+      if (await takeOverClaim(db, mine, record.createdAt)) return 'mine';
       continue;
     }
     if (Date.now() > deadline) {

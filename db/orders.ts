@@ -1,7 +1,8 @@
 import type { OrderStatus, OrderInput } from '../common/domain.ts';
 import { workflowIds } from '../common/ids.ts';
 import { auditOnceSql } from './audit.ts';
-import type { Db, Prisma } from './client.ts';
+import { Prisma, type Db } from './client.ts';
+import { queryRows } from './statements.ts';
 
 /*
  * The one module that writes `orders`, `order_line_items` and `order_events` (the timeline). An
@@ -37,7 +38,9 @@ export interface OrderStatusChange {
  */
 export async function persistOrder(db: Db, input: OrderInput, audit?: OrderAudit): Promise<OrderStatus> {
   const lines = JSON.stringify(input.lineItems.map((l) => ({ id: l.lineItemId, position: l.position, product_id: l.productId, quantity: l.quantity, unit_price: l.unitPrice })));
-  const [row] = await db.$queryRaw<{ status: OrderStatus }[]>`
+  const [row] = await queryRows<{ status: OrderStatus }>(
+    db,
+    Prisma.sql`
     WITH new_order AS (
       INSERT INTO orders (id, partner_id, customer_id, created_by_agent_id, status, payment_method, total_amount, currency, workflow_id)
       VALUES (${input.orderId}::uuid, ${input.partnerId}::uuid, ${input.customerId}::uuid, ${input.createdByAgentId ?? null}::uuid, 'awaiting_payment',
@@ -57,7 +60,8 @@ export async function persistOrder(db: Db, input: OrderInput, audit?: OrderAudit
     )
     SELECT status::text AS status FROM new_order
     UNION ALL
-    SELECT status::text FROM orders WHERE id = ${input.orderId}::uuid AND NOT EXISTS (SELECT 1 FROM new_order)`;
+    SELECT status::text FROM orders WHERE id = ${input.orderId}::uuid AND NOT EXISTS (SELECT 1 FROM new_order)`,
+  );
   if (!row) throw new Error(`order ${input.orderId} could not be recorded`);
   return row.status;
 }

@@ -1,4 +1,5 @@
-import type { Db } from './client.ts';
+import { Prisma, type Db } from './client.ts';
+import { queryRows } from './statements.ts';
 
 // The only writer of rate_limit_windows (the API's rate limits, shared by all its processes).
 
@@ -8,12 +9,15 @@ import type { Db } from './client.ts';
  * concurrent requests from several processes count one after the other.
  */
 export async function countRequest(db: Db, key: string, windowMs: number): Promise<{ hits: number; resetAt: Date }> {
-  const [row] = await db.$queryRaw<{ hits: number; reset_at: Date }[]>`
+  const [row] = await queryRows<{ hits: number; reset_at: Date }>(
+    db,
+    Prisma.sql`
     INSERT INTO rate_limit_windows AS w (key, hits, reset_at) VALUES (${key}, 1, now() + ${windowMs} * interval '1 millisecond')
     ON CONFLICT (key) DO UPDATE SET
       hits = CASE WHEN w.reset_at <= now() THEN 1 ELSE w.hits + 1 END,
       reset_at = CASE WHEN w.reset_at <= now() THEN now() + ${windowMs} * interval '1 millisecond' ELSE w.reset_at END
-    RETURNING hits, reset_at`;
+    RETURNING hits, reset_at`,
+  );
   return { hits: row!.hits, resetAt: row!.reset_at };
 }
 
@@ -27,7 +31,7 @@ export async function resetRequests(db: Db, key: string): Promise<void> {
 }
 
 export async function readRequests(db: Db, key: string): Promise<{ hits: number; resetAt: Date } | undefined> {
-  const [row] = await db.$queryRaw<{ hits: number; reset_at: Date }[]>`SELECT hits, reset_at FROM rate_limit_windows WHERE key = ${key} AND reset_at > now()`;
+  const [row] = await queryRows<{ hits: number; reset_at: Date }>(db, Prisma.sql`SELECT hits, reset_at FROM rate_limit_windows WHERE key = ${key} AND reset_at > now()`);
   return row ? { hits: row.hits, resetAt: row.reset_at } : undefined;
 }
 
