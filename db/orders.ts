@@ -2,7 +2,7 @@ import type { OrderStatus, OrderInput } from '../common/domain.ts';
 import { workflowIds } from '../common/ids.ts';
 import { auditOnceSql } from './audit.ts';
 import { Prisma, type Db } from './client.ts';
-import { queryRows } from './statements.ts';
+import { execute, queryRows } from './statements.ts';
 
 /*
  * The one module that writes `orders`, `order_line_items` and `order_events` (the timeline). An
@@ -71,27 +71,37 @@ export async function appendOrderEvent(db: Db, entry: { orderId: string; status:
   await db.orderEvent.createMany({ data: [{ orderId: entry.orderId, status: entry.status, detail: entry.detail, dedupeKey: entry.eventKey }], skipDuplicates: true });
 }
 
-/** Moves the order and adds its timeline entry, together. */
+/**
+ * Moves the order and adds its timeline entry, together: one statement (both writes commit or
+ * neither does), run twice by every order's workflow. An order that does not exist fails the
+ * activity (retried) instead of passing silently.
+ */
 export async function changeOrderStatus(db: Db, change: OrderStatusChange): Promise<void> {
-  await db.$transaction(async (tx) => {
-    await tx.order.update({
-      where: { id: change.orderId },
-      data: {
-        status: change.status,
-        ...(change.paymentId ? { paymentId: change.paymentId } : {}),
-        ...(change.failureReason ? { failureReason: change.failureReason } : {}),
-      },
-    });
-    await tx.orderEvent.createMany({
-      data: [{ orderId: change.orderId, status: change.status, detail: change.detail, dedupeKey: change.eventKey }],
-      skipDuplicates: true,
-    });
-  });
+  const [row] = await queryRows<{ moved: number }>(
+    db,
+    Prisma.sql`
+    WITH moved AS (
+      UPDATE orders
+         SET status = ${change.status}::order_status,
+             payment_id = coalesce(${change.paymentId ?? null}::text, payment_id),
+             failure_reason = coalesce(${change.failureReason ?? null}::text, failure_reason),
+             updated_at = now()
+       WHERE id = ${change.orderId}::uuid
+      RETURNING id
+    ), entry AS (
+      INSERT INTO order_events (order_id, status, detail, dedupe_key)
+      SELECT id, ${change.status}::order_status, ${change.detail}, ${change.eventKey} FROM moved
+      ON CONFLICT DO NOTHING
+    )
+    SELECT count(*)::int AS moved FROM moved`,
+  );
+  if (!row?.moved) throw new Error(`order ${change.orderId} not found`);
 }
 
 /** The payment taken for the order, remembered as soon as the provider answers. */
 export async function setOrderPayment(db: Db, orderId: string, paymentId: string): Promise<void> {
-  await db.order.update({ where: { id: orderId }, data: { paymentId } });
+  const updated = await execute(db, Prisma.sql`UPDATE orders SET payment_id = ${paymentId}, updated_at = now() WHERE id = ${orderId}::uuid`);
+  if (updated !== 1) throw new Error(`order ${orderId} not found`);
 }
 
 /** The order is cancelled once every one of its subscriptions is. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderLineInput, SubscriptionStatus } from '../common/domain.ts';
-import { isUniqueViolation, type Db, type Prisma } from './client.ts';
+import { Prisma, type Db } from './client.ts';
+import { queryRows } from './statements.ts';
 
 /*
  * The one module that writes `software_subscriptions` and `product_keys`: what a customer bought
@@ -14,28 +15,24 @@ import { isUniqueViolation, type Db, type Prisma } from './client.ts';
 
 type Tx = Prisma.TransactionClient;
 
-/** One subscription per line item; the line item is the idempotency key. */
+/** One subscription per line item; the line item is the idempotency key. One statement, run by every order. */
 export async function createSubscription(db: Db, request: { orderId: string; partnerId: string; customerId: string; line: OrderLineInput }): Promise<string> {
-  const existing = await db.softwareSubscription.findUnique({ where: { lineItemId: request.line.lineItemId } });
-  if (existing) return existing.id;
-  try {
-    const created = await db.softwareSubscription.create({
-      data: {
-        id: randomUUID(),
-        orderId: request.orderId,
-        lineItemId: request.line.lineItemId,
-        partnerId: request.partnerId,
-        customerId: request.customerId,
-        productId: request.line.productId,
-        quantity: request.line.quantity,
-        status: 'active',
-      },
-    });
-    return created.id;
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    return (await db.softwareSubscription.findUniqueOrThrow({ where: { lineItemId: request.line.lineItemId } })).id;
-  }
+  const [row] = await queryRows<{ id: string }>(
+    db,
+    Prisma.sql`
+    WITH created AS (
+      INSERT INTO software_subscriptions (id, order_id, line_item_id, partner_id, customer_id, product_id, quantity, status)
+      VALUES (${randomUUID()}::uuid, ${request.orderId}::uuid, ${request.line.lineItemId}::uuid, ${request.partnerId}::uuid, ${request.customerId}::uuid,
+              ${request.line.productId}, ${request.line.quantity}::int, 'active')
+      ON CONFLICT (line_item_id) DO NOTHING
+      RETURNING id
+    )
+    SELECT id::text FROM created
+    UNION ALL
+    SELECT id::text FROM software_subscriptions WHERE line_item_id = ${request.line.lineItemId}::uuid AND NOT EXISTS (SELECT 1 FROM created)`,
+  );
+  if (!row) throw new Error(`subscription for line item ${request.line.lineItemId} could not be recorded`);
+  return row.id;
 }
 
 export async function setSubscriptionStatus(db: Db, subscriptionId: string, status: SubscriptionStatus): Promise<void> {
