@@ -2,7 +2,7 @@ import type { Money, OrderInput, OrderLineInput, OrderStatus, SubscriptionStatus
 import { ErrorType } from '../common/errors.ts';
 import type { Db } from '../db/client.ts';
 import { appendOrderEvent, cancelOrderIfFullyCancelled, changeOrderStatus, persistOrder, setOrderPayment, type OrderStatusChange } from '../db/orders.ts';
-import { cancelSubscriptions, createSubscription, markProductKeyRevoked, setSubscriptionStatus, storeProductKey } from '../db/software.ts';
+import { cancelSubscriptions, createSubscription, findProductKeyId, markProductKeyRevoked, setSubscriptionStatus, storeProductKey } from '../db/software.ts';
 import { KeyAuthorityRefusedError, type KeyAuthority } from '../providers/keys.ts';
 import { PaymentDeclinedError, RefundRejectedError, type PaymentProvider } from '../providers/payments.ts';
 import { businessFailure } from './failures.ts';
@@ -67,8 +67,8 @@ export function createOrderActivities({ db, payments, keys }: OrderActivityDeps)
      * the activity: the key itself never enters workflow history.
      */
     async issueProductKey(request: { subscriptionId: string; productId: string }): Promise<{ productKeyId: string }> {
-      const stored = await db.productKey.findUnique({ where: { subscriptionId: request.subscriptionId } });
-      if (stored) return { productKeyId: stored.id };
+      const stored = await findProductKeyId(db, request.subscriptionId);
+      if (stored) return { productKeyId: stored };
       let issued;
       try {
         issued = await keys.issue({ idempotencyKey: `subscription:${request.subscriptionId}`, productId: request.productId });

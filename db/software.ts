@@ -54,9 +54,28 @@ export async function withdrawCancellationRequest(tx: Tx, subscriptionId: string
   await tx.softwareSubscription.updateMany({ where: { id: subscriptionId, status: 'cancellation_requested' }, data: { status: 'active' } });
 }
 
-/** Stores the key the authority issued for a subscription; a second call keeps the first. */
+/** The id of the key a subscription holds, if it has one yet (read on every order's provisioning). */
+export async function findProductKeyId(db: Db, subscriptionId: string): Promise<string | undefined> {
+  const [row] = await queryRows<{ id: string }>(db, Prisma.sql`SELECT id::text FROM product_keys WHERE subscription_id = ${subscriptionId}::uuid`);
+  return row?.id;
+}
+
+/** Stores the key the authority issued for a subscription; a second call keeps the first. One statement. */
 export async function storeProductKey(db: Db, key: { subscriptionId: string; authorityKeyId: string; value: string }): Promise<string> {
-  const row = await db.productKey.upsert({ where: { subscriptionId: key.subscriptionId }, create: { id: randomUUID(), ...key, status: 'active' }, update: {} });
+  const [row] = await queryRows<{ id: string }>(
+    db,
+    Prisma.sql`
+    WITH stored AS (
+      INSERT INTO product_keys (id, subscription_id, authority_key_id, value, status)
+      VALUES (${randomUUID()}::uuid, ${key.subscriptionId}::uuid, ${key.authorityKeyId}, ${key.value}, 'active')
+      ON CONFLICT (subscription_id) DO NOTHING
+      RETURNING id
+    )
+    SELECT id::text FROM stored
+    UNION ALL
+    SELECT id::text FROM product_keys WHERE subscription_id = ${key.subscriptionId}::uuid AND NOT EXISTS (SELECT 1 FROM stored)`,
+  );
+  if (!row) throw new Error(`the key of subscription ${key.subscriptionId} could not be stored`);
   return row.id;
 }
 

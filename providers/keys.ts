@@ -1,6 +1,9 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Db } from '../db/client.ts';
-import { isUniqueViolation } from '../db/client.ts';
+import { Prisma, type Db } from '../db/client.ts';
+import { queryRows } from '../db/statements.ts';
+
+/** PostgreSQL's unique_violation. */
+const UNIQUE_VIOLATION = '23505';
 
 export interface IssuedKey {
   authorityKeyId: string;
@@ -44,28 +47,35 @@ export class LocalKeyAuthority implements KeyAuthority {
   ) {}
 
   async issue(request: { idempotencyKey: string; productId: string }): Promise<IssuedKey> {
-    const existing = await this.db.authorityKey.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
-    if (existing) return { authorityKeyId: existing.id, value: existing.value };
-    if (this.refuses(request.productId)) throw new KeyAuthorityRefusedError(`no keys available for product ${request.productId}`);
+    if (this.refuses(request.productId)) {
+      const existing = await this.find(request.idempotencyKey);
+      if (existing) return existing;
+      throw new KeyAuthorityRefusedError(`no keys available for product ${request.productId}`);
+    }
     for (;;) {
       try {
-        const created = await this.db.authorityKey.create({
-          data: {
-            id: `key_${randomUUID().replace(/-/g, '')}`,
-            idempotencyKey: request.idempotencyKey,
-            productId: request.productId,
-            value: generateProductKey(),
-            status: 'issued',
-          },
-        });
-        return { authorityKeyId: created.id, value: created.value };
+        // Issued once per idempotency key: a second call, or a concurrent one, inserts nothing and
+        // reads the first one's key below. One statement on the usual path.
+        const [created] = await queryRows<IssuedKey>(
+          this.db,
+          Prisma.sql`INSERT INTO authority_keys (id, idempotency_key, product_id, value, status)
+                     VALUES (${`key_${randomUUID().replace(/-/g, '')}`}, ${request.idempotencyKey}, ${request.productId}, ${generateProductKey()}, 'issued')
+                     ON CONFLICT (idempotency_key) DO NOTHING
+                     RETURNING id AS "authorityKeyId", value`,
+        );
+        if (created) return created;
       } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
-        // Either a concurrent call with the same idempotency key won, or the random value collided.
-        const raced = await this.db.authorityKey.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
-        if (raced) return { authorityKeyId: raced.id, value: raced.value };
+        // The random value collided with another key's: draw again.
+        if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err;
       }
+      const raced = await this.find(request.idempotencyKey);
+      if (raced) return raced;
     }
+  }
+
+  private async find(idempotencyKey: string): Promise<IssuedKey | undefined> {
+    const [row] = await queryRows<IssuedKey>(this.db, Prisma.sql`SELECT id AS "authorityKeyId", value FROM authority_keys WHERE idempotency_key = ${idempotencyKey}`);
+    return row;
   }
 
   async revoke(authorityKeyId: string): Promise<void> {

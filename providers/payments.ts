@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.ts';
-import { isUniqueViolation, Prisma } from '../db/client.ts';
+import { Prisma } from '../db/client.ts';
+import { execute, queryRows } from '../db/statements.ts';
 import type { Money, PaymentEventType } from '../common/domain.ts';
 
 export type ChargeStatus = 'captured' | 'pending';
@@ -46,26 +47,21 @@ export class LocalPaymentProvider implements PaymentProvider {
   async charge(request: ChargeRequest): Promise<{ paymentId: string; status: ChargeStatus }> {
     const amount = new Prisma.Decimal(request.amount.amount);
     if (amount.isNegative()) throw new PaymentDeclinedError('amount must not be negative');
-    let payment = await this.db.providerPayment.findUnique({ where: { idempotencyKey: request.idempotencyKey } });
-    if (!payment) {
-      try {
-        payment = await this.db.providerPayment.create({
-          data: {
-            id: `pay_${randomUUID().replace(/-/g, '')}`,
-            idempotencyKey: request.idempotencyKey,
-            reference: request.reference,
-            method: request.method,
-            amount,
-            currency: request.amount.currency,
-            status: 'processing',
-          },
-        });
-      } catch (err) {
-        if (!isUniqueViolation(err)) throw err;
-        payment = await this.db.providerPayment.findUniqueOrThrow({ where: { idempotencyKey: request.idempotencyKey } });
-      }
-    }
-    if (!payment.amount.equals(amount) || payment.currency !== request.amount.currency) {
+    // Find or open the charge for this key and count this attempt, in one statement: an attempt is
+    // counted only while the charge is undecided and asked for the same amount.
+    const [payment] = await queryRows<{ id: string; amount: string; currency: string; status: string; attempts: number }>(
+      this.db,
+      Prisma.sql`
+      INSERT INTO provider_payments AS p (id, idempotency_key, reference, method, amount, currency, status, attempts)
+      VALUES (${`pay_${randomUUID().replace(/-/g, '')}`}, ${request.idempotencyKey}, ${request.reference}, ${request.method},
+              ${request.amount.amount}::numeric, ${request.amount.currency}, 'processing', 1)
+      ON CONFLICT (idempotency_key) DO UPDATE SET
+        attempts = p.attempts + CASE WHEN p.status = 'processing' AND p.amount = EXCLUDED.amount AND p.currency = EXCLUDED.currency THEN 1 ELSE 0 END,
+        updated_at = CASE WHEN p.status = 'processing' AND p.amount = EXCLUDED.amount AND p.currency = EXCLUDED.currency THEN now() ELSE p.updated_at END
+      RETURNING id, amount::text AS amount, currency, status, attempts`,
+    );
+    if (!payment) throw new Error(`charge ${request.idempotencyKey} could not be recorded`);
+    if (!new Prisma.Decimal(payment.amount).equals(amount) || payment.currency !== request.amount.currency) {
       throw new PaymentDeclinedError('idempotency key reused with a different amount');
     }
     switch (payment.status) {
@@ -77,9 +73,7 @@ export class LocalPaymentProvider implements PaymentProvider {
       case 'voided':
         throw new PaymentDeclinedError(`payment ${payment.id} is ${payment.status}`);
     }
-    const attempts = (
-      await this.db.providerPayment.update({ where: { id: payment.id }, data: { attempts: { increment: 1 } } })
-    ).attempts;
+    const attempts = payment.attempts;
     switch (request.method) {
       case 'pm_card_ok':
         return this.settleCharge(payment.id, 'captured');
@@ -98,7 +92,7 @@ export class LocalPaymentProvider implements PaymentProvider {
   }
 
   private async settleCharge(paymentId: string, status: ChargeStatus) {
-    await this.db.providerPayment.update({ where: { id: paymentId }, data: { status } });
+    await execute(this.db, Prisma.sql`UPDATE provider_payments SET status = ${status}, updated_at = now() WHERE id = ${paymentId}`);
     return { paymentId, status };
   }
 

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { changeOrderStatus, persistOrder } from '../../db/orders.ts';
+import { createSubscription, storeProductKey } from '../../db/software.ts';
+import { seedDemo } from '../../db/demo.ts';
+import { LocalKeyAuthority, KeyAuthorityRefusedError } from '../../providers/keys.ts';
+import { LocalPaymentProvider, PaymentDeclinedError, PaymentUnavailableError } from '../../providers/payments.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+
+/**
+ * The writes every order makes run as single prepared statements (db/statements.ts): each must
+ * still be idempotent on its business key, hold under concurrent calls, and refuse what the
+ * multi-step versions refused.
+ */
+describe('an order’s writes, one statement each', () => {
+  let database: TestDatabase;
+  let demo: Awaited<ReturnType<typeof seedDemo>>;
+  before(async () => {
+    database = await createTestDatabase('order_statements');
+    demo = await seedDemo(database.db, 'order-statements');
+  });
+  after(async () => database?.drop());
+
+  const charge = (idempotencyKey: string, method = 'pm_card_ok', amount = '100.00') =>
+    new LocalPaymentProvider(database.db).charge({ idempotencyKey, reference: idempotencyKey, method, amount: { amount, currency: 'USD' } });
+
+  test('a charge is taken once per key, however often and however concurrently it is asked for', async () => {
+    const key = `order:${randomUUID()}`;
+    const answers = await Promise.all(Array.from({ length: 8 }, () => charge(key)));
+    assert.equal(new Set(answers.map((a) => a.paymentId)).size, 1);
+    assert.deepEqual(new Set(answers.map((a) => a.status)), new Set(['captured']));
+    assert.equal(await database.db.providerPayment.count({ where: { idempotencyKey: key } }), 1);
+  });
+
+  test('a flaky charge fails twice, then captures; a declined one stays declined; another amount for the key is refused', async () => {
+    const flaky = `order:${randomUUID()}`;
+    await assert.rejects(charge(flaky, 'pm_flaky'), PaymentUnavailableError);
+    await assert.rejects(charge(flaky, 'pm_flaky'), PaymentUnavailableError);
+    assert.equal((await charge(flaky, 'pm_flaky')).status, 'captured');
+    assert.equal((await database.db.providerPayment.findUniqueOrThrow({ where: { idempotencyKey: flaky } })).attempts, 3);
+
+    const declined = `order:${randomUUID()}`;
+    await assert.rejects(charge(declined, 'pm_card_declined'), PaymentDeclinedError);
+    await assert.rejects(charge(declined, 'pm_card_declined'), /is declined/);
+
+    const reused = `order:${randomUUID()}`;
+    await charge(reused);
+    await assert.rejects(charge(reused, 'pm_card_ok', '99.00'), /different amount/);
+  });
+
+  test('the key authority issues one key per idempotency key, also to concurrent calls, and refuses only new ones', async () => {
+    const authority = new LocalKeyAuthority(database.db);
+    const key = `subscription:${randomUUID()}`;
+    const issued = await Promise.all(Array.from({ length: 8 }, () => authority.issue({ idempotencyKey: key, productId: 'windows-server-2022-standard' })));
+    assert.equal(new Set(issued.map((k) => `${k.authorityKeyId} ${k.value}`)).size, 1);
+    assert.equal(await database.db.authorityKey.count({ where: { idempotencyKey: key } }), 1);
+
+    const refusing = new LocalKeyAuthority(database.db, () => true);
+    assert.deepEqual(await refusing.issue({ idempotencyKey: key, productId: 'windows-server-2022-standard' }), issued[0]);
+    await assert.rejects(refusing.issue({ idempotencyKey: `subscription:${randomUUID()}`, productId: 'windows-server-2022-standard' }), KeyAuthorityRefusedError);
+  });
+
+  test('a subscription and its key are stored once; a status change moves the order and adds one timeline entry', async () => {
+    const partner = demo.partners[0]!;
+    const orderId = randomUUID();
+    const line = { lineItemId: randomUUID(), position: 1, productId: 'windows-server-2022-standard', quantity: 2, unitPrice: '10.00' };
+    await persistOrder(database.db, {
+      orderId,
+      partnerId: partner.id,
+      customerId: partner.customers[0]!.id,
+      paymentMethod: 'pm_card_ok',
+      total: { amount: '20.00', currency: 'USD' },
+      lineItems: [line],
+      paymentConfirmationDeadlineMs: 60_000,
+    });
+    const request = { orderId, partnerId: partner.id, customerId: partner.customers[0]!.id, line };
+    const subscriptions = await Promise.all(Array.from({ length: 4 }, () => createSubscription(database.db, request)));
+    assert.equal(new Set(subscriptions).size, 1);
+    const subscription = await database.db.softwareSubscription.findUniqueOrThrow({ where: { id: subscriptions[0]! } });
+    assert.deepEqual({ quantity: subscription.quantity, status: subscription.status, orderId: subscription.orderId }, { quantity: 2, status: 'active', orderId });
+
+    const first = await storeProductKey(database.db, { subscriptionId: subscription.id, authorityKeyId: `key_${randomUUID()}`, value: 'AAAAA' });
+    const second = await storeProductKey(database.db, { subscriptionId: subscription.id, authorityKeyId: `key_${randomUUID()}`, value: 'BBBBB' });
+    assert.equal(second, first);
+    assert.equal((await database.db.productKey.findUniqueOrThrow({ where: { id: first } })).value, 'AAAAA', 'the first key is kept');
+
+    const before = await database.db.order.findUniqueOrThrow({ where: { id: orderId } });
+    const change = { orderId, status: 'provisioning' as const, detail: 'captured', eventKey: 'provisioning', paymentId: 'pay_1' };
+    await changeOrderStatus(database.db, change);
+    await changeOrderStatus(database.db, change);
+    const moved = await database.db.order.findUniqueOrThrow({ where: { id: orderId }, include: { events: true } });
+    assert.equal(moved.status, 'provisioning');
+    assert.equal(moved.paymentId, 'pay_1');
+    assert.ok(moved.updatedAt > before.updatedAt, 'updated_at moves with the status');
+    assert.deepEqual(moved.events.map((e) => e.dedupeKey).sort(), ['provisioning', 'received']);
+    await changeOrderStatus(database.db, { orderId, status: 'failed', detail: 'x', eventKey: 'failed', failureReason: 'provisioning failed' });
+    assert.equal((await database.db.order.findUniqueOrThrow({ where: { id: orderId } })).paymentId, 'pay_1', 'a change without a payment id keeps the one recorded');
+
+    await assert.rejects(changeOrderStatus(database.db, { ...change, orderId: randomUUID() }), /not found/);
+  });
+});
