@@ -44,3 +44,16 @@ export function summariseProfile(file: string, top = 12) {
       .map(([name, hits]) => ({ name, percent: +((100 * hits) / total).toFixed(1) }));
   return { seconds: +((profile.endTime - profile.startTime) / 1e6).toFixed(1), byPackage: rank(byPackage), byFunction: rank(byFunction) };
 }
+
+/**
+ * Every thread of one process that did work: V8 writes a profile per thread (the main thread, the
+ * workflow threads, tsx's loader), and neither the largest file nor the first is reliably the one
+ * that worked. Busiest first; threads idle for over 99 % of their samples are left out.
+ */
+export function summariseProcess(files: string[], top = 12) {
+  return files
+    .map((file) => ({ thread: file.replace(/^.*\//, ''), ...summariseProfile(file, top) }))
+    .map((s) => ({ ...s, busyPercent: +(100 - (s.byFunction.find((f) => f.name === '(idle)')?.percent ?? 0)).toFixed(1) }))
+    .filter((s) => s.busyPercent >= 1)
+    .sort((a, b) => b.busyPercent - a.busyPercent);
+}

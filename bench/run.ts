@@ -7,12 +7,12 @@
 // The API and the worker run as their own processes (as in production); the load generator, the
 // raw-SDK baselines and their worker run in this one (bench/stack.ts). Each scenario is a file of
 // bench/scenarios/. Prints a table and writes bench/results/<timestamp>.json.
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { durationSchema } from '../common/durations.ts';
-import { summariseProfile } from './profile.ts';
+import { summariseProcess } from './profile.ts';
 import { downloads } from './scenarios/downloads.ts';
 import { exports } from './scenarios/exports.ts';
 import { openWindows } from './scenarios/open-windows.ts';
@@ -71,11 +71,7 @@ if (runs(8)) results.push(...(await tracingCost(bench, params)));
 await bench.stopServices();
 const profiles = values.profile
   ? Object.fromEntries(
-      readdirSync(bench.profileDir).map((dir) => {
-        const files = readdirSync(path.join(bench.profileDir, dir)).map((f) => path.join(bench.profileDir, dir, f));
-        const main = files.sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
-        return [dir, summariseProfile(main)];
-      }),
+      readdirSync(bench.profileDir).map((dir) => [dir, summariseProcess(readdirSync(path.join(bench.profileDir, dir)).map((f) => path.join(bench.profileDir, dir, f)))]),
     )
   : undefined;
 

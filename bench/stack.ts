@@ -67,7 +67,7 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
   chmodSync(scratch, 0o755);
   const profileDir = path.join(scratch, 'profiles');
   let started = 0;
-  // One folder per process: V8 writes a profile per thread (tsx adds a loader thread); the biggest is the main one.
+  // One folder per process: V8 writes a profile per thread (main, workflow threads, tsx's loader); each one that worked is summarised.
   const nodeArgs = (name: string) => (options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(profileDir, `${++started}-${name}`)}`] : []);
   let stopPg: (() => Promise<void>) | undefined;
   let adminUrl = process.env.DATABASE_URL;
