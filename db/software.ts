@@ -31,8 +31,10 @@ export async function createSubscription(db: Db, request: { orderId: string; par
     UNION ALL
     SELECT id::text FROM software_subscriptions WHERE line_item_id = ${request.line.lineItemId}::uuid AND NOT EXISTS (SELECT 1 FROM created)`,
   );
-  if (!row) throw new Error(`subscription for line item ${request.line.lineItemId} could not be recorded`);
-  return row.id;
+  // A concurrent first call inserted it after this statement's snapshot was taken: read it again.
+  const id = row?.id ?? (await queryRows<{ id: string }>(db, Prisma.sql`SELECT id::text FROM software_subscriptions WHERE line_item_id = ${request.line.lineItemId}::uuid`))[0]?.id;
+  if (!id) throw new Error(`subscription for line item ${request.line.lineItemId} could not be recorded`);
+  return id;
 }
 
 export async function setSubscriptionStatus(db: Db, subscriptionId: string, status: SubscriptionStatus): Promise<void> {
@@ -75,8 +77,10 @@ export async function storeProductKey(db: Db, key: { subscriptionId: string; aut
     UNION ALL
     SELECT id::text FROM product_keys WHERE subscription_id = ${key.subscriptionId}::uuid AND NOT EXISTS (SELECT 1 FROM stored)`,
   );
-  if (!row) throw new Error(`the key of subscription ${key.subscriptionId} could not be stored`);
-  return row.id;
+  // A concurrent first call stored it after this statement's snapshot was taken: read it again.
+  const id = row?.id ?? (await findProductKeyId(db, key.subscriptionId));
+  if (!id) throw new Error(`the key of subscription ${key.subscriptionId} could not be stored`);
+  return id;
 }
 
 export async function markProductKeyRevoked(db: Db, keyId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { poolOf } from '../../db/client.ts';
 import { changeOrderStatus, persistOrder } from '../../db/orders.ts';
 import { createSubscription, storeProductKey } from '../../db/software.ts';
 import { seedDemo } from '../../db/demo.ts';
@@ -98,5 +99,25 @@ describe('an order’s writes, one statement each', () => {
     assert.equal((await database.db.order.findUniqueOrThrow({ where: { id: orderId } })).paymentId, 'pay_1', 'a change without a payment id keeps the one recorded');
 
     await assert.rejects(changeOrderStatus(database.db, { ...change, orderId: randomUUID() }), /not found/);
+
+    // A first call that commits while a second waits on its row: the second's statement cannot see
+    // the row (its snapshot is older), and must still answer the first one's subscription.
+    const racing = { ...line, lineItemId: randomUUID(), position: 2 };
+    await database.db.orderLineItem.create({ data: { id: racing.lineItemId, orderId, position: 2, productId: racing.productId, quantity: 1, unitPrice: '10.00' } });
+    const holder = await poolOf(database.db).connect();
+    try {
+      await holder.query('BEGIN');
+      const winner = randomUUID();
+      await holder.query(
+        `INSERT INTO software_subscriptions (id, order_id, line_item_id, partner_id, customer_id, product_id, quantity, status) VALUES ($1, $2, $3, $4, $5, $6, 1, 'active')`,
+        [winner, orderId, racing.lineItemId, partner.id, partner.customers[0]!.id, racing.productId],
+      );
+      const second = createSubscription(database.db, { ...request, line: racing });
+      await new Promise((r) => setTimeout(r, 300));
+      await holder.query('COMMIT');
+      assert.equal(await second, winner);
+    } finally {
+      holder.release();
+    }
   });
 });
