@@ -2,7 +2,7 @@ import type { OrderStatus, OrderInput } from '../common/domain.ts';
 import { workflowIds } from '../common/ids.ts';
 import { auditOnceSql } from './audit.ts';
 import { Prisma, type Db } from './client.ts';
-import { execute, queryRows } from './statements.ts';
+import { execute, insertOnce, queryRows } from './statements.ts';
 
 /*
  * The one module that writes `orders`, `order_line_items` and `order_events` (the timeline). An
@@ -38,7 +38,9 @@ export interface OrderStatusChange {
  */
 export async function persistOrder(db: Db, input: OrderInput, audit?: OrderAudit): Promise<OrderStatus> {
   const lines = JSON.stringify(input.lineItems.map((l) => ({ id: l.lineItemId, position: l.position, product_id: l.productId, quantity: l.quantity, unit_price: l.unitPrice })));
-  const [row] = await queryRows<{ status: OrderStatus }>(
+  // The workflow's first activity finds the order the API recorded: the statement answers its status
+  // itself; only an insert that raced another is read again.
+  const row = await insertOnce<{ status: OrderStatus }>(
     db,
     Prisma.sql`
     WITH new_order AS (
@@ -61,6 +63,7 @@ export async function persistOrder(db: Db, input: OrderInput, audit?: OrderAudit
     SELECT status::text AS status FROM new_order
     UNION ALL
     SELECT status::text FROM orders WHERE id = ${input.orderId}::uuid AND NOT EXISTS (SELECT 1 FROM new_order)`,
+    Prisma.sql`SELECT status::text AS status FROM orders WHERE id = ${input.orderId}::uuid`,
   );
   if (!row) throw new Error(`order ${input.orderId} could not be recorded`);
   return row.status;

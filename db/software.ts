@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderLineInput, SubscriptionStatus } from '../common/domain.ts';
 import { Prisma, type Db } from './client.ts';
-import { queryRows } from './statements.ts';
+import { insertOnce, queryRows } from './statements.ts';
 
 /*
  * The one module that writes `software_subscriptions` and `product_keys`: what a customer bought
@@ -17,24 +17,18 @@ type Tx = Prisma.TransactionClient;
 
 /** One subscription per line item; the line item is the idempotency key. One statement, run by every order. */
 export async function createSubscription(db: Db, request: { orderId: string; partnerId: string; customerId: string; line: OrderLineInput }): Promise<string> {
-  const [row] = await queryRows<{ id: string }>(
+  const row = await insertOnce<{ id: string }>(
     db,
     Prisma.sql`
-    WITH created AS (
-      INSERT INTO software_subscriptions (id, order_id, line_item_id, partner_id, customer_id, product_id, quantity, status)
-      VALUES (${randomUUID()}::uuid, ${request.orderId}::uuid, ${request.line.lineItemId}::uuid, ${request.partnerId}::uuid, ${request.customerId}::uuid,
-              ${request.line.productId}, ${request.line.quantity}::int, 'active')
-      ON CONFLICT (line_item_id) DO NOTHING
-      RETURNING id
-    )
-    SELECT id::text FROM created
-    UNION ALL
-    SELECT id::text FROM software_subscriptions WHERE line_item_id = ${request.line.lineItemId}::uuid AND NOT EXISTS (SELECT 1 FROM created)`,
+    INSERT INTO software_subscriptions (id, order_id, line_item_id, partner_id, customer_id, product_id, quantity, status)
+    VALUES (${randomUUID()}::uuid, ${request.orderId}::uuid, ${request.line.lineItemId}::uuid, ${request.partnerId}::uuid, ${request.customerId}::uuid,
+            ${request.line.productId}, ${request.line.quantity}::int, 'active')
+    ON CONFLICT (line_item_id) DO NOTHING
+    RETURNING id::text`,
+    Prisma.sql`SELECT id::text FROM software_subscriptions WHERE line_item_id = ${request.line.lineItemId}::uuid`,
   );
-  // A concurrent first call inserted it after this statement's snapshot was taken: read it again.
-  const id = row?.id ?? (await queryRows<{ id: string }>(db, Prisma.sql`SELECT id::text FROM software_subscriptions WHERE line_item_id = ${request.line.lineItemId}::uuid`))[0]?.id;
-  if (!id) throw new Error(`subscription for line item ${request.line.lineItemId} could not be recorded`);
-  return id;
+  if (!row) throw new Error(`subscription for line item ${request.line.lineItemId} could not be recorded`);
+  return row.id;
 }
 
 export async function setSubscriptionStatus(db: Db, subscriptionId: string, status: SubscriptionStatus): Promise<void> {
@@ -64,23 +58,17 @@ export async function findProductKeyId(db: Db, subscriptionId: string): Promise<
 
 /** Stores the key the authority issued for a subscription; a second call keeps the first. One statement. */
 export async function storeProductKey(db: Db, key: { subscriptionId: string; authorityKeyId: string; value: string }): Promise<string> {
-  const [row] = await queryRows<{ id: string }>(
+  const row = await insertOnce<{ id: string }>(
     db,
     Prisma.sql`
-    WITH stored AS (
-      INSERT INTO product_keys (id, subscription_id, authority_key_id, value, status)
-      VALUES (${randomUUID()}::uuid, ${key.subscriptionId}::uuid, ${key.authorityKeyId}, ${key.value}, 'active')
-      ON CONFLICT (subscription_id) DO NOTHING
-      RETURNING id
-    )
-    SELECT id::text FROM stored
-    UNION ALL
-    SELECT id::text FROM product_keys WHERE subscription_id = ${key.subscriptionId}::uuid AND NOT EXISTS (SELECT 1 FROM stored)`,
+    INSERT INTO product_keys (id, subscription_id, authority_key_id, value, status)
+    VALUES (${randomUUID()}::uuid, ${key.subscriptionId}::uuid, ${key.authorityKeyId}, ${key.value}, 'active')
+    ON CONFLICT (subscription_id) DO NOTHING
+    RETURNING id::text`,
+    Prisma.sql`SELECT id::text FROM product_keys WHERE subscription_id = ${key.subscriptionId}::uuid`,
   );
-  // A concurrent first call stored it after this statement's snapshot was taken: read it again.
-  const id = row?.id ?? (await findProductKeyId(db, key.subscriptionId));
-  if (!id) throw new Error(`the key of subscription ${key.subscriptionId} could not be stored`);
-  return id;
+  if (!row) throw new Error(`the key of subscription ${key.subscriptionId} could not be stored`);
+  return row.id;
 }
 
 export async function markProductKeyRevoked(db: Db, keyId: string): Promise<void> {

@@ -26,16 +26,29 @@ function nameOf(text: string): string {
   return name;
 }
 
+function run(db: Db, statement: Prisma.Sql) {
+  const text = statement.text;
+  return poolOf(db).query({ name: nameOf(text), text, values: statement.values });
+}
+
 /** Runs one statement and answers its rows. */
 export async function queryRows<Row>(db: Db, statement: Prisma.Sql): Promise<Row[]> {
-  const text = statement.text;
-  const result = await poolOf(db).query({ name: nameOf(text), text, values: statement.values });
-  return result.rows as Row[];
+  return (await run(db, statement)).rows as Row[];
 }
 
 /** Runs one statement and answers how many rows it wrote. */
 export async function execute(db: Db, statement: Prisma.Sql): Promise<number> {
-  const text = statement.text;
-  const result = await poolOf(db).query({ name: nameOf(text), text, values: statement.values });
-  return result.rowCount ?? 0;
+  return (await run(db, statement)).rowCount ?? 0;
+}
+
+/**
+ * A row written once per business key, whoever writes it first: `insert` (INSERT … ON CONFLICT DO
+ * NOTHING RETURNING, one statement on the usual path) answers it when it wrote it or could see it;
+ * otherwise `read` finds the first writer's. The read must be a statement of its own: when a concurrent first
+ * call commits while the insert waits on its conflict, the insert's snapshot is older than that
+ * commit and no part of the same statement can see the row.
+ */
+export async function insertOnce<Row>(db: Db, insert: Prisma.Sql, read: Prisma.Sql): Promise<Row | undefined> {
+  const [written] = await queryRows<Row>(db, insert);
+  return written ?? (await queryRows<Row>(db, read))[0];
 }

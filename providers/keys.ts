@@ -1,9 +1,11 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Prisma, type Db } from '../db/client.ts';
-import { queryRows } from '../db/statements.ts';
+import { insertOnce, queryRows } from '../db/statements.ts';
 
 /** PostgreSQL's unique_violation. */
 const UNIQUE_VIOLATION = '23505';
+
+const findByIdempotencyKey = (idempotencyKey: string) => Prisma.sql`SELECT id AS "authorityKeyId", value FROM authority_keys WHERE idempotency_key = ${idempotencyKey}`;
 
 export interface IssuedKey {
   authorityKeyId: string;
@@ -48,34 +50,27 @@ export class LocalKeyAuthority implements KeyAuthority {
 
   async issue(request: { idempotencyKey: string; productId: string }): Promise<IssuedKey> {
     if (this.refuses(request.productId)) {
-      const existing = await this.find(request.idempotencyKey);
+      const [existing] = await queryRows<IssuedKey>(this.db, findByIdempotencyKey(request.idempotencyKey));
       if (existing) return existing;
       throw new KeyAuthorityRefusedError(`no keys available for product ${request.productId}`);
     }
     for (;;) {
       try {
-        // Issued once per idempotency key: a second call, or a concurrent one, inserts nothing and
-        // reads the first one's key below. One statement on the usual path.
-        const [created] = await queryRows<IssuedKey>(
+        // Issued once per idempotency key: a second call, or a concurrent one, gets the first one's key.
+        const key = await insertOnce<IssuedKey>(
           this.db,
           Prisma.sql`INSERT INTO authority_keys (id, idempotency_key, product_id, value, status)
                      VALUES (${`key_${randomUUID().replace(/-/g, '')}`}, ${request.idempotencyKey}, ${request.productId}, ${generateProductKey()}, 'issued')
                      ON CONFLICT (idempotency_key) DO NOTHING
                      RETURNING id AS "authorityKeyId", value`,
+          findByIdempotencyKey(request.idempotencyKey),
         );
-        if (created) return created;
+        if (key) return key;
       } catch (err) {
         // The random value collided with another key's: draw again.
         if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err;
       }
-      const raced = await this.find(request.idempotencyKey);
-      if (raced) return raced;
     }
-  }
-
-  private async find(idempotencyKey: string): Promise<IssuedKey | undefined> {
-    const [row] = await queryRows<IssuedKey>(this.db, Prisma.sql`SELECT id AS "authorityKeyId", value FROM authority_keys WHERE idempotency_key = ${idempotencyKey}`);
-    return row;
   }
 
   async revoke(authorityKeyId: string): Promise<void> {
