@@ -41,7 +41,7 @@ export async function buildWorkers(config: Config, address: string, db: Db, logg
     }
   }
   const [connection, workflowBundle] = await Promise.all([connectWorkerConnection(config, address), prebuiltWorkflowBundle()]);
-  return createWorkerGroup({
+  const group = await createWorkerGroup({
     workflowBundle,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,
     webhookActivitySlots: config.webhooks.workerSlots,
@@ -52,4 +52,16 @@ export async function buildWorkers(config: Config, address: string, db: Db, logg
     deps: { db, ...createProviders(config, db), webhooks: { keyRing, settings: config.webhooks } },
     codec,
   });
+  // The workers' connection holds the process open until it is closed: without this a worker
+  // logged "worker stopped" on SIGTERM and then hung until it was killed.
+  return {
+    ...group,
+    async run() {
+      try {
+        await group.run();
+      } finally {
+        await connection.close();
+      }
+    },
+  };
 }

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { workflowIds } from '../../common/ids.ts';
+import { seedDemo } from '../../db/demo.ts';
+import { EncryptionCodec, newKeyRingSpec, parseKeyRing } from '../../infra/payload-codec.ts';
+import { startService, type ServiceProcess } from '../../infra/processes.ts';
+import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
+import { until } from '../../infra/waiting.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { devServerEnvironment } from '../helpers/temporal.ts';
+
+/**
+ * `npm run worker` as its own process, as an orchestrator stops it: SIGTERM, then a grace period,
+ * then SIGKILL. A worker that drained but never exited (its Temporal connection left open) was
+ * killed every time, losing what an exit writes (a CPU profile, the last spans).
+ */
+describe('a worker process stopped by SIGTERM', () => {
+  let database: TestDatabase;
+  let env: TestWorkflowEnvironment;
+  let worker: ServiceProcess;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'csp-worker-stop-'));
+  const keyRing = newKeyRingSpec();
+  const taskQueue = `shutdown-${randomBytes(3).toString('hex')}`;
+
+  before(async () => {
+    [database, env] = await Promise.all([createTestDatabase('worker_shutdown'), devServerEnvironment()]);
+    await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
+    worker = await startService(
+      'worker/main.ts',
+      {
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'info',
+        DATA_DIR: dataDir,
+        DATABASE_URL: database.url,
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        PAYMENT_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
+        LINK_TOKEN_SECRET: randomBytes(32).toString('hex'),
+        PAYLOAD_ENCRYPTION_KEYS: keyRing,
+      },
+      (out) => out.includes('"msg":"worker running"'),
+    );
+  });
+  after(async () => {
+    await worker?.stop();
+    await env?.teardown();
+    await database?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('finishes its work, says it stopped, and exits by itself with status 0', async () => {
+    // Real work first, so the pollers, the activity slots and the connection have all been used.
+    const demo = await seedDemo(database.db, randomBytes(16).toString('hex'));
+    const partner = demo.partners[0]!;
+    const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter: { payloadCodecs: [new EncryptionCodec(parseKeyRing(keyRing))] } });
+    const orderId = crypto.randomUUID();
+    const order = await client.workflow.start('orderWorkflow', {
+      taskQueue,
+      workflowId: workflowIds.order(orderId),
+      args: [
+        {
+          orderId,
+          partnerId: partner.id,
+          customerId: partner.customers[0]!.id,
+          paymentMethod: 'pm_card_ok',
+          total: { amount: '1069.00', currency: 'USD' },
+          lineItems: [{ lineItemId: crypto.randomUUID(), position: 1, productId: 'windows-server-2022-standard', quantity: 1, unitPrice: '1069.00' }],
+          paymentConfirmationDeadlineMs: 3_600_000,
+        },
+      ],
+    });
+    assert.equal(((await order.result()) as { status: string }).status, 'active');
+
+    worker.child.kill('SIGTERM');
+    // No deadline that a slow machine could miss: a worker that does not exit never does, so the
+    // wait is long and only a hang exhausts it.
+    await until('the worker process exited', async () => worker.child.exitCode !== null || worker.child.signalCode !== null, 120_000, async () => worker.output().slice(-500));
+    assert.equal(worker.child.signalCode, null, 'not killed');
+    assert.equal(worker.child.exitCode, 0, worker.output().slice(-2000));
+    assert.match(worker.output(), /"msg":"worker stopped"/);
+  });
+});
