@@ -22,6 +22,19 @@ describe('what the logs and the start-up refuse to carry', () => {
     assert.match(text, /\[redacted\]/);
   });
 
+  test('an SDK line below the log level is dropped before any redaction work', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', destination: { write: (l: string) => (lines.push(l), true) } as unknown as NodeJS.WritableStream });
+    const sdk = new RuntimeLogger(logger);
+    let read = 0;
+    const meta = Object.defineProperty({}, 'taskToken', { enumerable: true, get: () => (read++, 'secret') });
+    sdk.debug('Activity completed', meta);
+    sdk.trace('Activity started', meta);
+    assert.deepEqual({ lines: lines.length, read }, { lines: 0, read: 0 });
+    sdk.warn('Activity failed', meta);
+    assert.deepEqual({ lines: lines.length, read }, { lines: 1, read: 1 });
+  });
+
   test('request URLs are logged with the download token and every query value redacted', () => {
     assert.equal(loggedUrl('/v1/downloads/abcDEF123_-xyz?x=1'), '/v1/downloads/[token]?x=[redacted]');
     assert.equal(loggedUrl('/v1/products?api_key=csp_1234&limit=5'), '/v1/products?api_key=[redacted]&limit=[redacted]');
