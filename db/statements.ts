@@ -16,11 +16,20 @@ import { poolOf, type Db, type Prisma } from './client.ts';
 
 const names = new Map<string, string>();
 
-/** One name per distinct SQL text, so PostgreSQL parses and plans it once per connection. */
-function nameOf(text: string): string {
+/**
+ * One name per distinct SQL text, so PostgreSQL parses and plans it once per connection. The name
+ * is what a trace shows for the statement (the pg instrumentation names a prepared statement's span
+ * after it), so it says what the statement does to which table, `INSERT orders 3f2a9c1e04b7`, with a
+ * digest of the text to keep two statements on one table apart; PostgreSQL keeps 63 bytes of it.
+ */
+export function nameOf(text: string): string {
   let name = names.get(text);
   if (!name) {
-    name = `s_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    // A WITH's first data-changing or reading statement says what it does.
+    const operation = (/^\s*with\b/i.test(text) ? /\b(insert|update|delete|select)\b/i.exec(text)?.[1] : /^\s*(\w+)/.exec(text)?.[1])?.toUpperCase() ?? 'SQL';
+    const table = /\b(?:from|into|update)\s+"?([a-z_][a-z0-9_]*)/i.exec(text)?.[1] ?? '';
+    const digest = createHash('sha1').update(text).digest('hex').slice(0, 12);
+    name = `${operation} ${table} ${digest}`.replace(/\s+/g, ' ').slice(-63);
     names.set(text, name);
   }
   return name;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { poolOf } from '../../db/client.ts';
+import { nameOf } from '../../db/statements.ts';
 import { changeOrderStatus, persistOrder } from '../../db/orders.ts';
 import { createSubscription, storeProductKey } from '../../db/software.ts';
 import { seedDemo } from '../../db/demo.ts';
@@ -119,5 +120,32 @@ describe('an order’s writes, one statement each', () => {
     } finally {
       holder.release();
     }
+  });
+
+  test('a prepared statement is named for what it does to which table (what its span in a trace shows), and no two share a name', async () => {
+    const seen = new Set<string>();
+    const pool = poolOf(database.db);
+    const query = pool.query.bind(pool);
+    // Every statement an order's writes send, as they send it.
+    pool.query = ((config: unknown, ...rest: unknown[]) => {
+      if (config && typeof config === 'object' && 'name' in config) seen.add(`${String(config.name)}\u0000${"text" in config ? String(config.text) : ""}`);
+      return (query as (...a: unknown[]) => unknown)(config, ...rest);
+    }) as typeof pool.query;
+    try {
+      const partner = demo.partners[0]!;
+      const orderId = randomUUID();
+      await persistOrder(database.db, { orderId, partnerId: partner.id, customerId: partner.customers[0]!.id, paymentMethod: 'pm_card_ok', total: { amount: '100.00', currency: 'USD' }, lineItems: [{ lineItemId: randomUUID(), position: 1, productId: 'windows-server-2022-standard', quantity: 1, unitPrice: '100.00' }], paymentConfirmationDeadlineMs: 3_600_000 });
+      await changeOrderStatus(database.db, { orderId, status: 'provisioning', detail: 'test', eventKey: 'provisioning' });
+      await charge(`order:${orderId}`);
+    } finally {
+      pool.query = query;
+    }
+    const named = [...seen].map((entry) => entry.split('\u0000') as [string, string]);
+    assert.ok(named.length >= 3, `statements seen: ${named.map(([n]) => n).join(', ')}`);
+    for (const [name] of named) assert.match(name, /^(SELECT|INSERT|UPDATE|DELETE) [a-z_]+ [0-9a-f]{12}$/, name);
+    assert.ok(named.some(([name]) => name.startsWith('INSERT orders ')), named.map(([n]) => n).join(', '));
+    assert.ok(named.some(([name]) => name.startsWith('UPDATE orders ')), named.map(([n]) => n).join(', '));
+    assert.notEqual(nameOf('SELECT 1 FROM orders WHERE id = $1'), nameOf('SELECT 2 FROM orders WHERE id = $1'), 'two statements on one table keep apart');
+    assert.equal(new Set(named.map(([name]) => name)).size, named.length);
   });
 });
