@@ -7,7 +7,6 @@ import { after, before, describe, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { seedDemo } from '../../db/demo.ts';
 import { workflowIds } from '../../common/ids.ts';
-import { newKeyRingSpec } from '../../infra/payload-codec.ts';
 import { freePort } from '../../infra/ports.ts';
 import { startService, type ServiceProcess } from '../../infra/processes.ts';
 import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
@@ -15,6 +14,7 @@ import { until } from '../../infra/waiting.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../infra/otlp-receiver.ts';
 import { devServerEnvironment } from '../helpers/temporal.ts';
+import { serviceEnv } from '../helpers/service-env.ts';
 
 /**
  * `npm run api` and `npm run worker` as their own processes, exporting to a local OTLP receiver:
@@ -42,16 +42,7 @@ describe('traces across the API, the workflow and its activities (OTLP to a loca
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const shared = {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      DATA_DIR: dataDir,
-      DATABASE_URL: database.url,
-      TEMPORAL_ADDRESS: env.address,
-      TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-      TEMPORAL_TASK_QUEUE: `tracing-${randomBytes(3).toString('hex')}`,
-      PAYMENT_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
-      LINK_TOKEN_SECRET: randomBytes(32).toString('hex'),
-      PAYLOAD_ENCRYPTION_KEYS: newKeyRingSpec(),
+      ...serviceEnv({ dataDir, databaseUrl: database.url, env, taskQueue: `tracing-${randomBytes(3).toString('hex')}` }),
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       // Export within a fraction of a second, so the test waits on spans, not on the batch timer.
       OTEL_BSP_SCHEDULE_DELAY: '100',

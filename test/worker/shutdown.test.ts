@@ -14,6 +14,7 @@ import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
 import { until } from '../../infra/waiting.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { devServerEnvironment } from '../helpers/temporal.ts';
+import { serviceEnv } from '../helpers/service-env.ts';
 
 /**
  * `npm run worker` as its own process, as an orchestrator stops it: SIGTERM, then a grace period,
@@ -33,18 +34,7 @@ describe('a worker process stopped by SIGTERM', () => {
     await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
     worker = await startService(
       'worker/main.ts',
-      {
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'info',
-        DATA_DIR: dataDir,
-        DATABASE_URL: database.url,
-        TEMPORAL_ADDRESS: env.address,
-        TEMPORAL_NAMESPACE: env.namespace ?? 'default',
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        PAYMENT_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
-        LINK_TOKEN_SECRET: randomBytes(32).toString('hex'),
-        PAYLOAD_ENCRYPTION_KEYS: keyRing,
-      },
+      serviceEnv({ dataDir, databaseUrl: database.url, env, taskQueue, keyRing }),
       (out) => out.includes('"msg":"worker running"'),
     );
   });
