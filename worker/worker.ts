@@ -46,10 +46,11 @@ export interface WorkerGroup {
 /**
  * How the sticky cache of `max` workflows is shared out. An order leaves the cache when it ends,
  * so the purchase queue's cache fills only with a burst of orders in flight, and gets all of it:
- * halved, a burst of 1,000 orders missed the cache at nearly every task and each miss replays the
- * history so far (1,000 orders in flight: worker CPU per order 75 ms with 125 of them cached, 44 ms with all of them). Windows
- * and refund cases live for days and keep their cache full, so the interactive queue's share is
- * what bounds the process's memory; the webhook worker runs one workflow per endpoint.
+ * halved, a burst larger than the half missed the cache at nearly every task, and each miss replays
+ * the history so far (1,000 orders in flight: worker CPU per order 75 ms with 125 of them cached,
+ * 44 ms with all of them). Windows and refund cases live for days and keep their cache full, so the
+ * interactive queue's share is what bounds the process's memory; the webhook worker runs one
+ * workflow per endpoint.
  */
 export function cacheSizes(max: number): { purchases: number; interactive: number; webhooks: number } {
   if (max === 0) return { purchases: 0, interactive: 0, webhooks: 0 };

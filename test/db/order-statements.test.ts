@@ -9,6 +9,7 @@ import { seedDemo } from '../../db/demo.ts';
 import { LocalKeyAuthority, KeyAuthorityRefusedError } from '../../providers/keys.ts';
 import { LocalPaymentProvider, PaymentDeclinedError, PaymentUnavailableError } from '../../providers/payments.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { orderInput } from '../helpers/fixtures.ts';
 
 /**
  * The writes every order makes run as single prepared statements (db/statements.ts): each must
@@ -133,8 +134,9 @@ describe('an order’s writes, one statement each', () => {
     }) as typeof pool.query;
     try {
       const partner = demo.partners[0]!;
-      const orderId = randomUUID();
-      await persistOrder(database.db, { orderId, partnerId: partner.id, customerId: partner.customers[0]!.id, paymentMethod: 'pm_card_ok', total: { amount: '100.00', currency: 'USD' }, lineItems: [{ lineItemId: randomUUID(), position: 1, productId: 'windows-server-2022-standard', quantity: 1, unitPrice: '100.00' }], paymentConfirmationDeadlineMs: 3_600_000 });
+      const input = orderInput({ partnerId: partner.id, customerId: partner.customers[0]!.id, domain: partner.customers[0]!.domain });
+      const { orderId } = input;
+      await persistOrder(database.db, input);
       await changeOrderStatus(database.db, { orderId, status: 'provisioning', detail: 'test', eventKey: 'provisioning' });
       await charge(`order:${orderId}`);
     } finally {

@@ -7,12 +7,13 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { workflowIds } from '../../common/ids.ts';
-import { seedDemo } from '../../db/demo.ts';
 import { EncryptionCodec, newKeyRingSpec, parseKeyRing } from '../../infra/payload-codec.ts';
 import { startService, type ServiceProcess } from '../../infra/processes.ts';
 import { ensureSearchAttributes } from '../../infra/search-attributes.ts';
 import { until } from '../../infra/waiting.ts';
+import { orderWorkflow } from '../../workflows/order.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createTenant, orderInput } from '../helpers/fixtures.ts';
 import { devServerEnvironment } from '../helpers/temporal.ts';
 import { serviceEnv } from '../helpers/service-env.ts';
 
@@ -47,26 +48,10 @@ describe('a worker process stopped by SIGTERM', () => {
 
   test('finishes its work, says it stopped, and exits by itself with status 0', async () => {
     // Real work first, so the pollers, the activity slots and the connection have all been used.
-    const demo = await seedDemo(database.db, randomBytes(16).toString('hex'));
-    const partner = demo.partners[0]!;
     const client = new Client({ connection: env.connection, namespace: env.namespace ?? 'default', dataConverter: { payloadCodecs: [new EncryptionCodec(parseKeyRing(keyRing))] } });
-    const orderId = crypto.randomUUID();
-    const order = await client.workflow.start('orderWorkflow', {
-      taskQueue,
-      workflowId: workflowIds.order(orderId),
-      args: [
-        {
-          orderId,
-          partnerId: partner.id,
-          customerId: partner.customers[0]!.id,
-          paymentMethod: 'pm_card_ok',
-          total: { amount: '1069.00', currency: 'USD' },
-          lineItems: [{ lineItemId: crypto.randomUUID(), position: 1, productId: 'windows-server-2022-standard', quantity: 1, unitPrice: '1069.00' }],
-          paymentConfirmationDeadlineMs: 3_600_000,
-        },
-      ],
-    });
-    assert.equal(((await order.result()) as { status: string }).status, 'active');
+    const input = orderInput(await createTenant(database.db));
+    const order = await client.workflow.start(orderWorkflow, { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
+    assert.equal((await order.result()).status, 'active');
 
     worker.child.kill('SIGTERM');
     // No deadline that a slow machine could miss: a worker that does not exit never does, so the
