@@ -2,6 +2,7 @@ import type { LinkEndReason, LinkStatus } from '../common/domain.ts';
 import { forgetAudit, recordAudit, type AuditEntry } from './audit.ts';
 import { isUniqueViolation, Prisma, type Db } from './client.ts';
 import type { DownloadLink } from '../generated/prisma/client.ts';
+import { execute } from './statements.ts';
 
 /*
  * The one module that writes `download_links` and `download_events`. A link is one download
@@ -148,9 +149,10 @@ export function createDownloadRecorder(db: Db) {
   };
 }
 
+// A prepared statement (db/statements.ts): it is on every counted download's path, before the answer.
 function write(db: Db, records: DownloadRecord[]): Promise<number> {
   const rows = JSON.stringify(records.map((r) => ({ link_id: r.linkId, sequence: r.sequence, remaining: r.remaining, client_address: r.clientAddress, user_agent: r.userAgent })));
-  return db.$executeRaw`
+  return execute(db, Prisma.sql`
     WITH input AS (
       SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS x(link_id uuid, sequence int, remaining int, client_address text, user_agent text)
     ), event AS (
@@ -166,7 +168,7 @@ function write(db: Db, records: DownloadRecord[]): Promise<number> {
            end_reason = CASE WHEN p.last THEN 'downloads'::link_end_reason ELSE l.end_reason END,
            ended_at = CASE WHEN p.last THEN COALESCE(l.ended_at, now()) ELSE l.ended_at END
       FROM per_link p
-     WHERE l.id = p.link_id`;
+     WHERE l.id = p.link_id`);
 }
 
 /**

@@ -25,11 +25,15 @@ const names = new Map<string, string>();
 export function nameOf(text: string): string {
   let name = names.get(text);
   if (!name) {
-    // A WITH's first data-changing or reading statement says what it does.
-    const operation = (/^\s*with\b/i.test(text) ? /\b(insert|update|delete|select)\b/i.exec(text)?.[1] : /^\s*(\w+)/.exec(text)?.[1])?.toUpperCase() ?? 'SQL';
-    const table = /\b(?:from|into|update)\s+"?([a-z_][a-z0-9_]*)/i.exec(text)?.[1] ?? '';
+    // A WITH is named for its first write and that write's table (what it is for), a plain
+    // statement for its verb and first table.
+    const isWith = /^\s*with\b/i.test(text);
+    const write = isWith ? /\b(insert)\s+into\s+"?([a-z_][a-z0-9_]*)|\b(update)\s+"?([a-z_][a-z0-9_]*)|\b(delete)\s+from\s+"?([a-z_][a-z0-9_]*)/i.exec(text) : null;
+    const [operation, table] = write
+      ? (write.slice(1).filter(Boolean) as [string, string])
+      : [isWith ? 'SELECT' : (/^\s*(\w+)/.exec(text)?.[1] ?? 'SQL'), /\b(?:from|into|update)\s+"?([a-z_][a-z0-9_]*)/i.exec(text)?.[1] ?? ''];
     const digest = createHash('sha1').update(text).digest('hex').slice(0, 12);
-    name = `${operation} ${table} ${digest}`.replace(/\s+/g, ' ').slice(-63);
+    name = `${operation.toUpperCase()} ${table} ${digest}`.replace(/\s+/g, ' ').slice(-63);
     names.set(text, name);
   }
   return name;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { Db } from '../../db/client.ts';
+import { poolOf, type Db } from '../../db/client.ts';
 import { createDownloadRecorder, type DownloadRecord } from '../../db/links.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 
@@ -36,17 +36,23 @@ describe('recording counted downloads', () => {
     });
     return id;
   }
-  /** The database, with its raw statements counted. */
+  /**
+   * The database, with the recorder's statements counted as PostgreSQL receives them: prepared, and
+   * named for the download events they insert (what a trace shows for them).
+   */
   function counting(): { db: Db; statements: () => number } {
-    let statements = 0;
-    const db = new Proxy(database.db, {
-      get(target, prop, receiver) {
-        if (prop === '$executeRaw') return (...args: Parameters<Db['$executeRaw']>) => (statements++, target.$executeRaw(...args));
-        return Reflect.get(target, prop, receiver) as unknown;
-      },
-    });
-    return { db, statements: () => statements };
+    const before = recorderStatements;
+    return { db: database.db, statements: () => recorderStatements - before };
   }
+  let recorderStatements = 0;
+  before(() => {
+    const pool = poolOf(database.db);
+    const query = pool.query.bind(pool);
+    pool.query = ((config: unknown, ...rest: unknown[]) => {
+      if (config && typeof config === 'object' && 'name' in config && String(config.name).startsWith('INSERT download_events ')) recorderStatements++;
+      return (query as (...a: unknown[]) => unknown)(config, ...rest);
+    }) as typeof pool.query;
+  });
   const grant = (linkId: string, sequence: number, max: number): DownloadRecord => ({ linkId, sequence, remaining: max - sequence, clientAddress: '127.0.0.1', userAgent: 'test' });
 
   test('records concurrent downloads once each, in fewer statements than downloads', async () => {

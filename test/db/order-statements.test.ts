@@ -148,6 +148,10 @@ describe('an order’s writes, one statement each', () => {
     assert.ok(named.some(([name]) => name.startsWith('INSERT orders ')), named.map(([n]) => n).join(', '));
     assert.ok(named.some(([name]) => name.startsWith('UPDATE orders ')), named.map(([n]) => n).join(', '));
     assert.notEqual(nameOf('SELECT 1 FROM orders WHERE id = $1'), nameOf('SELECT 2 FROM orders WHERE id = $1'), 'two statements on one table keep apart');
+    // A WITH that reads its input before it writes is named for the write, not for the read.
+    const named2 = (text: string) => nameOf(text).split(' ').slice(0, 2).join(' ');
+    assert.equal(named2('WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(a int)), e AS (INSERT INTO download_events (a) SELECT a FROM input) UPDATE download_links SET a = 1'), 'INSERT download_events');
+    assert.equal(named2('WITH recent AS (SELECT id FROM orders) SELECT * FROM recent'), 'SELECT orders');
     assert.equal(new Set(named.map(([name]) => name)).size, named.length);
   });
 });
