@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { context, propagation } from '@opentelemetry/api';
-import express, { type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler } from 'express';
 import cors from 'cors';
 import { mountProblemPages } from './problem-pages.ts';
-import { failedAuthGuard, PostgresRateLimitStore } from './rate-limit-store.ts';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { failedAuthGuard, requestLimiter } from './rate-limits.ts';
+import { ipKeyGenerator } from 'express-rate-limit';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { ApiKeyVerifier } from './auth.ts';
 import type { ApiDeps } from './context.ts';
 import { idempotency } from './idempotency.ts';
-import { errorHandler, HttpProblem, notFoundRoute, problems, sendProblem, zodErrors } from './problem.ts';
+import { errorHandler, notFoundRoute, problems, zodErrors } from './problem.ts';
 import { mountDocs } from './docs.ts';
 import { metricsHandler } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -94,12 +94,19 @@ export function createApp(deps: ApiDeps) {
   // any key is checked, so guessing keys cannot be used to burn the scrypt CPU. Only a 401 counts
   // (express-rate-limit counts every request first and takes successes back after, so a burst of
   // good requests from one address was refused as if they had failed).
-  const authFailures = failedAuthGuard({ db, logger, limit: config.authFailuresPerMinute, windowMs: 60_000, keyOf: (req) => ipKeyGenerator(req.ip ?? '') });
+  const addressOf = (req: Request) => ipKeyGenerator(req.ip ?? '');
+  const authFailures = failedAuthGuard({ db, logger, limit: config.authFailuresPerMinute, windowMs: 60_000, keyOf: addressOf });
 
   const authenticate: RequestHandler = async (req, res, next) => {
     const header = req.get('Authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const caller = match ? await verifier.verify(match[1]!) : null;
+    const presented = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+    // A key verified before costs no scrypt: its address is checked by the limiter's statement.
+    let caller = presented ? verifier.known(presented) : null;
+    if (!caller) {
+      const blocked = await authFailures.blocked(req);
+      if (blocked) return next(blocked);
+      caller = presented ? await verifier.verify(presented) : null;
+    }
     if (!caller) {
       await authFailures.failed(req);
       return next(problems.unauthorized());
@@ -108,27 +115,10 @@ export function createApp(deps: ApiDeps) {
     next();
   };
 
-  const limiter = rateLimit({
-    windowMs: 60_000,
-    limit: config.rateLimitPerMinute,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    keyGenerator: (req, res) => res.locals.caller?.keyPrefix ?? `ip:${ipKeyGenerator(req.ip ?? '')}`,
-    // Counted in PostgreSQL, so the limit holds however many API processes share the traffic.
-    store: new PostgresRateLimitStore(db, 'requests:', logger),
-    // PostgreSQL down: let the request through rather than refuse everything (what needs the
-    // database answers 503 itself; /readyz must still say which dependency is down).
-    passOnStoreError: true,
-    handler: (_req, res, _next, options) => {
-      const retryAfter = Math.ceil(options.windowMs / 1000);
-      sendProblem(
-        res,
-        new HttpProblem('rate-limited', `Rate limit of ${options.limit} requests per minute exceeded.`, {
-          headers: { 'Retry-After': String(retryAfter) },
-        }),
-      );
-    },
-  });
+  // Counted in PostgreSQL, so the limit holds however many API processes share the traffic.
+  const limits = { db, logger, prefix: 'requests:', limit: config.rateLimitPerMinute, windowMs: 60_000 };
+  const callerLimiter = requestLimiter({ ...limits, keyOf: (_req, res) => res.locals.caller!.keyPrefix, failures: authFailures });
+  const addressLimiter = requestLimiter({ ...limits, keyOf: (req) => `ip:${addressOf(req)}` });
 
   const rawBody = express.raw({ type: () => true, limit: '64kb' });
 
@@ -137,14 +127,14 @@ export function createApp(deps: ApiDeps) {
   function pipeline(def: RouteDef): RequestHandler[] {
     const steps: RequestHandler[] = [];
     if (def.access !== 'public') {
-      steps.push(authFailures.check, authenticate, limiter);
+      steps.push(authenticate, callerLimiter);
       const allowed = def.access;
       steps.push((_req, res, next) => {
         const role = res.locals.caller!.role;
         next(allowed.includes(role) ? undefined : problems.forbidden(`The ${role} role may not call ${def.method.toUpperCase()} ${def.path} (${def.summary.charAt(0).toLowerCase()}${def.summary.slice(1)}).`));
       });
     } else {
-      steps.push(limiter);
+      steps.push(addressLimiter);
     }
     if (def.method === 'post') steps.push(def.rawBody ? rawBody : express.json({ limit: def.bodyLimit ?? '256kb', strict: true }));
     if (def.idempotent) steps.push(idempotency(db, { stored: def.storedForReplay }));

@@ -21,6 +21,37 @@ export async function countRequest(db: Db, key: string, windowMs: number): Promi
   return { hits: row!.hits, resetAt: row!.reset_at };
 }
 
+/**
+ * Counts one request of `key`, as countRequest does, unless the address behind it is blocked: its
+ * failed authentications (`failures.key`) reached `failures.limit` in their window. Then nothing is
+ * counted and the answer says until when the address is blocked. One statement, so a request that
+ * presents a key already verified pays one round trip for both limits.
+ */
+export async function countRequestUnlessBlocked(
+  db: Db,
+  key: string,
+  windowMs: number,
+  failures: { key: string; limit: number },
+): Promise<{ hits: number; resetAt: Date } | { blockedUntil: Date }> {
+  const [row] = await queryRows<{ hits: number | null; reset_at: Date | null; blocked_until: Date | null }>(
+    db,
+    Prisma.sql`
+    WITH failures AS (
+      SELECT reset_at FROM rate_limit_windows WHERE key = ${failures.key} AND reset_at > now() AND hits >= ${failures.limit}::int
+    ), counted AS (
+      INSERT INTO rate_limit_windows AS w (key, hits, reset_at)
+      SELECT ${key}, 1, now() + ${windowMs} * interval '1 millisecond' WHERE NOT EXISTS (SELECT 1 FROM failures)
+      ON CONFLICT (key) DO UPDATE SET
+        hits = CASE WHEN w.reset_at <= now() THEN 1 ELSE w.hits + 1 END,
+        reset_at = CASE WHEN w.reset_at <= now() THEN now() + ${windowMs} * interval '1 millisecond' ELSE w.reset_at END
+      RETURNING hits, reset_at
+    )
+    SELECT c.hits, c.reset_at, f.reset_at AS blocked_until FROM (SELECT 1) AS one LEFT JOIN counted c ON true LEFT JOIN failures f ON true`,
+  );
+  if (row?.blocked_until) return { blockedUntil: row.blocked_until };
+  return { hits: row!.hits!, resetAt: row!.reset_at! };
+}
+
 /** Takes back a counted request (express-rate-limit's skipSuccessfulRequests). */
 export async function uncountRequest(db: Db, key: string): Promise<void> {
   await db.$executeRaw`UPDATE rate_limit_windows SET hits = greatest(hits - 1, 0) WHERE key = ${key} AND reset_at > now()`;

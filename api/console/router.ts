@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { PostgresRateLimitStore } from '../rate-limit-store.ts';
+import { PostgresRateLimitStore } from '../rate-limits.ts';
 import type { Config } from '../../common/config.ts';
 import type { ApiKeyVerifier } from '../auth.ts';
 import type { Db } from '../../db/client.ts';

@@ -91,18 +91,24 @@ describe('authentication and rate limits', () => {
     );
   });
 
-  test('limits failed authentications per client address with 429 before any key is checked', async () => {
-    // The counts are shared by every app on this database (as by every API process): start from none.
-    await stack.database.db.rateLimitWindow.deleteMany({ where: { key: { startsWith: 'failed-auth:' } } });
-    const app = createApp(stack.apiDeps({ config: { ...stack.config, authFailuresPerMinute: 3 } }));
-    const good = stack.demo.apiKeys.support_engineer;
-    assert.equal((await request(app).get('/v1/refund-cases').set(bearer(good))).status, 200, 'successes do not count');
-    const statuses = [];
-    for (let i = 0; i < 5; i++) statuses.push((await request(app).get('/v1/products').set(bearer('csp_0123456789abcdef_' + 'y'.repeat(43)))).status);
-    assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
-    const blocked = await request(app).get('/v1/refund-cases').set(bearer(good));
-    assert.equal(blocked.status, 429, 'the address is refused before its key is checked');
-    assert.ok(Number(blocked.headers['retry-after']) > 0);
-    assert.match(blocked.body.detail, /failed authentications/);
-  });
+  // With the key change feed a key verified once is answered from memory, and its address is
+  // checked by the rate limit's statement instead of before verification: both paths refuse.
+  for (const feed of [false, true]) {
+    test(`limits failed authentications per client address with 429 before any key is checked (${feed ? 'a key verified before, from memory' : 'every key read'})`, async () => {
+      // The counts are shared by every app on this database (as by every API process): start from none.
+      await stack.database.db.rateLimitWindow.deleteMany({ where: { key: { startsWith: 'failed-auth:' } } });
+      const app = createApp(stack.apiDeps({ config: { ...stack.config, authFailuresPerMinute: 3 }, ...(feed ? { keyChanges: stack.keyChanges } : {}) }));
+      const good = stack.demo.apiKeys.support_engineer;
+      assert.equal((await request(app).get('/v1/refund-cases').set(bearer(good))).status, 200, 'successes do not count');
+      const statuses = [];
+      for (let i = 0; i < 5; i++) statuses.push((await request(app).get('/v1/products').set(bearer('csp_0123456789abcdef_' + 'y'.repeat(43)))).status);
+      assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+      const counted = await stack.database.db.rateLimitWindow.findMany({ where: { key: { startsWith: 'requests:' } } });
+      const blocked = await request(app).get('/v1/refund-cases').set(bearer(good));
+      assert.equal(blocked.status, 429, 'the address is refused before its key is checked');
+      assert.ok(Number(blocked.headers['retry-after']) > 0);
+      assert.match(blocked.body.detail, /failed authentications/);
+      assert.deepEqual(await stack.database.db.rateLimitWindow.findMany({ where: { key: { startsWith: 'requests:' } } }), counted, 'a refused request is not counted against its key');
+    });
+  }
 });

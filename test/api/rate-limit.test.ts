@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { createApp } from '../../api/app.ts';
-import { createDb } from '../../db/client.ts';
+import { createDb, poolOf } from '../../db/client.ts';
 import { bearer, startStack, type Stack } from '../helpers/stack.ts';
 
 const LIMIT = 6;
@@ -50,6 +50,28 @@ describe('rate limits hold across API processes (PostgreSQL, no worker)', () => 
     } finally {
       await unreachable.$disconnect();
     }
+  });
+
+  test('a request with a key verified before pays one statement for its key’s limit and its address’s failures together', async () => {
+    const app = createApp(stack.apiDeps({ keyChanges: stack.keyChanges }));
+    const key = stack.demo.partners[0]!.apiKeys.admin_agent;
+    assert.equal((await request(app).get('/v1/products').set(bearer(key))).status, 200);
+    const pool = poolOf(stack.database.db);
+    const query = pool.query.bind(pool);
+    const limitStatements: string[] = [];
+    pool.query = ((config: unknown, ...rest: unknown[]) => {
+      const text = typeof config === 'string' ? config : config && typeof config === 'object' && 'text' in config ? String(config.text) : '';
+      if (text.includes('rate_limit_windows')) limitStatements.push(text);
+      return (query as (...a: unknown[]) => unknown)(config, ...rest);
+    }) as typeof pool.query;
+    try {
+      const res = await request(app).get('/v1/products').set(bearer(key));
+      assert.equal(res.status, 200);
+      assert.match(res.headers['ratelimit'] ?? '', /^limit=6, remaining=\d+, reset=\d+$/);
+    } finally {
+      pool.query = query;
+    }
+    assert.equal(limitStatements.length, 1, limitStatements.join('\n---\n'));
   });
 
   test('failed sign-ins from one address count on both processes together', async () => {

@@ -1,0 +1,111 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
+import type { Logger } from 'pino';
+import type { Db } from '../db/client.ts';
+import { HttpProblem } from './problem.ts';
+import { countRequest, countRequestUnlessBlocked, forgetEndedWindows, readRequests, resetRequests, uncountRequest } from '../db/rate-limits.ts';
+
+/**
+ * express-rate-limit's counts in PostgreSQL, so a limit holds across every API process (a memory
+ * store per process would let N processes take N times the limit). One statement per request.
+ * No store on npm does this without bringing its own schema and migrations outside dbmate's, so
+ * this one is ours: a few lines over db/rate-limits.ts.
+ */
+export class PostgresRateLimitStore implements Store {
+  readonly localKeys = false;
+  private windowMs = 60_000;
+  private lastSweep = Date.now();
+
+  constructor(
+    private readonly db: Db,
+    /** Keeps one limiter's keys apart from another's in the shared table. */
+    readonly prefix: string,
+    private readonly logger?: Logger,
+  ) {}
+
+  init(options: Options): void {
+    this.windowMs = options.windowMs;
+  }
+
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    const found = await readRequests(this.db, this.prefix + key);
+    return found ? { totalHits: found.hits, resetTime: found.resetAt } : undefined;
+  }
+
+  async increment(key: string): Promise<ClientRateLimitInfo> {
+    const { hits, resetAt } = await countRequest(this.db, this.prefix + key, this.windowMs);
+    this.sweep();
+    return { totalHits: hits, resetTime: resetAt };
+  }
+
+  async decrement(key: string): Promise<void> {
+    await uncountRequest(this.db, this.prefix + key);
+  }
+
+  async resetKey(key: string): Promise<void> {
+    await resetRequests(this.db, this.prefix + key);
+  }
+
+  /** At most once a window per process, off the request's path: ended windows go. */
+  private sweep(): void {
+    if (Date.now() - this.lastSweep < this.windowMs) return;
+    this.lastSweep = Date.now();
+    forgetEndedWindows(this.db, this.windowMs).catch((err: unknown) => this.logger?.warn({ err }, 'could not sweep ended rate-limit windows'));
+  }
+}
+
+/** The address's refusal while its failed authentications are at their limit. */
+function addressBlocked(limit: number, until: Date): HttpProblem {
+  const retryAfter = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+  return new HttpProblem('too-many-failed-authentications', `Too many failed authentications from this address (${limit} per minute); wait before trying again.`, { headers: { 'Retry-After': String(retryAfter) } });
+}
+
+export type FailedAuthGuard = ReturnType<typeof failedAuthGuard>;
+
+/**
+ * Failed authentications per address, in the same shared counts as the limiter: `blocked` answers
+ * the refusal of an address that failed `limit` times in the window (checked before a key costs a
+ * scrypt); `failed` counts one, before its 401 is sent, so the next request already sees it.
+ */
+export function failedAuthGuard(options: { db: Db; logger?: Logger; limit: number; windowMs: number; keyOf: (req: Request) => string }) {
+  const key = (req: Request) => `failed-auth:${options.keyOf(req)}`;
+  return {
+    limit: options.limit,
+    key,
+    async blocked(req: Request): Promise<HttpProblem | undefined> {
+      // PostgreSQL down: no count to read, so no refusal (the request then meets the outage itself).
+      const found = await readRequests(options.db, key(req)).catch(() => undefined);
+      return found && found.hits >= options.limit ? addressBlocked(options.limit, found.resetAt) : undefined;
+    },
+    async failed(req: Request): Promise<void> {
+      await countRequest(options.db, key(req), options.windowMs).catch((err: unknown) => options.logger?.warn({ err: (err as Error).message }, 'could not count a failed authentication'));
+    },
+  };
+}
+
+/**
+ * Requests per window per caller (its key, or its address where no key is asked for), counted in
+ * PostgreSQL so the limit holds across every API process, with the IETF draft-7 RateLimit headers.
+ * Past the limit: 429 with Retry-After. With `failures`, the same statement reads the address's failed
+ * authentications, and an address at that limit is refused even with a key verified earlier (its
+ * request skipped the check made before a scrypt, having none to pay). express-rate-limit's stores
+ * answer one key per call, so with it every request paid two statements for this; the console's
+ * sign-in keeps it. PostgreSQL down: the request goes through unlimited and meets the outage itself.
+ */
+export function requestLimiter(options: { db: Db; logger?: Logger; prefix: string; limit: number; windowMs: number; keyOf: (req: Request, res: Response) => string; failures?: FailedAuthGuard }): RequestHandler {
+  const { db, limit, windowMs } = options;
+  return async (req, res, next) => {
+    const key = options.prefix + options.keyOf(req, res);
+    const counted = await (options.failures ? countRequestUnlessBlocked(db, key, windowMs, { key: options.failures.key(req), limit: options.failures.limit }) : countRequest(db, key, windowMs)).catch((err: unknown) => {
+      options.logger?.warn({ err: (err as Error).message }, 'could not count a request against its rate limit; let through');
+      return undefined;
+    });
+    if (!counted) return next();
+    if ('blockedUntil' in counted) return next(addressBlocked(options.failures!.limit, counted.blockedUntil));
+    const resetSeconds = Math.max(0, Math.ceil((counted.resetAt.getTime() - Date.now()) / 1000));
+    res.setHeader('RateLimit-Policy', `${limit};w=${Math.ceil(windowMs / 1000)}`);
+    res.setHeader('RateLimit', `limit=${limit}, remaining=${Math.max(0, limit - counted.hits)}, reset=${resetSeconds}`);
+    if (counted.hits > limit) return next(new HttpProblem('rate-limited', `Rate limit of ${limit} requests per minute exceeded.`, { headers: { 'Retry-After': String(Math.max(1, resetSeconds)) } }));
+    next();
+  };
+}
