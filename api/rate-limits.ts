@@ -14,7 +14,7 @@ import { countRequest, countRequestUnlessBlocked, forgetEndedWindows, readReques
 export class PostgresRateLimitStore implements Store {
   readonly localKeys = false;
   private windowMs = 60_000;
-  private lastSweep = Date.now();
+  private sweeper?: () => void;
 
   constructor(
     private readonly db: Db,
@@ -46,12 +46,22 @@ export class PostgresRateLimitStore implements Store {
     await resetRequests(this.db, this.prefix + key);
   }
 
-  /** At most once a window per process, off the request's path: ended windows go. */
   private sweep(): void {
-    if (Date.now() - this.lastSweep < this.windowMs) return;
-    this.lastSweep = Date.now();
-    forgetEndedWindows(this.db, this.windowMs).catch((err: unknown) => this.logger?.warn({ err }, 'could not sweep ended rate-limit windows'));
+    (this.sweeper ??= windowSweeper(this.db, this.windowMs, this.logger))();
   }
+}
+
+/**
+ * Forgets ended windows, so the table holds only the callers of the last minutes: at a process's
+ * first count and then at most once a window, off the request's path.
+ */
+function windowSweeper(db: Db, windowMs: number, logger?: Logger): () => void {
+  let lastSweep = 0;
+  return () => {
+    if (Date.now() - lastSweep < windowMs) return;
+    lastSweep = Date.now();
+    forgetEndedWindows(db, windowMs).catch((err: unknown) => logger?.warn({ err: (err as Error).message }, 'could not sweep ended rate-limit windows'));
+  };
 }
 
 /** The address's refusal while its failed authentications are at their limit. */
@@ -94,6 +104,7 @@ export function failedAuthGuard(options: { db: Db; logger?: Logger; limit: numbe
  */
 export function requestLimiter(options: { db: Db; logger?: Logger; prefix: string; limit: number; windowMs: number; keyOf: (req: Request, res: Response) => string; failures?: FailedAuthGuard }): RequestHandler {
   const { db, limit, windowMs } = options;
+  const sweep = windowSweeper(db, windowMs, options.logger);
   return async (req, res, next) => {
     const key = options.prefix + options.keyOf(req, res);
     const counted = await (options.failures ? countRequestUnlessBlocked(db, key, windowMs, { key: options.failures.key(req), limit: options.failures.limit }) : countRequest(db, key, windowMs)).catch((err: unknown) => {
@@ -101,6 +112,7 @@ export function requestLimiter(options: { db: Db; logger?: Logger; prefix: strin
       return undefined;
     });
     if (!counted) return next();
+    sweep();
     if ('blockedUntil' in counted) return next(addressBlocked(options.failures!.limit, counted.blockedUntil));
     const resetSeconds = Math.max(0, Math.ceil((counted.resetAt.getTime() - Date.now()) / 1000));
     res.setHeader('RateLimit-Policy', `${limit};w=${Math.ceil(windowMs / 1000)}`);

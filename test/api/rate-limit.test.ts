@@ -4,6 +4,7 @@ import request from 'supertest';
 import { createApp } from '../../api/app.ts';
 import { createDb, poolOf } from '../../db/client.ts';
 import { bearer, startStack, type Stack } from '../helpers/stack.ts';
+import { until } from '../../infra/waiting.ts';
 
 const LIMIT = 6;
 
@@ -72,6 +73,18 @@ describe('rate limits hold across API processes (PostgreSQL, no worker)', () => 
       pool.query = query;
     }
     assert.equal(limitStatements.length, 1, limitStatements.join('\n---\n'));
+  });
+
+  test('windows that ended are forgotten, so the table holds only the callers of the last minutes', async () => {
+    const db = stack.database.db;
+    const ended = new Date(Date.now() - 10 * 60_000);
+    await db.rateLimitWindow.createMany({ data: [{ key: 'requests:gone-key', hits: 3, resetAt: ended }, { key: 'failed-auth:203.0.113.9', hits: 1, resetAt: ended }] });
+    // A new process sweeps at its first counted request, off that request's path.
+    const app = createApp(stack.apiDeps({ keyChanges: stack.keyChanges }));
+    assert.equal((await request(app).get('/v1/products').set(bearer(stack.demo.partners[1]!.apiKeys.admin_agent))).status, 200);
+    // The deadline only bounds a hang; the sweep is one statement sent after the answer.
+    await until('the ended windows swept', async () => (await db.rateLimitWindow.count({ where: { key: { in: ['requests:gone-key', 'failed-auth:203.0.113.9'] } } })) === 0, 30_000);
+    assert.ok((await db.rateLimitWindow.count({ where: { resetAt: { gt: new Date() } } })) > 0, 'windows still running stay');
   });
 
   test('failed sign-ins from one address count on both processes together', async () => {
