@@ -3,6 +3,13 @@ import { queryRows } from './statements.ts';
 
 // The only writer of rate_limit_windows (the API's rate limits, shared by all its processes).
 
+/** One more request in the key's window, or the first of a new one once it has ended. */
+const countedInWindow = (windowMs: number) => Prisma.sql`
+    ON CONFLICT (key) DO UPDATE SET
+      hits = CASE WHEN w.reset_at <= now() THEN 1 ELSE w.hits + 1 END,
+      reset_at = CASE WHEN w.reset_at <= now() THEN now() + ${windowMs} * interval '1 millisecond' ELSE w.reset_at END
+    RETURNING hits, reset_at`;
+
 /**
  * Counts one request of `key` in one statement: a window that has ended starts again at one, with
  * PostgreSQL's clock, so every process agrees on when it ends. The row lock of ON CONFLICT makes
@@ -13,10 +20,7 @@ export async function countRequest(db: Db, key: string, windowMs: number): Promi
     db,
     Prisma.sql`
     INSERT INTO rate_limit_windows AS w (key, hits, reset_at) VALUES (${key}, 1, now() + ${windowMs} * interval '1 millisecond')
-    ON CONFLICT (key) DO UPDATE SET
-      hits = CASE WHEN w.reset_at <= now() THEN 1 ELSE w.hits + 1 END,
-      reset_at = CASE WHEN w.reset_at <= now() THEN now() + ${windowMs} * interval '1 millisecond' ELSE w.reset_at END
-    RETURNING hits, reset_at`,
+    ${countedInWindow(windowMs)}`,
   );
   return { hits: row!.hits, resetAt: row!.reset_at };
 }
@@ -41,10 +45,7 @@ export async function countRequestUnlessBlocked(
     ), counted AS (
       INSERT INTO rate_limit_windows AS w (key, hits, reset_at)
       SELECT ${key}, 1, now() + ${windowMs} * interval '1 millisecond' WHERE NOT EXISTS (SELECT 1 FROM failures)
-      ON CONFLICT (key) DO UPDATE SET
-        hits = CASE WHEN w.reset_at <= now() THEN 1 ELSE w.hits + 1 END,
-        reset_at = CASE WHEN w.reset_at <= now() THEN now() + ${windowMs} * interval '1 millisecond' ELSE w.reset_at END
-      RETURNING hits, reset_at
+      ${countedInWindow(windowMs)}
     )
     SELECT c.hits, c.reset_at, f.reset_at AS blocked_until FROM (SELECT 1) AS one LEFT JOIN counted c ON true LEFT JOIN failures f ON true`,
   );
