@@ -72,10 +72,13 @@ export function createConsoleRouter(deps: ConsoleDeps) {
     legacyHeaders: false,
     keyGenerator: (req) => ipKeyGenerator(req.ip ?? ''),
     store: new PostgresRateLimitStore(db, 'console-sign-in:', logger),
+    // Only refused sign-ins count (a success answers 303 and is taken back): a team behind one
+    // address signing in at the start of the day is not locked out as if it were guessing keys.
+    skipSuccessfulRequests: true,
     passOnStoreError: true,
     handler: (req, res) => {
       res.setHeader('Retry-After', '60');
-      send(res, 429, signInPage(String(req.cookies?.[SIGN_IN_COOKIE] ?? ''), { error: 'Too many sign-in attempts from this address. Wait a minute and try again.' }));
+      send(res, 429, signInPage(String(req.cookies?.[SIGN_IN_COOKIE] ?? ''), { error: 'Too many failed sign-in attempts from this address. Wait a minute and try again.' }));
     },
   });
 
