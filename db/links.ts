@@ -10,8 +10,9 @@ import { execute } from './statements.ts';
  *
  *   active   opened by "Get keys and downloads" (openLink); its link workflow counts downloads.
  *   expired  its deadline passed (reason `time`): marked by expireLapsedLinks (the worker's sweeper,
- *            and readers before they answer) or by recordLinkEnd when the workflow's timer fires,
- *            whichever comes first; or its last download was granted (reason `downloads`): marked
+ *            and readers before they answer); its workflow closes when its timer fires and writes
+ *            nothing (windows opened before patch 'link-time-end-closes-at-once' still record it by
+ *            recordLinkEnd); or its last download was granted (reason `downloads`): marked
  *            by the download recorder as it stores that download, or by recordLinkEnd.
  *   revoked  the purchase was cancelled: revokeSubscriptionLinks, from the refund case workflow.
  *

@@ -157,6 +157,13 @@ const RECORDINGS: Record<string, () => Promise<WorkflowHandle>> = {
     await env.sleep(14 * 24 * HOUR + HOUR);
     return h;
   },
+  // Recorded after a window that runs out of time began to close at its timer (patch 'link-time-end-closes-at-once').
+  'link-expired-closed-by-its-timer': async () => {
+    const h = await link(50, 14 * 24 * HOUR);
+    await h.executeUpdate(countDownloadUpdate, { args: [{}] });
+    await env.sleep(14 * 24 * HOUR + HOUR);
+    return h;
+  },
   'link-revoked': async () => {
     const h = await link(50, 14 * 24 * HOUR);
     await h.executeUpdate(countDownloadUpdate, { args: [{}] });

@@ -3,11 +3,12 @@ import type { Db } from '../db/client.ts';
 import { expireLapsedLinks } from '../db/links.ts';
 
 /**
- * Marks windows whose deadline has passed as expired in the read model, every `intervalMs`.
- * Downloads are refused at the deadline anyway (the API checks `expires_at` first); this keeps
- * what partners and operations see just as exact when thousands of windows end in the same
- * minute and their workflows' timers are still queued. Each workflow still records the end when
- * its timer fires; that write changes only rows that are still active, so the two never disagree.
+ * Marks windows whose deadline has passed as expired in the read model, every `intervalMs`: this
+ * is what records a window's end by time (its workflow closes when its timer fires and writes
+ * nothing), so what partners and operations see is exact within a sweep however many windows end
+ * in the same minute. Downloads are refused at the deadline anyway (the API checks `expires_at`
+ * first). Windows opened before that change still record the end when their timer fires; that
+ * write changes only rows still active, so the two never disagree.
  * Any number of workers may run it: the UPDATE is idempotent.
  */
 export function startLinkSweeper(db: Db, logger: Logger, intervalMs = 1000): { stop(): Promise<void> } {

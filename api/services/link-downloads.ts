@@ -166,7 +166,11 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
       if (grant === 'ended') {
         const now = await db.downloadLink.findUniqueOrThrow({ where: { id: link.id } });
         if (now.status !== 'active') endedAs(hash, link, now.status, now.endReason);
-        throw await refused(now.status === 'active' ? 'expired' : now.status, now.status === 'active' ? 'downloads' : now.endReason);
+        // Still active in the read model: the sweeper has not reached a window whose timer just
+        // closed it (its deadline passed while this download was on its way), or the cap's last
+        // download is not recorded yet.
+        const reason = now.status !== 'active' ? now.endReason : now.expiresAt.getTime() <= Date.now() ? 'time' : 'downloads';
+        throw await refused(now.status === 'active' ? 'expired' : now.status, reason);
       }
       // Recorded before answering; concurrent downloads share one statement (db/links.ts).
       await recorder.record({ linkId: link.id, sequence: grant.sequence, remaining: grant.remaining, clientAddress: client.address ?? null, userAgent: client.userAgent?.slice(0, 500) ?? null });

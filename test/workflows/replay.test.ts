@@ -42,6 +42,7 @@ describe('replay of recorded workflow histories', () => {
     assert.deepEqual(patches('link-expired-by-time.json'), []);
     assert.deepEqual(patches('link-expired-end-recorded-locally.json'), ['link-end-recorded-locally']);
     assert.deepEqual(patches('link-expired-end-recorded-by-activity.json'), ['link-end-recorded-by-activity']);
+    assert.deepEqual(patches('link-expired-closed-by-its-timer.json'), ['link-time-end-closes-at-once']);
   });
 
   test('detects an unversioned change (negative control)', async () => {
