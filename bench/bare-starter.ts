@@ -1,4 +1,4 @@
-// The control arms of bench scenarios 1 and 3: the least an HTTP service can do for the same job,
+// The control arms of bench scenarios 1 and 3 (both its modes): the least an HTTP service can do for the same job,
 // with no auth, idempotency, validation or database. Service vs control is what our API costs;
 // control vs raw SDK is what any HTTP hop (and, for downloads, the file) costs on the same machine.
 import { createReadStream } from 'node:fs';
@@ -36,6 +36,16 @@ app.get('/download', async (req, res) => {
   res.setHeader('Content-Type', 'application/octet-stream');
   res.setHeader('Content-Length', String(media.size));
   createReadStream(media.path).pipe(res);
+});
+
+/** Scenario 3's 302 mode: count on the baseline counter workflow, then send the client to storage. */
+app.get('/redirect', async (req, res) => {
+  try {
+    await temporal.workflow.getHandle(String(req.query.workflow)).executeUpdate(incrementUpdate);
+  } catch {
+    return void res.sendStatus(410);
+  }
+  res.redirect(302, `https://downloads.example.test/media/${encodeURIComponent(String(req.query.file))}`);
 });
 
 app.get('/ready', (_req, res) => void res.sendStatus(200));
