@@ -29,6 +29,7 @@ describe('benchmark smoke run', () => {
     const report = JSON.parse(readFileSync(file, 'utf8')) as { windows: number; results: Result[] };
     const byName = Object.fromEntries(report.results.map((r) => [r.scenario, r]));
     assert.deepEqual(Object.keys(byName).sort(), [
+      'download p99 (ms) with every window open, ÷ with the first 1,000 open',
       'downloads (served per s)',
       'downloads, 302 to storage (per s)',
       'export audit events as CSV (rows per s)',
