@@ -7,6 +7,9 @@ import { pct, until } from '../../infra/waiting.ts';
 import { interactiveTaskQueue } from '../../common/messages.ts';
 import { timerWorkflow } from '../baseline-workflows.ts';
 import { randomBytes } from 'node:crypto';
+import proto from '@temporalio/proto';
+
+const WORKFLOW_TASKS = proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW;
 
 export async function openWindows(bench: Bench, { C, W, WINDOW_TTL_MS }: BenchParams): Promise<Row[]> {
   const rows: Row[] = [];
@@ -48,7 +51,7 @@ export async function openWindows(bench: Bench, { C, W, WINDOW_TTL_MS }: BenchPa
   const drained = async () => {
     const t0 = performance.now();
     await until('the windows’ task queue drained', async () => {
-      const { stats } = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: interactiveTaskQueue(taskQueue) }, taskQueueType: 1, reportStats: true });
+      const { stats } = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: interactiveTaskQueue(taskQueue) }, taskQueueType: WORKFLOW_TASKS, reportStats: true });
       return Number(stats?.approximateBacklogCount ?? 0) === 0;
     }, 30 * 60_000);
     return round((performance.now() - t0) / 1000);
