@@ -1,5 +1,5 @@
-// The control arms of bench scenarios 1 and 3 (both its modes): the least an HTTP service can do for the same job,
-// with no auth, idempotency, validation or database. Service vs control is what our API costs;
+// The control arms of bench scenarios 1 and 3 (both its modes): the least an HTTP service can do
+// for the same job, with no auth, idempotency, validation or database. Service vs control is what our API costs;
 // control vs raw SDK is what any HTTP hop (and, for downloads, the file) costs on the same machine.
 import { createReadStream } from 'node:fs';
 import express from 'express';
@@ -24,15 +24,18 @@ app.post('/start', express.json(), async (req, res) => {
   res.status(202).json({ orderId: input.orderId });
 });
 
+/** One count on a baseline counter workflow; false once it is at its cap. */
+const counted = (workflowId: string) =>
+  temporal.workflow.getHandle(workflowId).executeUpdate(incrementUpdate).then(
+    () => true,
+    () => false,
+  );
+
 /** Scenario 3: count on the baseline counter workflow, then stream the same file the service serves. */
 app.get('/download', async (req, res) => {
   const q = req.query as Record<string, string>;
   const media = await ensureMediaFile(config.downloads.filesDir, { id: q.variant!, fileName: q.file!, sizeBytes: Number(q.size) });
-  try {
-    await temporal.workflow.getHandle(q.workflow!).executeUpdate(incrementUpdate);
-  } catch {
-    return void res.sendStatus(410);
-  }
+  if (!(await counted(q.workflow!))) return void res.sendStatus(410);
   res.setHeader('Content-Type', 'application/octet-stream');
   res.setHeader('Content-Length', String(media.size));
   createReadStream(media.path).pipe(res);
@@ -40,11 +43,7 @@ app.get('/download', async (req, res) => {
 
 /** Scenario 3's 302 mode: count on the baseline counter workflow, then send the client to storage. */
 app.get('/redirect', async (req, res) => {
-  try {
-    await temporal.workflow.getHandle(String(req.query.workflow)).executeUpdate(incrementUpdate);
-  } catch {
-    return void res.sendStatus(410);
-  }
+  if (!(await counted(String(req.query.workflow)))) return void res.sendStatus(410);
   res.redirect(302, `https://downloads.example.test/media/${encodeURIComponent(String(req.query.file))}`);
 });
 

@@ -9,7 +9,7 @@ import { ErrorType } from '../../common/errors.ts';
 import { countDownloadUpdate } from '../../common/messages.ts';
 import { recordAudit } from '../../db/audit.ts';
 import type { Db } from '../../db/client.ts';
-import { claimResumedBytes, createDownloadRecorder } from '../../db/links.ts';
+import { claimResumedBytes, createDownloadRecorder, expireLapsedLinks } from '../../db/links.ts';
 import { isUnreachable } from '../../infra/outage.ts';
 import { ensureMediaFile, type MediaFile } from '../../infra/media.ts';
 import { isResume, rangeLength, readDownloadAsk, type DownloadAsk } from './link-ranges.ts';
@@ -164,13 +164,12 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
       }
       const grant = await countDownload(link.workflowId);
       if (grant === 'ended') {
+        // A window its timer closed while this download was on its way may not be swept yet: mark
+        // it as every reader does, so the answer says it ended by time.
+        await expireLapsedLinks(db, link.subscriptionId);
         const now = await db.downloadLink.findUniqueOrThrow({ where: { id: link.id } });
         if (now.status !== 'active') endedAs(hash, link, now.status, now.endReason);
-        // Still active in the read model: the sweeper has not reached a window whose timer just
-        // closed it (its deadline passed while this download was on its way), or the cap's last
-        // download is not recorded yet.
-        const reason = now.status !== 'active' ? now.endReason : now.expiresAt.getTime() <= Date.now() ? 'time' : 'downloads';
-        throw await refused(now.status === 'active' ? 'expired' : now.status, reason);
+        throw await refused(now.status === 'active' ? 'expired' : now.status, now.status === 'active' ? 'downloads' : now.endReason);
       }
       // Recorded before answering; concurrent downloads share one statement (db/links.ts).
       await recorder.record({ linkId: link.id, sequence: grant.sequence, remaining: grant.remaining, clientAddress: client.address ?? null, userAgent: client.userAgent?.slice(0, 500) ?? null });
