@@ -1,5 +1,6 @@
 // What a bench run is doing, on stderr: the scenario and its phase, and how many of its requests are
-// done. On a terminal one line is rewritten in place; elsewhere (CI logs) each phase is one line.
+// done. On a terminal one line is rewritten in place; elsewhere (CI logs, a run piped to a file) each
+// phase is one line, and a long phase adds a line with its count every 30 s.
 
 const tty = process.stderr.isTTY === true;
 let current = '';
@@ -16,10 +17,15 @@ export function step(label: string): void {
   process.stderr.write(tty ? `\r\x1b[K▶ ${label}` : `▶ ${label}\n`);
 }
 
-/** `done` of `total` in the current phase (drawn at most 10 times a second, and at the end). */
+/** `done` of `total` in the current phase (drawn at most 10 times a second and at the end; off a terminal, every 30 s). */
 export function tick(done: number, total: number): void {
-  if (!tty || !current) return;
+  if (!current) return;
   const now = performance.now();
+  if (!tty) {
+    if (now - Math.max(lastDraw, started) < 30_000) return;
+    lastDraw = now;
+    return void process.stderr.write(`  ${current}: ${done}/${total} · ${seconds()}\n`);
+  }
   if (done < total && now - lastDraw < 100) return;
   lastDraw = now;
   process.stderr.write(`\r\x1b[K▶ ${current}: ${done}/${total} · ${seconds()}`);
