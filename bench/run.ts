@@ -2,6 +2,7 @@
 //   --quick                a run of well under a minute (npm test uses it as a smoke test: exact counts only)
 //   --orders N --concurrency C --links L --windows W --window-ttl 8m --latency-samples S --export-rows R
 //   --only 1,4             run only these scenarios (5 is measured with 1; 7 is partner webhooks; 8 tracing's cost)
+//   --skip-timer-baseline  scenario 4 without its W bare timer workflows (for --windows 100000: memory and downloads)
 //   --profile              also record a CPU profile of the API and the worker and name their hot spots
 // Against DATABASE_URL / TEMPORAL_ADDRESS when set, else an embedded PostgreSQL and dev server.
 // The API and the worker run as their own processes (as in production); the load generator, the
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     'latency-samples': { type: 'string' },
     'export-rows': { type: 'string' },
     only: { type: 'string' },
+    'skip-timer-baseline': { type: 'boolean', default: false },
   },
 });
 /** `--only 2,4` runs just those scenarios (5 comes with 1). */
@@ -53,6 +55,7 @@ const params: BenchParams = {
   CAP: 50,
   WINDOW_TTL_MS: durationSchema.parse(values['window-ttl'] ?? (quick ? '6s' : '8m')),
   R: Number(values['export-rows'] ?? (quick ? 2000 : 200_000)),
+  skipTimerBaseline: values['skip-timer-baseline'],
 };
 const { N, C, L, W, S, R, WINDOW_TTL_MS } = params;
 for (const [name, v] of Object.entries({ N, C, L, W, S, R })) if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);

@@ -33,6 +33,8 @@ export interface BenchParams {
   CAP: number;
   WINDOW_TTL_MS: number;
   R: number;
+  /** Scenario 4 without its bare-timer baseline (the 100,000-window case: its goals are memory and downloads). */
+  skipTimerBaseline: boolean;
 }
 
 /** One row of the results table (and of bench/results/<time>.json). */
