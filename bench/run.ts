@@ -3,6 +3,7 @@
 //   --orders N --concurrency C --links L --windows W --window-ttl 8m --latency-samples S --export-rows R
 //   --only 1,4             run only these scenarios (5 is measured with 1; 7 is partner webhooks; 8 tracing's cost)
 //   --skip-timer-baseline  scenario 4 without its W bare timer workflows (for --windows 100000: memory and downloads)
+//   --temporal-on-disk     the dev server keeps its state in a SQLite file, not in memory (for --windows 100000)
 //   --profile              also record a CPU profile of the API and the worker and name their hot spots
 // Against DATABASE_URL / TEMPORAL_ADDRESS when set, else an embedded PostgreSQL and dev server.
 // The API and the worker run as their own processes (as in production); the load generator, the
@@ -39,6 +40,7 @@ const { values } = parseArgs({
     'export-rows': { type: 'string' },
     only: { type: 'string' },
     'skip-timer-baseline': { type: 'boolean', default: false },
+    'temporal-on-disk': { type: 'boolean', default: false },
   },
 });
 /** `--only 2,4` runs just those scenarios (5 comes with 1). */
@@ -60,7 +62,7 @@ const params: BenchParams = {
 const { N, C, L, W, S, R, WINDOW_TTL_MS } = params;
 for (const [name, v] of Object.entries({ N, C, L, W, S, R })) if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer`);
 
-const bench = await startBenchStack({ cap: params.CAP, withBare: runs(1) || runs(3), profile: values.profile });
+const bench = await startBenchStack({ cap: params.CAP, withBare: runs(1) || runs(3), profile: values.profile, temporalOnDisk: values['temporal-on-disk'] });
 
 const results: Row[] = [];
 if (runs(1)) results.push(...(await orderStarts(bench, params)));

@@ -64,7 +64,7 @@ export type Bench = Awaited<ReturnType<typeof startBenchStack>>;
  * embedded PostgreSQL and a dev server of its own. `withBare` starts the bare-HTTP control too;
  * `profile` has the API and the worker write CPU profiles under `profileDir`.
  */
-export async function startBenchStack(options: { cap: number; withBare: boolean; profile: boolean }) {
+export async function startBenchStack(options: { cap: number; withBare: boolean; profile: boolean; temporalOnDisk: boolean }) {
   const scratch = mkdtempSync(path.join(tmpdir(), 'csp-bench-'));
   chmodSync(scratch, 0o755);
   const profileDir = path.join(scratch, 'profiles');
@@ -88,7 +88,17 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
   mkdirSync(RESULTS_DIR, { recursive: true });
   const devServer = process.env.TEMPORAL_ADDRESS
     ? undefined
-    : await startDevServerProcess({ port: await freePort(), logFile: path.join(RESULTS_DIR, `temporal-${new Date().toISOString().replace(/[:.]/g, '-')}.log`) });
+    : await startDevServerProcess({
+        port: await freePort(),
+        logFile: path.join(RESULTS_DIR, `temporal-${new Date().toISOString().replace(/[:.]/g, '-')}.log`),
+        // In memory, the dev server crashed (SIGSEGV in its SQLite) with about 90,000 windows open.
+        ...(options.temporalOnDisk ? { dbFilename: path.join(scratch, 'temporal.db') } : {}),
+        // Every wait of the run would otherwise sit out its deadline on a dead server.
+        onCrash: (message) => {
+          console.error(`\n${message}`);
+          process.exit(1);
+        },
+      });
   const temporalAddress = process.env.TEMPORAL_ADDRESS ?? devServer!.address;
   const env = await TestWorkflowEnvironment.createFromExistingServer({ address: temporalAddress });
   const namespace = env.namespace ?? 'default';

@@ -17,19 +17,28 @@ export interface DevServerProcess {
   stop(): Promise<void>;
 }
 
-/** The last lines of the server's log, for an error that says why it did not start. */
-const tail = (file: string) => readFileSync(file, 'utf8').split('\n').slice(-30).join('\n');
+/**
+ * What the server's log says of why it stopped: a Go crash's first lines (its cause, before the
+ * goroutine dump), else the log's last lines.
+ */
+const tail = (file: string) => {
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const crash = lines.findLastIndex((l) => /^(panic|fatal error|unexpected fault address)\b/.test(l));
+  return (crash >= 0 ? lines.slice(crash, crash + 8) : lines.slice(-30)).join('\n');
+};
 
 /**
  * The dev server on loopback at `port`, without its UI, its SQLite file at `dbFilename` (in memory
  * without one), logging at `logLevel` into `logFile`. Ready once it answers and knows our search
- * attributes.
+ * attributes. `onCrash` hears of an exit nobody asked for (not `stop`), with the log's last lines:
+ * a run waiting on workflows would otherwise wait on a dead server until its own deadlines.
  */
-export async function startDevServerProcess(options: { port: number; logFile: string; dbFilename?: string; logLevel?: string }): Promise<DevServerProcess> {
+export async function startDevServerProcess(options: { port: number; logFile: string; dbFilename?: string; logLevel?: string; onCrash?: (message: string) => void }): Promise<DevServerProcess> {
   const cli = resolveTemporalBinary('cli');
   if (cli.type !== 'existing-path') throw new Error('the Temporal CLI binary is not installed (npm run setup, or TEMPORAL_CLI_PATH)');
   const address = `127.0.0.1:${options.port}`;
   let child: ChildProcess | undefined;
+  let stopping = false;
   const server: DevServerProcess = {
     address,
     logFile: options.logFile,
@@ -39,6 +48,10 @@ export async function startDevServerProcess(options: { port: number; logFile: st
       const proc = spawn(cli.path, ['server', 'start-dev', ...storage, '--ip', '127.0.0.1', '--port', String(options.port), '--headless', '--log-level', options.logLevel ?? 'warn', ...DEV_SERVER_DYNAMIC_CONFIG], { stdio: ['ignore', log, log] });
       closeSync(log);
       child = proc;
+      let up = false;
+      proc.once('exit', (code, signal) => {
+        if (up && child === proc && !stopping) options.onCrash?.(`the Temporal dev server exited (${signal ?? `code ${code}`}); its log ${options.logFile} ends:\n${tail(options.logFile)}`);
+      });
       const deadline = Date.now() + 60_000;
       for (;;) {
         try {
@@ -46,6 +59,7 @@ export async function startDevServerProcess(options: { port: number; logFile: st
           await connection.workflowService.getSystemInfo({});
           await ensureSearchAttributes(connection, 'default');
           await connection.close();
+          up = true;
           return;
         } catch {
           if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`the Temporal dev server did not start (log: ${options.logFile}):\n${tail(options.logFile)}`);
@@ -56,11 +70,13 @@ export async function startDevServerProcess(options: { port: number; logFile: st
     async stop() {
       const proc = child;
       if (!proc || proc.exitCode !== null) return;
+      stopping = true;
       const exited = new Promise((r) => proc.once('exit', r));
       proc.kill('SIGTERM');
       const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(timer);
+      stopping = false;
     },
   };
   await server.start();
