@@ -3,30 +3,31 @@ import { queryRows } from './statements.ts';
 
 // The only writer of rate_limit_windows (the API's rate limits, shared by all its processes).
 
-/** One more request in the key's window, or the first of a new one once it has ended. */
-const countedInWindow = (windowMs: number) => Prisma.sql`
+/** `n` more requests in the key's window, or the first `n` of a new one once it has ended. */
+const countedInWindow = (windowMs: number, n: number) => Prisma.sql`
     ON CONFLICT (key) DO UPDATE SET
-      hits = CASE WHEN w.reset_at <= now() THEN 1 ELSE w.hits + 1 END,
+      hits = CASE WHEN w.reset_at <= now() THEN ${n}::int ELSE w.hits + ${n}::int END,
       reset_at = CASE WHEN w.reset_at <= now() THEN now() + ${windowMs} * interval '1 millisecond' ELSE w.reset_at END
     RETURNING hits, reset_at`;
 
 /**
- * Counts one request of `key` in one statement: a window that has ended starts again at one, with
- * PostgreSQL's clock, so every process agrees on when it ends. The row lock of ON CONFLICT makes
- * concurrent requests from several processes count one after the other.
+ * Counts `n` requests of `key` (one unless the caller added up several) in one statement: a window
+ * that has ended starts again, with PostgreSQL's clock, so every process agrees on when it ends.
+ * The row lock of ON CONFLICT makes concurrent counts from several processes go one after the
+ * other. Answers the count with these included.
  */
-export async function countRequest(db: Db, key: string, windowMs: number): Promise<{ hits: number; resetAt: Date }> {
+export async function countRequest(db: Db, key: string, windowMs: number, n = 1): Promise<{ hits: number; resetAt: Date }> {
   const [row] = await queryRows<{ hits: number; reset_at: Date }>(
     db,
     Prisma.sql`
-    INSERT INTO rate_limit_windows AS w (key, hits, reset_at) VALUES (${key}, 1, now() + ${windowMs} * interval '1 millisecond')
-    ${countedInWindow(windowMs)}`,
+    INSERT INTO rate_limit_windows AS w (key, hits, reset_at) VALUES (${key}, ${n}::int, now() + ${windowMs} * interval '1 millisecond')
+    ${countedInWindow(windowMs, n)}`,
   );
   return { hits: row!.hits, resetAt: row!.reset_at };
 }
 
 /**
- * Counts one request of `key`, as countRequest does, unless the address behind it is blocked: its
+ * Counts `n` requests of `key`, as countRequest does, unless the address behind them is blocked: its
  * failed authentications (`failures.key`) reached `failures.limit` in their window. Then nothing is
  * counted and the answer says until when the address is blocked. One statement, so a request that
  * presents a key already verified pays one round trip for both limits.
@@ -36,6 +37,7 @@ export async function countRequestUnlessBlocked(
   key: string,
   windowMs: number,
   failures: { key: string; limit: number },
+  n = 1,
 ): Promise<{ hits: number; resetAt: Date } | { blockedUntil: Date }> {
   const [row] = await queryRows<{ hits: number | null; reset_at: Date | null; blocked_until: Date | null }>(
     db,
@@ -44,8 +46,8 @@ export async function countRequestUnlessBlocked(
       SELECT reset_at FROM rate_limit_windows WHERE key = ${failures.key} AND reset_at > now() AND hits >= ${failures.limit}::int
     ), counted AS (
       INSERT INTO rate_limit_windows AS w (key, hits, reset_at)
-      SELECT ${key}, 1, now() + ${windowMs} * interval '1 millisecond' WHERE NOT EXISTS (SELECT 1 FROM failures)
-      ${countedInWindow(windowMs)}
+      SELECT ${key}, ${n}::int, now() + ${windowMs} * interval '1 millisecond' WHERE NOT EXISTS (SELECT 1 FROM failures)
+      ${countedInWindow(windowMs, n)}
     )
     SELECT c.hits, c.reset_at, f.reset_at AS blocked_until FROM (SELECT 1) AS one LEFT JOIN counted c ON true LEFT JOIN failures f ON true`,
   );

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { createApp } from '../../api/app.ts';
+import { coalescedCounts } from '../../api/rate-limits.ts';
+import { countRequest } from '../../db/rate-limits.ts';
 import { createDb, poolOf } from '../../db/client.ts';
 import { bearer, startStack, type Stack } from '../helpers/stack.ts';
 import { until } from '../../infra/waiting.ts';
@@ -73,6 +75,25 @@ describe('rate limits hold across API processes (PostgreSQL, no worker)', () => 
       pool.query = query;
     }
     assert.equal(limitStatements.length, 1, limitStatements.join('\n---\n'));
+  });
+
+  test('a burst of one caller is counted in fewer statements than requests, each request with its own place in the window', async () => {
+    const db = stack.database.db;
+    let statements = 0;
+    const count = coalescedCounts((key, _failures, n) => {
+      statements++;
+      return countRequest(db, key, 60_000, n);
+    });
+    const burst = await Promise.all(Array.from({ length: 20 }, () => count('requests:burst-key')));
+    const hits = burst.map((c) => ('hits' in c ? c.hits : NaN)).sort((a, b) => a - b);
+    assert.deepEqual(hits, Array.from({ length: 20 }, (_, i) => i + 1), 'every request a place of its own, none shared, none skipped');
+    assert.ok(statements < 20, `${statements} statements for 20 requests`);
+    assert.equal((await db.rateLimitWindow.findUniqueOrThrow({ where: { key: 'requests:burst-key' } })).hits, 20, 'the row holds every request');
+    // Another address's requests of the same key are counted apart (either may be blocked alone).
+    const before = statements;
+    const apart = await Promise.all([count('requests:burst-key', 'failed-auth:a'), count('requests:burst-key', 'failed-auth:b')]);
+    assert.equal(statements - before, 2, 'one statement per address');
+    assert.deepEqual(apart.map((c) => ('hits' in c ? c.hits : NaN)).sort((a, b) => a - b), [21, 22]);
   });
 
   test('windows that ended are forgotten, so the table holds only the callers of the last minutes', async () => {
