@@ -12,6 +12,8 @@ export interface DevServerProcess {
   address: string;
   /** Where the server's own output goes (appended across restarts). */
   logFile: string;
+  /** The running server's process id (none while stopped). */
+  pid(): number | undefined;
   /** Starts it again on the same port and SQLite file (after `stop`). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -23,7 +25,7 @@ export interface DevServerProcess {
  */
 const tail = (file: string) => {
   const lines = readFileSync(file, 'utf8').split('\n');
-  const crash = lines.findLastIndex((l) => /^(panic|fatal error|unexpected fault address)\b/.test(l));
+  const crash = lines.findLastIndex((l) => /^(panic: |fatal error: |unexpected fault address|SIG[A-Z]+: )/.test(l));
   return (crash >= 0 ? lines.slice(crash, crash + 8) : lines.slice(-30)).join('\n');
 };
 
@@ -42,6 +44,7 @@ export async function startDevServerProcess(options: { port: number; logFile: st
   const server: DevServerProcess = {
     address,
     logFile: options.logFile,
+    pid: () => (child && child.exitCode === null ? child.pid : undefined),
     async start() {
       const log = openSync(options.logFile, 'a');
       const storage = options.dbFilename ? ['--db-filename', options.dbFilename, ...DEV_SERVER_SQLITE_PRAGMAS] : [];
@@ -50,7 +53,7 @@ export async function startDevServerProcess(options: { port: number; logFile: st
       child = proc;
       let up = false;
       proc.once('exit', (code, signal) => {
-        if (up && child === proc && !stopping) options.onCrash?.(`the Temporal dev server exited (${signal ?? `code ${code}`}); its log ${options.logFile} ends:\n${tail(options.logFile)}`);
+        if (up && child === proc && !stopping) options.onCrash?.(`the Temporal dev server exited (${signal ?? `code ${code}`}); its log ${options.logFile} says:\n${tail(options.logFile)}`);
       });
       const deadline = Date.now() + 60_000;
       for (;;) {
