@@ -15,7 +15,7 @@ interface CpuProfile {
 }
 
 function packageOf(url: string): string {
-  if (!url) return '(native / idle / gc)';
+  if (!url) return '(native / gc)';
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
   if (url.startsWith('node:')) return 'node core';
@@ -23,14 +23,21 @@ function packageOf(url: string): string {
   return own ? `project ${own[1]}/` : url.replace(/^file:\/\//, '');
 }
 
+/**
+ * Where one thread's busy time went: shares of its samples other than idle ones, so a process busy
+ * for 2 % of a run (the API between scenarios) still shows what it spent those 2 % on.
+ */
 export function summariseProfile(file: string, top = 12) {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const total = profile.nodes.reduce((n, node) => n + (node.hitCount ?? 0), 0) || 1;
+  const isIdle = (node: ProfileNode) => node.callFrame.functionName === '(idle)' && !node.callFrame.url;
+  const all = profile.nodes.reduce((n, node) => n + (node.hitCount ?? 0), 0) || 1;
+  const idle = profile.nodes.reduce((n, node) => n + (isIdle(node) ? (node.hitCount ?? 0) : 0), 0);
+  const total = all - idle || 1;
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
   for (const node of profile.nodes) {
     const hits = node.hitCount ?? 0;
-    if (!hits) continue;
+    if (!hits || isIdle(node)) continue;
     const { functionName, url, lineNumber } = node.callFrame;
     const name = `${functionName || '(anonymous)'} ${url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/main\//, '')}:${lineNumber + 1}` : ''}`.trim();
     byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
@@ -42,7 +49,8 @@ export function summariseProfile(file: string, top = 12) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, hits]) => ({ name, percent: +((100 * hits) / total).toFixed(1) }));
-  return { seconds: +((profile.endTime - profile.startTime) / 1e6).toFixed(1), byPackage: rank(byPackage), byFunction: rank(byFunction) };
+  const seconds = (profile.endTime - profile.startTime) / 1e6;
+  return { seconds: +seconds.toFixed(1), busyPercent: +((100 * (all - idle)) / all).toFixed(1), busySeconds: +((seconds * (all - idle)) / all).toFixed(2), byPackage: rank(byPackage), byFunction: rank(byFunction) };
 }
 
 /**
@@ -53,7 +61,6 @@ export function summariseProfile(file: string, top = 12) {
 export function summariseProcess(files: string[], top = 12) {
   return files
     .map((file) => ({ thread: file.replace(/^.*\//, ''), ...summariseProfile(file, top) }))
-    .map((s) => ({ ...s, busyPercent: +(100 - (s.byFunction.find((f) => f.name === '(idle)')?.percent ?? 0)).toFixed(1) }))
     .filter((s) => s.busyPercent >= 1)
     .sort((a, b) => b.busyPercent - a.busyPercent);
 }
