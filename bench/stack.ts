@@ -17,7 +17,7 @@ import { freePort } from '../infra/ports.ts';
 import { startService, type ServiceProcess } from '../infra/processes.ts';
 import { ensureSearchAttributes } from '../infra/search-attributes.ts';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startDevServerProcess } from '../infra/dev-server-process.ts';
+import { startBenchDevServer } from './temporal.ts';
 import { PROJECT_ROOT } from '../infra/paths.ts';
 import { counterWorkflow } from './baseline-workflows.ts';
 
@@ -83,22 +83,8 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
   const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
   await migrate(dbUrl);
   const db: Db = createDb(dbUrl, { poolSize: 10 });
-  // A dev server of the run's own unless TEMPORAL_ADDRESS names one; its log goes to a file beside
-  // the results (named at the end), not into the progress on the terminal.
   mkdirSync(RESULTS_DIR, { recursive: true });
-  const devServer = process.env.TEMPORAL_ADDRESS
-    ? undefined
-    : await startDevServerProcess({
-        port: await freePort(),
-        logFile: path.join(RESULTS_DIR, `temporal-${new Date().toISOString().replace(/[:.]/g, '-')}.log`),
-        // In memory, the dev server crashed (SIGSEGV in its SQLite) with about 90,000 windows open.
-        ...(options.temporalOnDisk ? { dbFilename: path.join(scratch, 'temporal.db') } : {}),
-        // Every wait of the run would otherwise sit out its deadline on a dead server.
-        onCrash: (message) => {
-          console.error(`\n${message}`);
-          process.exit(1);
-        },
-      });
+  const devServer = await startBenchDevServer({ resultsDir: RESULTS_DIR, scratch, onDisk: options.temporalOnDisk });
   const temporalAddress = process.env.TEMPORAL_ADDRESS ?? devServer!.address;
   const env = await TestWorkflowEnvironment.createFromExistingServer({ address: temporalAddress });
   const namespace = env.namespace ?? 'default';
