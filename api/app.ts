@@ -10,6 +10,7 @@ import { pinoHttp } from 'pino-http';
 import { ApiKeyVerifier } from './auth.ts';
 import type { ApiDeps } from './context.ts';
 import { idempotency } from './idempotency.ts';
+import { createIdempotencyWrites } from '../db/idempotency.ts';
 import { errorHandler, notFoundRoute, problems, zodErrors } from './problem.ts';
 import { mountDocs } from './docs.ts';
 import { metricsHandler } from './metrics.ts';
@@ -120,6 +121,8 @@ export function createApp(deps: ApiDeps) {
   const callerLimiter = requestLimiter({ ...limits, keyOf: (_req, res) => res.locals.caller!.keyPrefix, failures: authFailures });
   const addressLimiter = requestLimiter({ ...limits, keyOf: (req) => `ip:${addressOf(req)}` });
 
+  // One per process: the claims and completions of every idempotent route share their statements.
+  const idempotencyWrites = createIdempotencyWrites(db);
   const rawBody = express.raw({ type: () => true, limit: '64kb' });
 
   for (const def of ROUTES) app[def.method](def.path, ...pipeline(def));
@@ -137,7 +140,7 @@ export function createApp(deps: ApiDeps) {
       steps.push(addressLimiter);
     }
     if (def.method === 'post') steps.push(def.rawBody ? rawBody : express.json({ limit: def.bodyLimit ?? '256kb', strict: true }));
-    if (def.idempotent) steps.push(idempotency(db, { stored: def.storedForReplay }));
+    if (def.idempotent) steps.push(idempotency(db, idempotencyWrites, { stored: def.storedForReplay }));
     steps.push(async (req, res) => {
       const params = def.params ? def.params.safeParse(req.params) : { success: true as const, data: req.params };
       // A malformed id cannot name anything: answer as for an unknown one.

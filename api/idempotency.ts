@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Db } from '../db/client.ts';
-import { abandonClaim, claimKey, completeClaim, findRecord, releaseClaim, takeOverClaim, type IdempotencyClaim } from '../db/idempotency.ts';
+import { abandonClaim, findRecord, releaseClaim, takeOverClaim, type IdempotencyClaim, type IdempotencyWrites } from '../db/idempotency.ts';
 import { idempotencyKeySchema } from '../common/schemas.ts';
 import { HttpProblem, problems } from './problem.ts';
 
@@ -37,7 +37,7 @@ function requestHash(req: Request): string {
  * of that same request succeeds. A claim is stamped (created_at) and only its holder may
  * settle it, so a first request that wakes up after its key was taken over changes nothing.
  */
-export function idempotency(db: Db, options: { stored?: (body: unknown) => unknown } = {}): RequestHandler {
+export function idempotency(db: Db, writes: IdempotencyWrites, options: { stored?: (body: unknown) => unknown } = {}): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('Idempotency-Key');
     if (header === undefined) return next();
@@ -50,7 +50,7 @@ export function idempotency(db: Db, options: { stored?: (body: unknown) => unkno
     res.locals.idempotencyKey = key;
 
     const mine: IdempotencyClaim = { agentId: caller.agentId, key, createdAt: new Date() };
-    const claimed = await claimKey(db, mine, { method: req.method, path: req.originalUrl, requestHash: hash });
+    const claimed = await writes.claim({ claim: mine, method: req.method, path: req.originalUrl, requestHash: hash });
     if (!claimed && (await replay(db, mine, hash, res, next)) === 'answered') return;
 
     const send = res.json.bind(res);
@@ -60,7 +60,7 @@ export function idempotency(db: Db, options: { stored?: (body: unknown) => unkno
       settled = true;
       if (status >= 200 && status < 300) {
         const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.getHeader(h) ? [[h, String(res.getHeader(h))]] : [])));
-        await completeClaim(db, mine, { status, headers, body: options.stored ? options.stored(body) : body });
+        await writes.complete({ claim: mine, status, headers, body: options.stored ? options.stored(body) : body });
       } else if (status < 500) {
         // The request was refused before it changed anything: a corrected retry may use the key.
         await releaseClaim(db, mine);

@@ -1,5 +1,6 @@
 import { Prisma, type Db } from './client.ts';
-import { execute } from './statements.ts';
+import { execute, queryRows } from './statements.ts';
+import { batchedWrites } from './batches.ts';
 
 /*
  * The one module that writes `idempotency_records`, for the Idempotency-Key middleware
@@ -7,7 +8,8 @@ import { execute } from './statements.ts';
  * claim's stamp); only the holder of that stamp settles it: completed with the answer to replay,
  * given up (deleted) after a 4xx, or left bound to its body with its lease given up after a 5xx.
  * A retry takes over a claim whose lease ran out by moving the stamp (compare-and-set). The claim
- * and the completion run on every creating POST, so they are prepared statements (db/statements.ts).
+ * and the completion run on every creating POST, so they are prepared statements (db/statements.ts),
+ * shared by the requests that arrive together (createIdempotencyWrites).
  */
 
 /** The claim a request holds: settling it changes the record only while the stamp is still this one. */
@@ -26,25 +28,65 @@ export interface IdempotencyRecord {
   completedAt: Date | null;
 }
 
-/** Claims the key for this request; false when a record for it already exists. */
-export async function claimKey(db: Db, claim: IdempotencyClaim, request: { method: string; path: string; requestHash: string }): Promise<boolean> {
-  const inserted = await execute(
-    db,
-    Prisma.sql`INSERT INTO idempotency_records (agent_id, key, method, path, request_hash, created_at)
-               VALUES (${claim.agentId}::uuid, ${claim.key}, ${request.method}, ${request.path}, ${request.requestHash}, ${claim.createdAt})
-               ON CONFLICT DO NOTHING`,
-  );
-  return inserted === 1;
+export interface ClaimRequest {
+  claim: IdempotencyClaim;
+  method: string;
+  path: string;
+  requestHash: string;
 }
 
-/** The answer to replay to the same request: stored before it is sent. */
-export async function completeClaim(db: Db, claim: IdempotencyClaim, response: { status: number; headers: Record<string, string>; body: unknown }): Promise<void> {
+export interface ClaimAnswer {
+  claim: IdempotencyClaim;
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/**
+ * The claim and the completion run on every creating POST: requests that arrive while one of them
+ * is on its way go together in the next statement (db/batches.ts), one per process and database.
+ * `claim` answers false when a record for the key already exists (or an earlier request of the
+ * same batch claimed it first); `complete` stores the answer to replay, before it is sent.
+ */
+export function createIdempotencyWrites(db: Db) {
+  return {
+    claim: batchedWrites((requests: ClaimRequest[]) => claimKeys(db, requests)),
+    complete: batchedWrites((answers: ClaimAnswer[]) => completeClaims(db, answers).then(() => answers.map(() => undefined))),
+  };
+}
+export type IdempotencyWrites = ReturnType<typeof createIdempotencyWrites>;
+
+const claimId = (c: IdempotencyClaim) => `${c.agentId.toLowerCase()}\n${c.key}`;
+
+async function claimKeys(db: Db, requests: ClaimRequest[]): Promise<boolean[]> {
+  // A key twice in one batch: its first request claims it, the other finds it claimed.
+  const first = new Map<string, ClaimRequest>();
+  for (const r of requests) if (!first.has(claimId(r.claim))) first.set(claimId(r.claim), r);
+  const rows = JSON.stringify(
+    [...first.values()].map((r) => ({ agent_id: r.claim.agentId, key: r.claim.key, method: r.method, path: r.path, request_hash: r.requestHash, created_at: r.claim.createdAt.toISOString() })),
+  );
+  const inserted = await queryRows<{ agent_id: string; key: string }>(
+    db,
+    Prisma.sql`INSERT INTO idempotency_records (agent_id, key, method, path, request_hash, created_at)
+               SELECT agent_id, key, method, path, request_hash, created_at
+                 FROM jsonb_to_recordset(${rows}::jsonb) AS x(agent_id uuid, key text, method text, path text, request_hash text, created_at timestamptz)
+               ON CONFLICT DO NOTHING
+               RETURNING agent_id::text AS agent_id, key`,
+  );
+  const claimed = new Set(inserted.map((r) => claimId({ agentId: r.agent_id, key: r.key, createdAt: new Date(0) })));
+  return requests.map((r) => first.get(claimId(r.claim)) === r && claimed.has(claimId(r.claim)));
+}
+
+async function completeClaims(db: Db, answers: ClaimAnswer[]): Promise<void> {
+  const rows = JSON.stringify(
+    answers.map((a) => ({ agent_id: a.claim.agentId, key: a.claim.key, created_at: a.claim.createdAt.toISOString(), status: a.status, headers: a.headers, body: a.body ?? null })),
+  );
   await execute(
     db,
-    Prisma.sql`UPDATE idempotency_records
-                  SET response_status = ${response.status}::int, response_headers = ${JSON.stringify(response.headers)}::jsonb,
-                      response_body = ${JSON.stringify(response.body ?? null)}::jsonb, completed_at = now()
-                WHERE agent_id = ${claim.agentId}::uuid AND key = ${claim.key} AND created_at = ${claim.createdAt}`,
+    Prisma.sql`UPDATE idempotency_records r
+                  SET response_status = x.status, response_headers = x.headers, response_body = coalesce(x.body, 'null'::jsonb), completed_at = now()
+                 FROM jsonb_to_recordset(${rows}::jsonb) AS x(agent_id uuid, key text, created_at timestamptz, status int, headers jsonb, body jsonb)
+                WHERE r.agent_id = x.agent_id AND r.key = x.key AND r.created_at = x.created_at`,
   );
 }
 

@@ -3,6 +3,7 @@ import { forgetAudit, recordAudit, type AuditEntry } from './audit.ts';
 import { isUniqueViolation, Prisma, type Db } from './client.ts';
 import type { DownloadLink } from '../generated/prisma/client.ts';
 import { execute } from './statements.ts';
+import { batchedWrites } from './batches.ts';
 
 /*
  * The one module that writes `download_links` and `download_events`. A link is one download
@@ -120,34 +121,8 @@ export interface DownloadRecord {
  * Idempotent: an event is unique per link and sequence, and counters only move forward.
  */
 export function createDownloadRecorder(db: Db) {
-  let waiting: { record: DownloadRecord; settle: (err?: unknown) => void }[] = [];
-  let writing = false;
-
-  async function flush(): Promise<void> {
-    writing = true;
-    while (waiting.length) {
-      const batch = waiting;
-      waiting = [];
-      try {
-        await write(db, batch.map((b) => b.record));
-        for (const b of batch) b.settle();
-      } catch (err) {
-        if (batch.length === 1) batch[0]!.settle(err);
-        // Each download's fate stays its own: alone, only a bad record fails.
-        else await Promise.all(batch.map((b) => write(db, [b.record]).then(() => b.settle(), (e: unknown) => b.settle(e))));
-      }
-    }
-    writing = false;
-  }
-
-  return {
-    record(record: DownloadRecord): Promise<void> {
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ record, settle: (err) => (err === undefined ? resolve() : reject(err)) });
-        if (!writing) void flush();
-      });
-    },
-  };
+  const record = batchedWrites((records: DownloadRecord[]) => write(db, records).then(() => records.map(() => undefined)));
+  return { record };
 }
 
 // A prepared statement (db/statements.ts): it is on every counted download's path, before the answer.
