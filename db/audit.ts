@@ -18,15 +18,18 @@ export async function recordAudit(db: Pick<Db, 'auditEvent'>, entry: AuditEntry)
 }
 
 /**
- * The same entry as a statement to run inside a larger one (the order's, which is written in a
- * single statement): written once per target and action, whoever runs it first.
+ * The same entries as a statement to run inside a larger one (the orders', which are written in a
+ * single statement): each written once per target and action, whoever runs it first.
  */
-export function auditOnceSql(entry: AuditEntry | undefined): Prisma.Sql {
+export function auditOnceSql(entries: AuditEntry[]): Prisma.Sql {
+  const rows = JSON.stringify(
+    entries.map((e) => ({ agent_id: e.agentId, partner_id: e.partnerId, action: e.action, target_type: e.target.type, target_id: e.target.id, data: e.data ?? null })),
+  );
   return Prisma.sql`
       INSERT INTO audit_events (agent_id, partner_id, action, target_type, target_id, data)
-      SELECT ${entry?.agentId ?? null}::uuid, ${entry?.partnerId ?? null}::uuid, ${entry?.action ?? ''}, ${entry?.target.type ?? ''}, ${entry?.target.id ?? ''}, ${JSON.stringify(entry?.data ?? null)}::jsonb
-       WHERE ${entry !== undefined}::boolean
-         AND NOT EXISTS (SELECT 1 FROM audit_events WHERE target_type = ${entry?.target.type ?? ''} AND target_id = ${entry?.target.id ?? ''} AND action = ${entry?.action ?? ''})`;
+      SELECT e.agent_id, e.partner_id, e.action, e.target_type, e.target_id, e.data
+        FROM jsonb_to_recordset(${rows}::jsonb) AS e(agent_id uuid, partner_id uuid, action text, target_type text, target_id text, data jsonb)
+       WHERE NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.target_type = e.target_type AND a.target_id = e.target_id AND a.action = e.action)`;
 }
 
 /** Takes back the entries of an action that was itself taken back (in the same transaction). */

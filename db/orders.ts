@@ -2,7 +2,8 @@ import type { OrderStatus, OrderInput } from '../common/domain.ts';
 import { workflowIds } from '../common/ids.ts';
 import { auditOnceSql } from './audit.ts';
 import { Prisma, type Db } from './client.ts';
-import { execute, insertOnce, queryRows } from './statements.ts';
+import { execute, queryRows } from './statements.ts';
+import { batchedWrites } from './batches.ts';
 
 /*
  * The one module that writes `orders`, `order_line_items` and `order_events` (the timeline). An
@@ -29,6 +30,12 @@ export interface OrderStatusChange {
   failureReason?: string;
 }
 
+/** An order to record, with (from the API) who placed it. */
+export interface OrderRecord {
+  input: OrderInput;
+  audit?: OrderAudit;
+}
+
 /**
  * Records an order, its lines, its first timeline entry and (from the API) its audit entry in one
  * statement: each statement costs the API process and PostgreSQL CPU on every order. Idempotent: a
@@ -37,36 +44,82 @@ export interface OrderStatusChange {
  * order rather than on who inserted it. Answers the order's status as it now stands.
  */
 export async function persistOrder(db: Db, input: OrderInput, audit?: OrderAudit): Promise<OrderStatus> {
-  const lines = JSON.stringify(input.lineItems.map((l) => ({ id: l.lineItemId, position: l.position, product_id: l.productId, quantity: l.quantity, unit_price: l.unitPrice })));
+  const [status] = await persistOrders(db, [{ input, audit }]);
+  return status!;
+}
+
+/**
+ * The API's orders: those that arrive while one statement is on its way are recorded together in
+ * the next (db/batches.ts), as persistOrder records one.
+ */
+export function createOrderRecorder(db: Db): (order: OrderRecord) => Promise<OrderStatus> {
+  return batchedWrites((orders: OrderRecord[]) => persistOrders(db, orders));
+}
+
+async function persistOrders(db: Db, orders: OrderRecord[]): Promise<OrderStatus[]> {
+  const unique = [...new Map(orders.map((o) => [o.input.orderId, o])).values()];
+  const rows = JSON.stringify(
+    unique.map(({ input }) => ({
+      id: input.orderId,
+      partner_id: input.partnerId,
+      customer_id: input.customerId,
+      created_by: input.createdByAgentId ?? null,
+      payment_method: input.paymentMethod,
+      amount: input.total.amount,
+      currency: input.total.currency,
+      workflow_id: workflowIds.order(input.orderId),
+      lines: input.lineItems.map((l) => ({ id: l.lineItemId, position: l.position, product_id: l.productId, quantity: l.quantity, unit_price: l.unitPrice })),
+    })),
+  );
+  const audits = unique.flatMap(({ input, audit }) =>
+    audit ? [{ agentId: audit.agentId, partnerId: audit.partnerId, action: 'order.create', target: { type: 'order', id: input.orderId }, data: audit.data as Prisma.InputJsonValue }] : [],
+  );
   // The workflow's first activity finds the order the API recorded: the statement answers its status
-  // itself; only an insert that raced another is read again.
-  const row = await insertOnce<{ status: OrderStatus }>(
+  // itself; only an order whose insert raced another's is read again.
+  const found = await queryRows<{ id: string; status: OrderStatus }>(
     db,
     Prisma.sql`
-    WITH new_order AS (
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${rows}::jsonb)
+        AS x(id uuid, partner_id uuid, customer_id uuid, created_by uuid, payment_method text, amount numeric, currency text, workflow_id text, lines jsonb)
+    ), new_order AS (
       INSERT INTO orders (id, partner_id, customer_id, created_by_agent_id, status, payment_method, total_amount, currency, workflow_id)
-      VALUES (${input.orderId}::uuid, ${input.partnerId}::uuid, ${input.customerId}::uuid, ${input.createdByAgentId ?? null}::uuid, 'awaiting_payment',
-              ${input.paymentMethod}, ${input.total.amount}::numeric, ${input.total.currency}, ${workflowIds.order(input.orderId)})
+      SELECT id, partner_id, customer_id, created_by, 'awaiting_payment', payment_method, amount, currency, workflow_id FROM input
       ON CONFLICT (id) DO NOTHING
       RETURNING id, status
     ), new_lines AS (
       INSERT INTO order_line_items (id, order_id, position, product_id, quantity, unit_price)
       SELECT l.id, o.id, l.position, l.product_id, l.quantity, l.unit_price
-        FROM new_order o, jsonb_to_recordset(${lines}::jsonb) AS l(id uuid, position int, product_id text, quantity int, unit_price numeric)
+        FROM new_order o JOIN input i ON i.id = o.id,
+             jsonb_to_recordset(i.lines) AS l(id uuid, position int, product_id text, quantity int, unit_price numeric)
       ON CONFLICT DO NOTHING
     ), first_event AS (
       INSERT INTO order_events (order_id, status, detail, dedupe_key)
       SELECT id, 'awaiting_payment', 'Order received', 'received' FROM new_order
       ON CONFLICT DO NOTHING
-    ), audit AS (${auditOnceSql(audit && { agentId: audit.agentId, partnerId: audit.partnerId, action: 'order.create', target: { type: 'order', id: input.orderId }, data: audit.data as Prisma.InputJsonValue })}
+    ), audit AS (${auditOnceSql(audits)}
     )
-    SELECT status::text AS status FROM new_order
+    SELECT id::text AS id, status::text AS status FROM new_order
     UNION ALL
-    SELECT status::text FROM orders WHERE id = ${input.orderId}::uuid AND NOT EXISTS (SELECT 1 FROM new_order)`,
-    Prisma.sql`SELECT status::text AS status FROM orders WHERE id = ${input.orderId}::uuid`,
+    SELECT o.id::text, o.status::text FROM orders o JOIN input i ON i.id = o.id WHERE NOT EXISTS (SELECT 1 FROM new_order n WHERE n.id = o.id)`,
   );
-  if (!row) throw new Error(`order ${input.orderId} could not be recorded`);
-  return row.status;
+  const statuses = new Map(found.map((r) => [r.id.toLowerCase(), r.status]));
+  return Promise.all(
+    orders.map(async ({ input }) => {
+      const status = statuses.get(input.orderId.toLowerCase()) ?? (await readStatus(db, input.orderId));
+      if (!status) throw new Error(`order ${input.orderId} could not be recorded`);
+      return status;
+    }),
+  );
+}
+
+/**
+ * A statement of its own: when a concurrent first insert commits while ours waits on its conflict,
+ * our statement's snapshot is older than that commit and no part of it can see the row.
+ */
+async function readStatus(db: Db, orderId: string): Promise<OrderStatus | undefined> {
+  const [row] = await queryRows<{ status: OrderStatus }>(db, Prisma.sql`SELECT status::text AS status FROM orders WHERE id = ${orderId}::uuid`);
+  return row?.status;
 }
 
 /** A timeline entry that does not move the order (a payment retried, a step of provisioning). */

@@ -12,7 +12,7 @@ import type { Order, OrderLineItem } from '../../generated/prisma/client.ts';
 import { asTime, everyRow, keyset, pageOf, type Keyset } from './paging.ts';
 import type { Caller } from '../auth.ts';
 import { Prisma, type Db } from '../../db/client.ts';
-import { persistOrder } from '../../db/orders.ts';
+import { createOrderRecorder } from '../../db/orders.ts';
 import type { orderWorkflow } from '../../workflows/order.ts';
 import type { Rpc } from './rpc.ts';
 import { problems, type FieldError } from '../problem.ts';
@@ -36,6 +36,7 @@ const orderSummary = (o: OrderWithLines) => ({
 export function createOrderService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService; rpc: Rpc }) {
   const { db, temporal, config, customers, rpc } = deps;
   const productsById = createProductLookup(db);
+  const recordOrder = createOrderRecorder(db);
 
   async function customerOrders(caller: Caller, customerId: string, query: z.infer<typeof customerOrdersQuery>) {
     const customer = await customers.get(caller, customerId);
@@ -95,7 +96,7 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
       };
       // Recorded first, so the order is readable the moment it is acknowledged; then started. Both
       // are idempotent on the order id, so a retry after a failure completes whatever is missing.
-      const status = await persistOrder(db, input, { agentId: caller.agentId, partnerId: caller.partnerId, data: { customerId, total: { ...input.total }, lines: lineItems.length } });
+      const status = await recordOrder({ input, audit: { agentId: caller.agentId, partnerId: caller.partnerId, data: { customerId, total: { ...input.total }, lines: lineItems.length } } });
       await rpc(() =>
         temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
           taskQueue: config.temporal.taskQueue,

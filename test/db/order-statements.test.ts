@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { poolOf } from '../../db/client.ts';
 import { nameOf } from '../../db/statements.ts';
-import { changeOrderStatus, persistOrder } from '../../db/orders.ts';
+import { changeOrderStatus, createOrderRecorder, persistOrder } from '../../db/orders.ts';
 import { createSubscription, storeProductKey } from '../../db/software.ts';
 import { seedDemo } from '../../db/demo.ts';
 import { LocalKeyAuthority, KeyAuthorityRefusedError } from '../../providers/keys.ts';
@@ -121,6 +121,52 @@ describe('an order’s writes, one statement each', () => {
     } finally {
       holder.release();
     }
+  });
+
+  test('orders recorded together take fewer statements than orders, each with its lines, first entry and one audit entry; a bad one fails alone', async () => {
+    const partner = demo.partners[0]!;
+    const tenant = { partnerId: partner.id, customerId: partner.customers[0]!.id, domain: partner.customers[0]!.domain };
+    const agentId = (await database.db.agent.findFirstOrThrow({ where: { partnerId: partner.id } })).id;
+    const record = createOrderRecorder(database.db);
+    const inputs = Array.from({ length: 12 }, () => orderInput(tenant));
+    // Recorded before: its status as it stands now is the answer, and nothing is written again.
+    const earlier = inputs[11]!;
+    await persistOrder(database.db, earlier);
+    await changeOrderStatus(database.db, { orderId: earlier.orderId, status: 'provisioning', detail: 'test', eventKey: 'provisioning' });
+    let statements = 0;
+    const pool = poolOf(database.db);
+    const query = pool.query.bind(pool);
+    pool.query = ((config: unknown, ...rest: unknown[]) => {
+      if (config && typeof config === 'object' && 'name' in config && String(config.name).startsWith('INSERT orders ')) statements++;
+      return (query as (...a: unknown[]) => unknown)(config, ...rest);
+    }) as typeof pool.query;
+    const audit = { agentId, partnerId: partner.id, data: { lines: 2 } };
+    let answers: string[];
+    try {
+      // An order twice in one batch (the first call goes alone, the rest wait for it): both calls answer it.
+      answers = await Promise.all([...inputs, inputs[5]!].map((input) => record({ input, audit })));
+    } finally {
+      pool.query = query;
+    }
+    assert.deepEqual(answers, [...Array(11).fill('awaiting_payment'), 'provisioning', 'awaiting_payment']);
+    assert.ok(statements < 13, `${statements} statements for 13 orders`);
+    // An order that cannot be stored (its customer does not exist) fails alone.
+    const [good1, bad, good2] = [orderInput(tenant), orderInput({ ...tenant, customerId: randomUUID() }), orderInput(tenant)];
+    const settled = await Promise.allSettled([good1, bad, good2].map((input) => record({ input, audit })));
+    assert.deepEqual(settled.map((a) => (a.status === 'fulfilled' ? a.value : 'rejected')), ['awaiting_payment', 'rejected', 'awaiting_payment']);
+    assert.equal(await database.db.order.count({ where: { id: { in: [good1.orderId, bad.orderId, good2.orderId] } } }), 2);
+    const ids = inputs.map((i) => i.orderId);
+    const stored = await database.db.order.findMany({ where: { id: { in: ids } }, include: { lineItems: true, events: true } });
+    assert.equal(stored.length, 12);
+    for (const o of stored) {
+      const input = inputs.find((i) => i.orderId === o.id)!;
+      assert.deepEqual(o.lineItems.map((l) => `${l.position} ${l.productId} ${l.quantity} ${l.unitPrice.toFixed(2)}`).sort(), input.lineItems.map((l) => `${l.position} ${l.productId} ${l.quantity} ${l.unitPrice}`).sort());
+      assert.equal(o.totalAmount.toFixed(2), input.total.amount);
+      assert.equal(o.events.filter((e) => e.dedupeKey === 'received').length, 1);
+    }
+    const audits = await database.db.auditEvent.findMany({ where: { action: 'order.create', targetId: { in: ids } } });
+    assert.deepEqual(audits.map((a) => a.targetId).sort(), [...ids].sort(), 'one audit entry per order, the one recorded earlier included');
+    assert.ok(audits.every((a) => a.agentId === agentId && a.partnerId === partner.id));
   });
 
   test('a prepared statement is named for what it does to which table (what its span in a trace shows), and no two share a name', async () => {
