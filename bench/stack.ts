@@ -163,6 +163,8 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
     /** The API under test; scenarios that need other settings restart it (restartApi). */
     api,
     bareBase,
+    /** The bare-HTTP control's process, for its CPU beside the API's. */
+    bareProc: bare,
     customer,
     partnerId: demo.partners[0]!.id,
     headers,

@@ -90,19 +90,21 @@ export async function downloads(bench: Bench, { C, L, CAP }: BenchParams): Promi
   /** The control arm: L × CAP counts through the bare HTTP server, each answered `status`. */
   async function bareHttp(counters: { workflowId: string }[], route: string, status: number) {
     const t = performance.now();
+    const cpuBefore = bench.bareProc!.stats();
     const latencies = await pool(L * CAP, C, async (i) => {
       const res = await fetch(`${bareBase}/${route}?workflow=${counters[i % L]!.workflowId}&${fileQuery}`, { redirect: 'manual' });
       await res.arrayBuffer();
       if (res.status !== status) throw new Error(`bare ${route} answered ${res.status}`);
     });
-    return { rate: (L * CAP) / ((performance.now() - t) / 1000), p99: pct(latencies, 99) };
+    return { rate: (L * CAP) / ((performance.now() - t) / 1000), p99: pct(latencies, 99), cpuMs: (delta(cpuBefore, bench.bareProc!.stats()) / (L * CAP)) * 1000 };
   }
   step(`3 downloads · ${L} links × ${CAP} through bare HTTP (200)`);
-  const { rate: bareRate, p99: bareP99 } = await bareHttp(bareCounters, 'download', 200);
+  const { rate: bareRate, p99: bareP99, cpuMs: bareCpuMs } = await bareHttp(bareCounters, 'download', 200);
   const events = await db.downloadEvent.count();
   downloadResult('downloads (served per s)', streamed, raw, events, {
     bareHttpPerSecond: round(bareRate),
     bareHttpP99Ms: round(bareP99),
+    bareHttpCpuMsPerDownload: round(bareCpuMs, 2),
     bareHttpRatio: round(bareRate / raw.rate, 2),
     serviceVsBareHttpRatio: round(streamed.rate / bareRate, 2),
     note: 'ratio = ÷ bare HTTP, an Express server that counts on the same counter workflow and streams the same file, with no database, token or auth; the API streams the file (200)',
@@ -119,6 +121,7 @@ export async function downloads(bench: Bench, { C, L, CAP }: BenchParams): Promi
   downloadResult('downloads, 302 to storage (per s)', redirected, raw2, (await db.downloadEvent.count()) - events, {
     bareHttpPerSecond: round(bare302.rate),
     bareHttpP99Ms: round(bare302.p99),
+    bareHttpCpuMsPerDownload: round(bare302.cpuMs, 2),
     bareHttpRatio: round(bare302.rate / raw2.rate, 2),
     serviceVsBareHttpRatio: round(redirected.rate / bare302.rate, 2),
     note: 'ratio = ÷ raw executeUpdate on counter workflows; DOWNLOAD_STORAGE_URL set: each counted download answers 302 to storage instead of streaming the file; bareHttp = an Express server that counts on the same counter workflow and answers the same 302',
