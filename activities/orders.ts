@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { Money, OrderInput, OrderLineInput, OrderStatus, SubscriptionStatus } from '../common/domain.ts';
 import { ErrorType } from '../common/errors.ts';
 import type { Db } from '../db/client.ts';
@@ -67,8 +68,14 @@ export function createOrderActivities({ db, payments, keys }: OrderActivityDeps)
      * the activity: the key itself never enters workflow history.
      */
     async issueProductKey(request: { subscriptionId: string; productId: string }): Promise<{ productKeyId: string }> {
-      const stored = await findProductKeyId(db, request.subscriptionId);
-      if (stored) return { productKeyId: stored };
+      // A retry may find the key an earlier attempt stored before its answer was lost, and then does
+      // not ask the authority again. A first attempt has nothing to find: it skips the read, which
+      // sat on every purchase's path (asking twice would be safe too: the authority answers the
+      // same key for the same idempotency key, and the store keeps the first).
+      if (Context.current().info.attempt > 1) {
+        const stored = await findProductKeyId(db, request.subscriptionId);
+        if (stored) return { productKeyId: stored };
+      }
       let issued;
       try {
         issued = await keys.issue({ idempotencyKey: `subscription:${request.subscriptionId}`, productId: request.productId });

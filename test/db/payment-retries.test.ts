@@ -6,13 +6,19 @@ import { createActivities } from '../../activities/index.ts';
 import { LOCAL_PROVIDERS } from '../../common/config.ts';
 import { createProviders } from '../../providers/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { poolOf } from '../../db/client.ts';
+import { seedDemo } from '../../db/demo.ts';
+import { persistOrder } from '../../db/orders.ts';
+import { createSubscription } from '../../db/software.ts';
+import { LocalKeyAuthority } from '../../providers/keys.ts';
+import { orderInput } from '../helpers/fixtures.ts';
 
 /**
  * An activity whose answer is lost after the provider committed is run again by Temporal: the
  * refund must then take effect once. (A worker killed while the provider is still
  * working rolls its transaction back, so only this case can show it.)
  */
-describe('payment activities run again after a lost answer', () => {
+describe('provider activities run again after a lost answer', () => {
   let database: TestDatabase;
   before(async () => {
     database = await createTestDatabase('payment_retries');
@@ -32,5 +38,36 @@ describe('payment activities run again after a lost answer', () => {
     assert.equal(await database.db.providerRefund.count({ where: { paymentId: first.paymentId } }), 1, 'one refund');
     const payment = await database.db.providerPayment.findUniqueOrThrow({ where: { id: first.paymentId } });
     assert.equal(payment.refundedAmount.toFixed(2), '40.00');
+  });
+
+  test('a key is issued once: a first attempt asks the authority without reading first, a retry after a lost answer finds the stored key and does not ask again', async () => {
+    const demo = await seedDemo(database.db, 'key-retries');
+    const partner = demo.partners[0]!;
+    const input = orderInput({ partnerId: partner.id, customerId: partner.customers[0]!.id, domain: partner.customers[0]!.domain });
+    await persistOrder(database.db, input);
+    const line = input.lineItems[0]!;
+    const subscriptionId = await createSubscription(database.db, { orderId: input.orderId, partnerId: partner.id, customerId: partner.customers[0]!.id, line });
+    const authority = new LocalKeyAuthority(database.db);
+    let asked = 0;
+    const keys = { issue: (r: Parameters<LocalKeyAuthority['issue']>[0]) => (asked++, authority.issue(r)), revoke: (id: string) => authority.revoke(id) };
+    const acts = createActivities({ db: database.db, ...createProviders({ providers: LOCAL_PROVIDERS }, database.db), keys });
+    const reads: string[] = [];
+    const pool = poolOf(database.db);
+    const query = pool.query.bind(pool);
+    pool.query = ((config: unknown, ...rest: unknown[]) => {
+      if (config && typeof config === 'object' && 'name' in config && String(config.name).startsWith('SELECT product_keys ')) reads.push(String(config.name));
+      return (query as (...a: unknown[]) => unknown)(config, ...rest);
+    }) as typeof pool.query;
+    try {
+      const request = { subscriptionId, productId: line.productId };
+      const first = (await new MockActivityEnvironment({ attempt: 1 }).run(acts.issueProductKey, request)) as { productKeyId: string };
+      assert.deepEqual([asked, reads.length], [1, 0], 'a first attempt asks the authority and reads nothing first');
+      const retried = (await new MockActivityEnvironment({ attempt: 2 }).run(acts.issueProductKey, request)) as { productKeyId: string };
+      assert.equal(retried.productKeyId, first.productKeyId);
+      assert.equal(asked, 1, 'the retry found the stored key and did not ask the authority again');
+    } finally {
+      pool.query = query;
+    }
+    assert.equal(await database.db.productKey.count({ where: { subscriptionId } }), 1);
   });
 });
