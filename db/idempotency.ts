@@ -70,6 +70,8 @@ async function claimKeys(db: Db, requests: ClaimRequest[]): Promise<boolean[]> {
     Prisma.sql`INSERT INTO idempotency_records (agent_id, key, method, path, request_hash, created_at)
                SELECT agent_id, key, method, path, request_hash, created_at
                  FROM jsonb_to_recordset(${rows}::jsonb) AS x(agent_id uuid, key text, method text, path text, request_hash text, created_at timestamptz)
+                -- Keys locked in one order by every process, so two batches that share keys cannot deadlock.
+                ORDER BY agent_id, key
                ON CONFLICT DO NOTHING
                RETURNING agent_id::text AS agent_id, key`,
   );

@@ -85,6 +85,9 @@ async function persistOrders(db: Db, orders: OrderRecord[]): Promise<OrderStatus
     ), new_order AS (
       INSERT INTO orders (id, partner_id, customer_id, created_by_agent_id, status, payment_method, total_amount, currency, workflow_id)
       SELECT id, partner_id, customer_id, created_by, 'awaiting_payment', payment_method, amount, currency, workflow_id FROM input
+      -- Rows locked in one order by every writer: two processes recording the same orders at once
+      -- wait on each other instead of deadlocking.
+      ORDER BY id
       ON CONFLICT (id) DO NOTHING
       RETURNING id, status
     ), new_lines AS (

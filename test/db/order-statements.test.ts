@@ -10,6 +10,7 @@ import { LocalKeyAuthority, KeyAuthorityRefusedError } from '../../providers/key
 import { LocalPaymentProvider, PaymentDeclinedError, PaymentUnavailableError } from '../../providers/payments.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { orderInput } from '../helpers/fixtures.ts';
+import { until } from '../../infra/waiting.ts';
 
 /**
  * The writes every order makes run as single prepared statements (db/statements.ts): each must
@@ -167,6 +168,34 @@ describe('an order’s writes, one statement each', () => {
     const audits = await database.db.auditEvent.findMany({ where: { action: 'order.create', targetId: { in: ids } } });
     assert.deepEqual(audits.map((a) => a.targetId).sort(), [...ids].sort(), 'one audit entry per order, the one recorded earlier included');
     assert.ok(audits.every((a) => a.agentId === agentId && a.partnerId === partner.id));
+  });
+
+  test('two writers recording the same orders at once wait on each other instead of deadlocking: rows are locked in one order', async () => {
+    const partner = demo.partners[0]!;
+    const tenant = { partnerId: partner.id, customerId: partner.customers[0]!.id, domain: partner.customers[0]!.domain };
+    const pair = [orderInput(tenant), orderInput(tenant)].sort((a, b) => a.orderId.localeCompare(b.orderId));
+    const [first, second] = [pair[0]!, pair[1]!];
+    const record = createOrderRecorder(database.db);
+    const holder = await poolOf(database.db).connect();
+    try {
+      // This writer looks for a deadlock first (PostgreSQL's default waits a second), so a deadlock
+      // fails here rather than in the batch, which would quietly write its orders one at a time.
+      await holder.query(`SET deadlock_timeout = '10ms'`);
+      await holder.query('BEGIN');
+      // Another writer holds the first order; the batch, given the orders last first, must wait on it
+      // before it takes the second, or the other writer's next insert would deadlock with it.
+      await holder.query(`INSERT INTO orders (id, partner_id, customer_id, status, payment_method, total_amount, currency, workflow_id) VALUES ($1, $2, $3, 'awaiting_payment', 'pm_card_ok', 1, 'USD', $4)`, [first.orderId, partner.id, tenant.customerId, `wf-${first.orderId}`]);
+      const lone = record({ input: orderInput(tenant) });
+      const batch = Promise.all([record({ input: second }), record({ input: first })]);
+      await lone;
+      // The batch is on its way once a statement waits on the holder's lock (the deadline only bounds a hang).
+      await until('the batch waits on the held order', async () => (await holder.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0]!.n > 0, 60_000);
+      await holder.query(`INSERT INTO orders (id, partner_id, customer_id, status, payment_method, total_amount, currency, workflow_id) VALUES ($1, $2, $3, 'awaiting_payment', 'pm_card_ok', 1, 'USD', $4) ON CONFLICT DO NOTHING`, [second.orderId, partner.id, tenant.customerId, `wf-${second.orderId}`]);
+      await holder.query('COMMIT');
+      assert.deepEqual(await batch, ['awaiting_payment', 'awaiting_payment']);
+    } finally {
+      holder.release();
+    }
   });
 
   test('a prepared statement is named for what it does to which table (what its span in a trace shows), and no two share a name', async () => {
