@@ -4,7 +4,8 @@ import request from 'supertest';
 import { createApp } from '../../api/app.ts';
 import { coalescedCounts } from '../../api/rate-limits.ts';
 import { countRequest } from '../../db/rate-limits.ts';
-import { createDb, poolOf } from '../../db/client.ts';
+import { createDb } from '../../db/client.ts';
+import { watchStatements } from '../helpers/statements.ts';
 import { bearer, startStack, type Stack } from '../helpers/stack.ts';
 import { until } from '../../infra/waiting.ts';
 
@@ -59,21 +60,15 @@ describe('rate limits hold across API processes (PostgreSQL, no worker)', () => 
     const app = createApp(stack.apiDeps({ keyChanges: stack.keyChanges }));
     const key = stack.demo.partners[0]!.apiKeys.admin_agent;
     assert.equal((await request(app).get('/v1/products').set(bearer(key))).status, 200);
-    const pool = poolOf(stack.database.db);
-    const query = pool.query.bind(pool);
-    const limitStatements: string[] = [];
-    pool.query = ((config: unknown, ...rest: unknown[]) => {
-      const text = typeof config === 'string' ? config : config && typeof config === 'object' && 'text' in config ? String(config.text) : '';
-      if (text.includes('rate_limit_windows')) limitStatements.push(text);
-      return (query as (...a: unknown[]) => unknown)(config, ...rest);
-    }) as typeof pool.query;
+    const watched = watchStatements(stack.database.db);
     try {
       const res = await request(app).get('/v1/products').set(bearer(key));
       assert.equal(res.status, 200);
       assert.match(res.headers['ratelimit'] ?? '', /^limit=6, remaining=\d+, reset=\d+$/);
     } finally {
-      pool.query = query;
+      watched.stop();
     }
+    const limitStatements = watched.seen.filter((st) => st.text.includes('rate_limit_windows')).map((st) => st.text);
     assert.equal(limitStatements.length, 1, limitStatements.join('\n---\n'));
   });
 

@@ -1,27 +1,26 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { poolOf } from '../../db/client.ts';
 import { createIdempotencyWrites, type ClaimRequest, type IdempotencyClaim } from '../../db/idempotency.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { watchStatements } from '../helpers/statements.ts';
 
 describe('idempotency claims and completions written together', () => {
   let database: TestDatabase;
   let agentId: string;
-  let statements = 0;
+  let watched: ReturnType<typeof watchStatements>;
+  /** The prepared statements that wrote idempotency records so far. */
+  const statementCount = () => watched.named('INSERT idempotency_records ') + watched.named('UPDATE idempotency_records ');
 
   before(async () => {
     database = await createTestDatabase('idempotency_writes');
     agentId = (await database.db.agent.create({ data: { id: randomUUID(), name: 'Agent', role: 'operations' } })).id;
-    // Counted as PostgreSQL receives them: the prepared statements that write idempotency records.
-    const pool = poolOf(database.db);
-    const query = pool.query.bind(pool);
-    pool.query = ((config: unknown, ...rest: unknown[]) => {
-      if (config && typeof config === 'object' && 'name' in config && /^(INSERT|UPDATE) idempotency_records /.test(String(config.name))) statements++;
-      return (query as (...a: unknown[]) => unknown)(config, ...rest);
-    }) as typeof pool.query;
+    watched = watchStatements(database.db);
   });
-  after(async () => database?.drop());
+  after(async () => {
+    watched?.stop();
+    await database?.drop();
+  });
 
   const request = (key: string, agent = agentId): ClaimRequest => ({
     claim: { agentId: agent, key, createdAt: new Date() },
@@ -34,9 +33,9 @@ describe('idempotency claims and completions written together', () => {
     const writes = createIdempotencyWrites(database.db);
     const requests = Array.from({ length: 20 }, (_, i) => request(`burst-${i}`));
     const twice = [request('twice'), request('twice')];
-    const before = statements;
+    const before = statementCount();
     const claimed = await Promise.all([...requests, ...twice].map((r) => writes.claim(r)));
-    assert.ok(statements - before < 22, `${statements - before} statements for 22 claims`);
+    assert.ok(statementCount() - before < 22, `${statementCount() - before} statements for 22 claims`);
     assert.deepEqual(claimed.slice(0, 20), Array(20).fill(true), 'every distinct key claimed by its request');
     assert.deepEqual(claimed.slice(20), [true, false], 'the first of a key claims it, the second finds it claimed');
     const stored = await database.db.idempotencyRecord.findMany({ where: { agentId, key: { startsWith: 'burst-' } } });
@@ -55,12 +54,12 @@ describe('idempotency claims and completions written together', () => {
       claims.push(r.claim);
     }
     const stale: IdempotencyClaim = { ...claims[0]!, createdAt: new Date(claims[0]!.createdAt.getTime() - 1) };
-    const before = statements;
+    const before = statementCount();
     await Promise.all([
       ...claims.map((claim, i) => writes.complete({ claim, status: 201, headers: { location: `/v1/things/${i}` }, body: { n: i } })),
       writes.complete({ claim: stale, status: 202, headers: {}, body: { n: 'stale' } }),
     ]);
-    assert.ok(statements - before < 11, `${statements - before} statements for 11 completions`);
+    assert.ok(statementCount() - before < 11, `${statementCount() - before} statements for 11 completions`);
     for (const [i, claim] of claims.entries()) {
       const r = await database.db.idempotencyRecord.findUniqueOrThrow({ where: { agentId_key: { agentId, key: claim.key } } });
       assert.deepEqual([r.responseStatus, r.responseHeaders, r.responseBody, r.completedAt !== null], [201, { location: `/v1/things/${i}` }, { n: i }, true]);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { poolOf, type Db } from '../../db/client.ts';
+import type { Db } from '../../db/client.ts';
 import { createDownloadRecorder, type DownloadRecord } from '../../db/links.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { watchStatements } from '../helpers/statements.ts';
 
 describe('recording counted downloads', () => {
   let database: TestDatabase;
@@ -41,17 +42,13 @@ describe('recording counted downloads', () => {
    * named for the download events they insert (what a trace shows for them).
    */
   function counting(): { db: Db; statements: () => number } {
-    const before = recorderStatements;
-    return { db: database.db, statements: () => recorderStatements - before };
+    const before = recorderStatements();
+    return { db: database.db, statements: () => recorderStatements() - before };
   }
-  let recorderStatements = 0;
+  let watched: ReturnType<typeof watchStatements> | undefined;
+  const recorderStatements = () => watched!.named('INSERT download_events ');
   before(() => {
-    const pool = poolOf(database.db);
-    const query = pool.query.bind(pool);
-    pool.query = ((config: unknown, ...rest: unknown[]) => {
-      if (config && typeof config === 'object' && 'name' in config && String(config.name).startsWith('INSERT download_events ')) recorderStatements++;
-      return (query as (...a: unknown[]) => unknown)(config, ...rest);
-    }) as typeof pool.query;
+    watched = watchStatements(database.db);
   });
   const grant = (linkId: string, sequence: number, max: number): DownloadRecord => ({ linkId, sequence, remaining: max - sequence, clientAddress: '127.0.0.1', userAgent: 'test' });
 

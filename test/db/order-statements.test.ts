@@ -10,6 +10,7 @@ import { LocalKeyAuthority, KeyAuthorityRefusedError } from '../../providers/key
 import { LocalPaymentProvider, PaymentDeclinedError, PaymentUnavailableError } from '../../providers/payments.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { orderInput } from '../helpers/fixtures.ts';
+import { watchStatements } from '../helpers/statements.ts';
 import { until } from '../../infra/waiting.ts';
 
 /**
@@ -134,21 +135,16 @@ describe('an order’s writes, one statement each', () => {
     const earlier = inputs[11]!;
     await persistOrder(database.db, earlier);
     await changeOrderStatus(database.db, { orderId: earlier.orderId, status: 'provisioning', detail: 'test', eventKey: 'provisioning' });
-    let statements = 0;
-    const pool = poolOf(database.db);
-    const query = pool.query.bind(pool);
-    pool.query = ((config: unknown, ...rest: unknown[]) => {
-      if (config && typeof config === 'object' && 'name' in config && String(config.name).startsWith('INSERT orders ')) statements++;
-      return (query as (...a: unknown[]) => unknown)(config, ...rest);
-    }) as typeof pool.query;
+    const watched = watchStatements(database.db);
     const audit = { agentId, partnerId: partner.id, data: { lines: 2 } };
     let answers: string[];
     try {
       // An order twice in one batch (the first call goes alone, the rest wait for it): both calls answer it.
       answers = await Promise.all([...inputs, inputs[5]!].map((input) => record({ input, audit })));
     } finally {
-      pool.query = query;
+      watched.stop();
     }
+    const statements = watched.named('INSERT orders ');
     assert.deepEqual(answers, [...Array(11).fill('awaiting_payment'), 'provisioning', 'awaiting_payment']);
     assert.ok(statements < 13, `${statements} statements for 13 orders`);
     // An order that cannot be stored (its customer does not exist) fails alone.
@@ -199,14 +195,8 @@ describe('an order’s writes, one statement each', () => {
   });
 
   test('a prepared statement is named for what it does to which table (what its span in a trace shows), and no two share a name', async () => {
-    const seen = new Set<string>();
-    const pool = poolOf(database.db);
-    const query = pool.query.bind(pool);
     // Every statement an order's writes send, as they send it.
-    pool.query = ((config: unknown, ...rest: unknown[]) => {
-      if (config && typeof config === 'object' && 'name' in config) seen.add(`${String(config.name)}\u0000${"text" in config ? String(config.text) : ""}`);
-      return (query as (...a: unknown[]) => unknown)(config, ...rest);
-    }) as typeof pool.query;
+    const watched = watchStatements(database.db);
     try {
       const partner = demo.partners[0]!;
       const input = orderInput({ partnerId: partner.id, customerId: partner.customers[0]!.id, domain: partner.customers[0]!.domain });
@@ -215,8 +205,9 @@ describe('an order’s writes, one statement each', () => {
       await changeOrderStatus(database.db, { orderId, status: 'provisioning', detail: 'test', eventKey: 'provisioning' });
       await charge(`order:${orderId}`);
     } finally {
-      pool.query = query;
+      watched.stop();
     }
+    const seen = new Set(watched.seen.flatMap((st) => (st.name ? [`${st.name}\u0000${st.text}`] : [])));
     const named = [...seen].map((entry) => entry.split('\u0000') as [string, string]);
     assert.ok(named.length >= 3, `statements seen: ${named.map(([n]) => n).join(', ')}`);
     for (const [name] of named) assert.match(name, /^(SELECT|INSERT|UPDATE|DELETE) [a-z_]+ [0-9a-f]{12}$/, name);

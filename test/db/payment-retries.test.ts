@@ -6,12 +6,12 @@ import { createActivities } from '../../activities/index.ts';
 import { LOCAL_PROVIDERS } from '../../common/config.ts';
 import { createProviders } from '../../providers/index.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { poolOf } from '../../db/client.ts';
 import { seedDemo } from '../../db/demo.ts';
 import { persistOrder } from '../../db/orders.ts';
 import { createSubscription } from '../../db/software.ts';
 import { LocalKeyAuthority } from '../../providers/keys.ts';
 import { orderInput } from '../helpers/fixtures.ts';
+import { watchStatements } from '../helpers/statements.ts';
 
 /**
  * An activity whose answer is lost after the provider committed is run again by Temporal: the
@@ -51,22 +51,17 @@ describe('provider activities run again after a lost answer', () => {
     let asked = 0;
     const keys = { issue: (r: Parameters<LocalKeyAuthority['issue']>[0]) => (asked++, authority.issue(r)), revoke: (id: string) => authority.revoke(id) };
     const acts = createActivities({ db: database.db, ...createProviders({ providers: LOCAL_PROVIDERS }, database.db), keys });
-    const reads: string[] = [];
-    const pool = poolOf(database.db);
-    const query = pool.query.bind(pool);
-    pool.query = ((config: unknown, ...rest: unknown[]) => {
-      if (config && typeof config === 'object' && 'name' in config && String(config.name).startsWith('SELECT product_keys ')) reads.push(String(config.name));
-      return (query as (...a: unknown[]) => unknown)(config, ...rest);
-    }) as typeof pool.query;
+    const statements = watchStatements(database.db);
+    const reads = () => statements.named('SELECT product_keys ');
     try {
       const request = { subscriptionId, productId: line.productId };
       const first = (await new MockActivityEnvironment({ attempt: 1 }).run(acts.issueProductKey, request)) as { productKeyId: string };
-      assert.deepEqual([asked, reads.length], [1, 0], 'a first attempt asks the authority and reads nothing first');
+      assert.deepEqual([asked, reads()], [1, 0], 'a first attempt asks the authority and reads nothing first');
       const retried = (await new MockActivityEnvironment({ attempt: 2 }).run(acts.issueProductKey, request)) as { productKeyId: string };
       assert.equal(retried.productKeyId, first.productKeyId);
       assert.equal(asked, 1, 'the retry found the stored key and did not ask the authority again');
     } finally {
-      pool.query = query;
+      statements.stop();
     }
     assert.equal(await database.db.productKey.count({ where: { subscriptionId } }), 1);
   });
