@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createIdempotencyWrites, type ClaimRequest, type IdempotencyClaim } from '../../db/idempotency.ts';
+import { poolOf } from '../../db/client.ts';
+import { until } from '../../infra/waiting.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { watchStatements } from '../helpers/statements.ts';
 
@@ -76,5 +78,28 @@ describe('idempotency claims and completions written together', () => {
     );
     assert.deepEqual(results.filter((r) => r.status === 'fulfilled').map((r) => r.value), [true, true, true]);
     assert.equal(await database.db.idempotencyRecord.count({ where: { key: { in: ['ok-1', 'ok-2', 'ok-3'] } } }), 3);
+  });
+
+  test('two processes claiming the same keys at once wait on each other instead of deadlocking: keys are locked in one order', async () => {
+    const writes = createIdempotencyWrites(database.db);
+    const holder = await poolOf(database.db).connect();
+    const insert = (key: string) =>
+      holder.query(`INSERT INTO idempotency_records (agent_id, key, method, path, request_hash) VALUES ($1, $2, 'POST', '/other', 'other') ON CONFLICT DO NOTHING`, [agentId, key]);
+    try {
+      // The other process looks for a deadlock after 10 ms (PostgreSQL's default is a second), so a
+      // deadlock fails it, rather than the batch, which would quietly claim its keys one at a time.
+      await holder.query(`SET deadlock_timeout = '10ms'`);
+      await holder.query('BEGIN');
+      await insert('lock-a');
+      const lone = writes.claim(request('lock-lone'));
+      const batch = Promise.all([writes.claim(request('lock-b')), writes.claim(request('lock-a'))]);
+      await lone;
+      await until('the batch waits on the held key', async () => (await holder.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0]!.n > 0, 60_000);
+      await insert('lock-b');
+      await holder.query('COMMIT');
+      assert.deepEqual(await batch, [false, false], 'the other process claimed both first');
+    } finally {
+      holder.release();
+    }
   });
 });
