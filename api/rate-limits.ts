@@ -131,10 +131,9 @@ type Counted = { hits: number; resetAt: Date } | { blockedUntil: Date };
  * One statement for the requests of one key that arrive while its last count is on its way: they
  * wait for it, then are counted together (`n` at once), and each gets its own place in the window,
  * as if counted alone. Concurrent requests of one caller all update one row, which PostgreSQL
- * updates one at a time anyway, and each statement costs this process a round trip: on this
- * project's machines a socket write alone took ~0.25 CPU-ms (bench scenario 1's profile: 89 % of
- * the API's writev time was pg's). `failuresKey` is part of the key: requests from another address
- * are counted apart, since they may be blocked apart.
+ * updates one at a time anyway, and each statement costs this process a round trip and PostgreSQL
+ * a transaction (see db/batches.ts, which does the same for other writes). `failuresKey` is part of
+ * the key: requests from another address are counted apart, since they may be blocked apart.
  */
 export function coalescedCounts(count: (key: string, failuresKey: string | undefined, n: number) => Promise<Counted>) {
   const waiting = new Map<string, { key: string; failuresKey: string | undefined; settle: ((counted: Counted | Error) => void)[] }>();
