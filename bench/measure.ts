@@ -1,5 +1,6 @@
 // How the scenarios measure: a pool of concurrent jobs timed one by one, rounding, CPU deltas.
-import type { ProcessStats } from '../infra/processes.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { processStats, type ProcessStats } from '../infra/processes.ts';
 import { tick } from './progress.ts';
 
 /** Runs `count` jobs, `concurrency` at a time; returns each job's latency in ms. */
@@ -22,6 +23,24 @@ export async function pool(count: number, concurrency: number, job: (i: number) 
 }
 export const round = (x: number, digits = 1) => +x.toFixed(digits);
 export const delta = (before: ProcessStats, after: ProcessStats) => after.cpuSeconds - before.cpuSeconds;
+
+/**
+ * CPU seconds of every PostgreSQL process on the machine so far (the server and its backends, from
+ * /proc): the statements of the API and of the worker run there, on the same cores, and no process
+ * of ours counts them. A backend that exits takes its seconds with it; the pools keep theirs open.
+ */
+export function postgresCpuSeconds(): number {
+  let seconds = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') seconds += processStats(Number(entry)).cpuSeconds;
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  return seconds;
+}
 
 /** A row judged by its ratio to a baseline: at most `max` (a cost) or at least `min` (a rate). */
 export function ratioRow(scenario: string, figure: number, baseline: number, goal: { max: number } | { min: number }, extra: Record<string, unknown> = {}) {
