@@ -56,7 +56,7 @@ export function createIdempotencyWrites(db: Db) {
 }
 export type IdempotencyWrites = ReturnType<typeof createIdempotencyWrites>;
 
-const claimId = (c: IdempotencyClaim) => `${c.agentId.toLowerCase()}\n${c.key}`;
+const claimId = (c: { agentId: string; key: string }) => `${c.agentId.toLowerCase()}\n${c.key}`;
 
 async function claimKeys(db: Db, requests: ClaimRequest[]): Promise<boolean[]> {
   // A key twice in one batch: its first request claims it, the other finds it claimed.
@@ -75,7 +75,7 @@ async function claimKeys(db: Db, requests: ClaimRequest[]): Promise<boolean[]> {
                ON CONFLICT DO NOTHING
                RETURNING agent_id::text AS agent_id, key`,
   );
-  const claimed = new Set(inserted.map((r) => claimId({ agentId: r.agent_id, key: r.key, createdAt: new Date(0) })));
+  const claimed = new Set(inserted.map((r) => claimId({ agentId: r.agent_id, key: r.key })));
   return requests.map((r) => first.get(claimId(r.claim)) === r && claimed.has(claimId(r.claim)));
 }
 

@@ -6,6 +6,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../../infra/paths.ts';
 import pg from 'pg';
 import { activeOrder, bearer, cancellationTicket, eventually, startStack, type Stack } from '../helpers/stack.ts';
+import { backendsBlockedBy } from '../helpers/database.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -109,10 +110,8 @@ describe('worker processes killed mid-flight', () => {
       assert.equal(decided.status, 200);
       await eventually(() => stack.database.db.refundCaseEvent.count({ where: { caseId, type: 'key_revoked' } }), (n) => n === 1, 60_000);
       await eventually(
-        // A backend of this file's database waits on the row we hold: the refund is stuck inside the
-        // provider. (Counting every ungranted lock on the server would also count other files' locks.)
-        async () =>
-          (await blocker.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pg_backend_pid() = ANY(pg_blocking_pids(pid))')).rows[0].n as number,
+        // A backend of this file's database waits on the row we hold: the refund is stuck inside the provider.
+        () => backendsBlockedBy(blocker),
         (n) => n > 0,
         30_000,
       );

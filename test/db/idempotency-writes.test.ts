@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { createIdempotencyWrites, type ClaimRequest, type IdempotencyClaim } from '../../db/idempotency.ts';
 import { poolOf } from '../../db/client.ts';
 import { until } from '../../infra/waiting.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { backendsBlockedBy, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { watchStatements } from '../helpers/statements.ts';
 
 describe('idempotency claims and completions written together', () => {
@@ -94,7 +94,7 @@ describe('idempotency claims and completions written together', () => {
       const lone = writes.claim(request('lock-lone'));
       const batch = Promise.all([writes.claim(request('lock-b')), writes.claim(request('lock-a'))]);
       await lone;
-      await until('the batch waits on the held key', async () => (await holder.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0]!.n > 0, 60_000);
+      await until('the batch waits on the held key', async () => (await backendsBlockedBy(holder)) > 0, 60_000);
       await insert('lock-b');
       await holder.query('COMMIT');
       assert.deepEqual(await batch, [false, false], 'the other process claimed both first');

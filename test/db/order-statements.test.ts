@@ -8,7 +8,7 @@ import { createSubscription, storeProductKey } from '../../db/software.ts';
 import { seedDemo } from '../../db/demo.ts';
 import { LocalKeyAuthority, KeyAuthorityRefusedError } from '../../providers/keys.ts';
 import { LocalPaymentProvider, PaymentDeclinedError, PaymentUnavailableError } from '../../providers/payments.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { backendsBlockedBy, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { orderInput } from '../helpers/fixtures.ts';
 import { watchStatements } from '../helpers/statements.ts';
 import { until } from '../../infra/waiting.ts';
@@ -185,7 +185,7 @@ describe('an order’s writes, one statement each', () => {
       const batch = Promise.all([record({ input: second }), record({ input: first })]);
       await lone;
       // The batch is on its way once a statement waits on the holder's lock (the deadline only bounds a hang).
-      await until('the batch waits on the held order', async () => (await holder.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0]!.n > 0, 60_000);
+      await until('the batch waits on the held order', async () => (await backendsBlockedBy(holder)) > 0, 60_000);
       await holder.query(`INSERT INTO orders (id, partner_id, customer_id, status, payment_method, total_amount, currency, workflow_id) VALUES ($1, $2, $3, 'awaiting_payment', 'pm_card_ok', 1, 'USD', $4) ON CONFLICT DO NOTHING`, [second.orderId, partner.id, tenant.customerId, `wf-${second.orderId}`]);
       await holder.query('COMMIT');
       assert.deepEqual(await batch, ['awaiting_payment', 'awaiting_payment']);

@@ -39,3 +39,13 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * How many backends of this database wait on a lock `holder` holds: a test that holds a row knows
+ * that the code under test reached it (and waits there). Only this file's database counts; other
+ * test files' locks on the same server do not.
+ */
+export async function backendsBlockedBy(holder: Pick<pg.ClientBase, 'query'>): Promise<number> {
+  const { rows } = await holder.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pg_backend_pid() = ANY(pg_blocking_pids(pid))');
+  return rows[0]!.n;
+}
