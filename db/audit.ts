@@ -1,4 +1,5 @@
 import { Prisma, type Db } from './client.ts';
+import { batchRows } from './statements.ts';
 
 /** One entry of the audit log: who (an agent, or null for the system) did what to which target. */
 export interface AuditEntry {
@@ -22,13 +23,11 @@ export async function recordAudit(db: Pick<Db, 'auditEvent'>, entry: AuditEntry)
  * single statement): each written once per target and action, whoever runs it first.
  */
 export function auditOnceSql(entries: AuditEntry[]): Prisma.Sql {
-  const rows = JSON.stringify(
-    entries.map((e) => ({ agent_id: e.agentId, partner_id: e.partnerId, action: e.action, target_type: e.target.type, target_id: e.target.id, data: e.data ?? null })),
-  );
+  const rows = entries.map((e) => ({ agent_id: e.agentId, partner_id: e.partnerId, action: e.action, target_type: e.target.type, target_id: e.target.id, data: e.data ?? null }));
   return Prisma.sql`
       INSERT INTO audit_events (agent_id, partner_id, action, target_type, target_id, data)
       SELECT e.agent_id, e.partner_id, e.action, e.target_type, e.target_id, e.data
-        FROM jsonb_to_recordset(${rows}::jsonb) AS e(agent_id uuid, partner_id uuid, action text, target_type text, target_id text, data jsonb)
+        FROM (${batchRows(rows, 'agent_id uuid, partner_id uuid, action text, target_type text, target_id text, data jsonb')}) AS e
        WHERE NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.target_type = e.target_type AND a.target_id = e.target_id AND a.action = e.action)`;
 }
 

@@ -1,5 +1,5 @@
 import { Prisma, type Db } from './client.ts';
-import { execute, queryRows } from './statements.ts';
+import { batchRows, execute, queryRows } from './statements.ts';
 import { batchedWrites } from './batches.ts';
 
 /*
@@ -62,14 +62,12 @@ async function claimKeys(db: Db, requests: ClaimRequest[]): Promise<boolean[]> {
   // A key twice in one batch: its first request claims it, the other finds it claimed.
   const first = new Map<string, ClaimRequest>();
   for (const r of requests) if (!first.has(claimId(r.claim))) first.set(claimId(r.claim), r);
-  const rows = JSON.stringify(
-    [...first.values()].map((r) => ({ agent_id: r.claim.agentId, key: r.claim.key, method: r.method, path: r.path, request_hash: r.requestHash, created_at: r.claim.createdAt.toISOString() })),
-  );
+  const rows = [...first.values()].map((r) => ({ agent_id: r.claim.agentId, key: r.claim.key, method: r.method, path: r.path, request_hash: r.requestHash, created_at: r.claim.createdAt.toISOString() }));
   const inserted = await queryRows<{ agent_id: string; key: string }>(
     db,
     Prisma.sql`INSERT INTO idempotency_records (agent_id, key, method, path, request_hash, created_at)
                SELECT agent_id, key, method, path, request_hash, created_at
-                 FROM jsonb_to_recordset(${rows}::jsonb) AS x(agent_id uuid, key text, method text, path text, request_hash text, created_at timestamptz)
+                 FROM (${batchRows(rows, 'agent_id uuid, key text, method text, path text, request_hash text, created_at timestamptz')}) AS x
                 -- Keys locked in one order by every process, so two batches that share keys cannot deadlock.
                 ORDER BY agent_id, key
                ON CONFLICT DO NOTHING
@@ -80,14 +78,12 @@ async function claimKeys(db: Db, requests: ClaimRequest[]): Promise<boolean[]> {
 }
 
 async function completeClaims(db: Db, answers: ClaimAnswer[]): Promise<void> {
-  const rows = JSON.stringify(
-    answers.map((a) => ({ agent_id: a.claim.agentId, key: a.claim.key, created_at: a.claim.createdAt.toISOString(), status: a.status, headers: a.headers, body: a.body ?? null })),
-  );
+  const rows = answers.map((a) => ({ agent_id: a.claim.agentId, key: a.claim.key, created_at: a.claim.createdAt.toISOString(), status: a.status, headers: a.headers, body: a.body ?? null }));
   await execute(
     db,
     Prisma.sql`UPDATE idempotency_records r
                   SET response_status = x.status, response_headers = x.headers, response_body = coalesce(x.body, 'null'::jsonb), completed_at = now()
-                 FROM jsonb_to_recordset(${rows}::jsonb) AS x(agent_id uuid, key text, created_at timestamptz, status int, headers jsonb, body jsonb)
+                 FROM (${batchRows(rows, 'agent_id uuid, key text, created_at timestamptz, status int, headers jsonb, body jsonb')}) AS x
                 WHERE r.agent_id = x.agent_id AND r.key = x.key AND r.created_at = x.created_at`,
   );
 }

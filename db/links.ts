@@ -2,7 +2,7 @@ import type { LinkEndReason, LinkStatus } from '../common/domain.ts';
 import { forgetAudit, recordAudit, type AuditEntry } from './audit.ts';
 import { isUniqueViolation, Prisma, type Db } from './client.ts';
 import type { DownloadLink } from '../generated/prisma/client.ts';
-import { execute } from './statements.ts';
+import { batchRows, execute } from './statements.ts';
 import { batchedWrites } from './batches.ts';
 
 /*
@@ -127,10 +127,9 @@ export function createDownloadRecorder(db: Db) {
 
 // A prepared statement (db/statements.ts): it is on every counted download's path, before the answer.
 function write(db: Db, records: DownloadRecord[]): Promise<number> {
-  const rows = JSON.stringify(records.map((r) => ({ link_id: r.linkId, sequence: r.sequence, remaining: r.remaining, client_address: r.clientAddress, user_agent: r.userAgent })));
+  const rows = records.map((r) => ({ link_id: r.linkId, sequence: r.sequence, remaining: r.remaining, client_address: r.clientAddress, user_agent: r.userAgent }));
   return execute(db, Prisma.sql`
-    WITH input AS (
-      SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS x(link_id uuid, sequence int, remaining int, client_address text, user_agent text)
+    WITH input AS (${batchRows(rows, 'link_id uuid, sequence int, remaining int, client_address text, user_agent text')}
     ), event AS (
       INSERT INTO download_events (link_id, sequence, client_address, user_agent)
       SELECT link_id, sequence, client_address, user_agent FROM input

@@ -2,7 +2,7 @@ import type { OrderStatus, OrderInput } from '../common/domain.ts';
 import { workflowIds } from '../common/ids.ts';
 import { auditOnceSql } from './audit.ts';
 import { Prisma, type Db } from './client.ts';
-import { execute, queryRows } from './statements.ts';
+import { batchRows, execute, queryRows } from './statements.ts';
 import { batchedWrites } from './batches.ts';
 
 /*
@@ -58,8 +58,7 @@ export function createOrderRecorder(db: Db): (order: OrderRecord) => Promise<Ord
 
 async function persistOrders(db: Db, orders: OrderRecord[]): Promise<OrderStatus[]> {
   const unique = [...new Map(orders.map((o) => [o.input.orderId, o])).values()];
-  const rows = JSON.stringify(
-    unique.map(({ input }) => ({
+  const rows = unique.map(({ input }) => ({
       id: input.orderId,
       partner_id: input.partnerId,
       customer_id: input.customerId,
@@ -69,8 +68,7 @@ async function persistOrders(db: Db, orders: OrderRecord[]): Promise<OrderStatus
       currency: input.total.currency,
       workflow_id: workflowIds.order(input.orderId),
       lines: input.lineItems.map((l) => ({ id: l.lineItemId, position: l.position, product_id: l.productId, quantity: l.quantity, unit_price: l.unitPrice })),
-    })),
-  );
+    }));
   const audits = unique.flatMap(({ input, audit }) =>
     audit ? [{ agentId: audit.agentId, partnerId: audit.partnerId, action: 'order.create', target: { type: 'order', id: input.orderId }, data: audit.data as Prisma.InputJsonValue }] : [],
   );
@@ -79,9 +77,7 @@ async function persistOrders(db: Db, orders: OrderRecord[]): Promise<OrderStatus
   const found = await queryRows<{ id: string; status: OrderStatus }>(
     db,
     Prisma.sql`
-    WITH input AS (
-      SELECT * FROM jsonb_to_recordset(${rows}::jsonb)
-        AS x(id uuid, partner_id uuid, customer_id uuid, created_by uuid, payment_method text, amount numeric, currency text, workflow_id text, lines jsonb)
+    WITH input AS (${batchRows(rows, 'id uuid, partner_id uuid, customer_id uuid, created_by uuid, payment_method text, amount numeric, currency text, workflow_id text, lines jsonb')}
     ), new_order AS (
       INSERT INTO orders (id, partner_id, customer_id, created_by_agent_id, status, payment_method, total_amount, currency, workflow_id)
       SELECT id, partner_id, customer_id, created_by, 'awaiting_payment', payment_method, amount, currency, workflow_id FROM input

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { poolOf, type Db, type Prisma } from './client.ts';
+import { poolOf, Prisma, type Db } from './client.ts';
 
 /*
  * The statements every order pays for (the API's rate limit, idempotency and order record) go
@@ -64,4 +64,19 @@ export async function execute(db: Db, statement: Prisma.Sql): Promise<number> {
 export async function insertOnce<Row>(db: Db, insert: Prisma.Sql, read: Prisma.Sql): Promise<Row | undefined> {
   const [written] = await queryRows<Row>(db, insert);
   return written ?? (await queryRows<Row>(db, read))[0];
+}
+
+/**
+ * A batch's rows as a query (`SELECT * FROM jsonb_to_recordset(rows) AS x(columns)`), for a
+ * statement that writes many rows in one. PostgreSQL estimates every jsonb_to_recordset at 100
+ * rows, so a statement that joins a batch of a few rows to a table (answers to their claims, orders
+ * to their audit entries, downloads to their links) was planned as a hash join over a scan of the
+ * whole table, on every call, until the table outgrew some tens of thousands of rows: in an
+ * API-only run of 6,000 orders that cost PostgreSQL 2.35 CPU-ms per order, against 0.79 with index
+ * probes. The LIMIT is never reached (the batch's size rounded up to a power of two, so that a
+ * connection prepares a handful of texts); it is what the planner takes for the row count.
+ */
+export function batchRows(rows: readonly object[], columns: string): Prisma.Sql {
+  const limit = 2 ** Math.ceil(Math.log2(Math.max(1, rows.length)));
+  return Prisma.sql`SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(${Prisma.raw(columns)}) LIMIT ${Prisma.raw(String(limit))}`;
 }

@@ -4,6 +4,7 @@ import { poolOf, type Db } from '../../db/client.ts';
 export interface SeenStatement {
   name: string | undefined;
   text: string;
+  values: unknown[];
 }
 
 /**
@@ -16,8 +17,9 @@ export function watchStatements(db: Db) {
   const query = pool.query.bind(pool);
   const seen: SeenStatement[] = [];
   pool.query = ((config: unknown, ...rest: unknown[]) => {
-    if (typeof config === 'string') seen.push({ name: undefined, text: config });
-    else if (config && typeof config === 'object' && 'text' in config) seen.push({ name: 'name' in config ? String(config.name) : undefined, text: String(config.text) });
+    if (typeof config === 'string') seen.push({ name: undefined, text: config, values: Array.isArray(rest[0]) ? rest[0] : [] });
+    else if (config && typeof config === 'object' && 'text' in config)
+      seen.push({ name: 'name' in config ? String(config.name) : undefined, text: String(config.text), values: 'values' in config && Array.isArray(config.values) ? config.values : [] });
     return (query as (...a: unknown[]) => unknown)(config, ...rest);
   }) as typeof pool.query;
   return {
