@@ -134,8 +134,13 @@ function write(db: Db, records: DownloadRecord[]): Promise<number> {
       INSERT INTO download_events (link_id, sequence, client_address, user_agent)
       SELECT link_id, sequence, client_address, user_agent FROM input
       ON CONFLICT (link_id, sequence) DO NOTHING
-    ), per_link AS (
-      SELECT link_id, max(sequence) AS sequence, bool_or(remaining = 0) AS last FROM input GROUP BY link_id
+    ), per_link AS MATERIALIZED (
+      -- Links locked in key order by every writer: two processes recording the same links at once
+      -- wait on each other instead of deadlocking.
+      SELECT p.* FROM (SELECT link_id, max(sequence) AS sequence, bool_or(remaining = 0) AS last FROM input GROUP BY link_id) p
+        JOIN download_links k ON k.id = p.link_id
+       ORDER BY p.link_id
+         FOR NO KEY UPDATE OF k
     )
     UPDATE download_links l
        SET downloads_used = GREATEST(l.downloads_used, p.sequence),
