@@ -59,16 +59,16 @@ export function createOrderRecorder(db: Db): (order: OrderRecord) => Promise<Ord
 async function persistOrders(db: Db, orders: OrderRecord[]): Promise<OrderStatus[]> {
   const unique = [...new Map(orders.map((o) => [o.input.orderId, o])).values()];
   const rows = unique.map(({ input }) => ({
-      id: input.orderId,
-      partner_id: input.partnerId,
-      customer_id: input.customerId,
-      created_by: input.createdByAgentId ?? null,
-      payment_method: input.paymentMethod,
-      amount: input.total.amount,
-      currency: input.total.currency,
-      workflow_id: workflowIds.order(input.orderId),
-      lines: input.lineItems.map((l) => ({ id: l.lineItemId, position: l.position, product_id: l.productId, quantity: l.quantity, unit_price: l.unitPrice })),
-    }));
+    id: input.orderId,
+    partner_id: input.partnerId,
+    customer_id: input.customerId,
+    created_by: input.createdByAgentId ?? null,
+    payment_method: input.paymentMethod,
+    amount: input.total.amount,
+    currency: input.total.currency,
+    workflow_id: workflowIds.order(input.orderId),
+    lines: input.lineItems.map((l) => ({ id: l.lineItemId, position: l.position, product_id: l.productId, quantity: l.quantity, unit_price: l.unitPrice })),
+  }));
   const audits = unique.flatMap(({ input, audit }) =>
     audit ? [{ agentId: audit.agentId, partnerId: audit.partnerId, action: 'order.create', target: { type: 'order', id: input.orderId }, data: audit.data as Prisma.InputJsonValue }] : [],
   );
