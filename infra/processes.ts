@@ -10,6 +10,8 @@ export interface ProcessStats {
   rssMb: number;
   peakRssMb: number;
   cpuSeconds: number;
+  /** CPU seconds of its children that have exited and been waited for (a server's finished workers). */
+  exitedChildrenCpuSeconds: number;
 }
 
 /** RSS, peak RSS (VmHWM) and user + system CPU seconds of a live process, from /proc. */
@@ -19,8 +21,8 @@ export function processStats(pid: number): ProcessStats {
   // Fields after the command name, which is in parentheses and may hold spaces.
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024, cpuSeconds: ticks / CLOCK_TICKS };
+  const [ticks, childTicks] = [Number(fields[11]) + Number(fields[12]), Number(fields[13]) + Number(fields[14])];
+  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024, cpuSeconds: ticks / CLOCK_TICKS, exitedChildrenCpuSeconds: childTicks / CLOCK_TICKS };
 }
 
 export interface ServiceProcess {
