@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createIdempotencyWrites } from '../../db/idempotency.ts';
 import { createDownloadRecorder } from '../../db/links.ts';
-import { createOrderRecorder } from '../../db/orders.ts';
+import { createOrderRecorder, persistOrder } from '../../db/orders.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTenant, orderInput, type Tenant } from '../helpers/fixtures.ts';
 import { watchStatements, type SeenStatement } from '../helpers/statements.ts';
@@ -31,11 +31,12 @@ describe('batched writes probe the tables they join, at any size', () => {
     const db = database.db;
     tenant = await createTenant(db);
     agentId = (await db.agent.create({ data: { id: randomUUID(), partnerId: tenant.partnerId, name: 'Agent', role: 'sales_agent' } })).id;
-    const [order] = await createOrderRecorder(db)({ input: orderInput(tenant) }).then(async () => db.order.findMany({ include: { lineItems: true } }));
-    const line = order!.lineItems[0]!;
+    const order = orderInput(tenant);
+    await persistOrder(db, order);
+    const line = order.lineItems[0]!;
     subscriptionId = (
       await db.softwareSubscription.create({
-        data: { id: randomUUID(), orderId: order!.id, lineItemId: line.id, partnerId: tenant.partnerId, customerId: tenant.customerId, productId: line.productId, quantity: 1, status: 'active' },
+        data: { id: randomUUID(), orderId: order.orderId, lineItemId: line.lineItemId, partnerId: tenant.partnerId, customerId: tenant.customerId, productId: line.productId, quantity: 1, status: 'active' },
       })
     ).id;
     variantId = (await db.productVariant.create({ data: { id: randomUUID(), productId: line.productId, version: '1', language: 'en', fileType: 'ISO', fileName: 'f.iso', sizeBytes: 1 } })).id;
