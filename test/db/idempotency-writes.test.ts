@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createIdempotencyWrites, type ClaimRequest, type IdempotencyClaim } from '../../db/idempotency.ts';
-import { poolOf } from '../../db/client.ts';
-import { until } from '../../infra/waiting.ts';
-import { backendsBlockedBy, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import type pg from 'pg';
+import { againstAnotherWriter, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { watchStatements } from '../helpers/statements.ts';
 
 describe('idempotency claims and completions written together', () => {
@@ -82,24 +81,14 @@ describe('idempotency claims and completions written together', () => {
 
   test('two processes claiming the same keys at once wait on each other instead of deadlocking: keys are locked in one order', async () => {
     const writes = createIdempotencyWrites(database.db);
-    const holder = await poolOf(database.db).connect();
-    const insert = (key: string) =>
-      holder.query(`INSERT INTO idempotency_records (agent_id, key, method, path, request_hash) VALUES ($1, $2, 'POST', '/other', 'other') ON CONFLICT DO NOTHING`, [agentId, key]);
-    try {
-      // The other process looks for a deadlock after 10 ms (PostgreSQL's default is a second), so a
-      // deadlock fails it, rather than the batch, which would quietly claim its keys one at a time.
-      await holder.query(`SET deadlock_timeout = '10ms'`);
-      await holder.query('BEGIN');
-      await insert('lock-a');
-      const lone = writes.claim(request('lock-lone'));
-      const batch = Promise.all([writes.claim(request('lock-b')), writes.claim(request('lock-a'))]);
-      await lone;
-      await until('the batch waits on the held key', async () => (await backendsBlockedBy(holder)) > 0, 60_000);
-      await insert('lock-b');
-      await holder.query('COMMIT');
-      assert.deepEqual(await batch, [false, false], 'the other process claimed both first');
-    } finally {
-      holder.release();
-    }
+    const insert = (writer: pg.ClientBase, key: string) =>
+      writer.query(`INSERT INTO idempotency_records (agent_id, key, method, path, request_hash) VALUES ($1, $2, 'POST', '/other', 'other') ON CONFLICT DO NOTHING`, [agentId, key]);
+    const claimed = await againstAnotherWriter(database.db, {
+      hold: (writer) => insert(writer, 'lock-a'),
+      // A lone claim goes at once; the two that arrive while it is on its way go together, last key first.
+      batch: () => Promise.all([writes.claim(request('lock-lone')), Promise.all([writes.claim(request('lock-b')), writes.claim(request('lock-a'))])]).then(([, both]) => both),
+      takeRest: (writer) => insert(writer, 'lock-b'),
+    });
+    assert.deepEqual(claimed, [false, false], 'the other process claimed both first');
   });
 });

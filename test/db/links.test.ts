@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { poolOf, type Db } from '../../db/client.ts';
-import { until } from '../../infra/waiting.ts';
+import type pg from 'pg';
+import type { Db } from '../../db/client.ts';
 import { createDownloadRecorder, type DownloadRecord } from '../../db/links.ts';
-import { backendsBlockedBy, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { againstAnotherWriter, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { watchStatements } from '../helpers/statements.ts';
 
 describe('recording counted downloads', () => {
@@ -95,26 +95,15 @@ describe('recording counted downloads', () => {
       const ids = await Promise.all(Array.from({ length: 9 }, (_, i) => newLink(50, `00000000-0000-4000-8${round}00-${String(i + 1).padStart(12, '0')}`)));
       const [first, ...others] = ids.slice(0, 8).sort();
       const { record } = createDownloadRecorder(database.db);
-      const holder = await poolOf(database.db).connect();
-      try {
-        // This writer looks for a deadlock first (PostgreSQL's default waits a second), so a deadlock
-        // fails here rather than in the batch, which would quietly write its downloads one at a time.
-        await holder.query(`SET deadlock_timeout = '10ms'`);
-        await holder.query('BEGIN');
-        await holder.query('UPDATE download_links SET downloads_used = downloads_used WHERE id = $1', [first]);
+      const given = round % 2 ? [...others].reverse().concat(first!) : [first!, ...others];
+      const touch = (writer: pg.ClientBase, ids: string[]) => writer.query('UPDATE download_links SET downloads_used = downloads_used WHERE id = ANY($1::uuid[])', [ids]);
+      await againstAnotherWriter(database.db, {
+        hold: (writer) => touch(writer, [first!]),
         // A lone download goes at once; the eight that arrive while it is on its way go together.
-        const lone = record(grant(ids[8]!, 1, 50));
-        const given = round % 2 ? [...others].reverse().concat(first!) : [first!, ...others];
-        const batch = Promise.all(given.map((id) => record(grant(id, 1, 50))));
-        await lone;
-        await until('the batch waits on the held link', async () => (await backendsBlockedBy(holder)) > 0, 60_000);
+        batch: () => Promise.all([record(grant(ids[8]!, 1, 50)), ...given.map((id) => record(grant(id, 1, 50)))]),
         // The batch holds none of the others yet, so this writer takes them all without waiting.
-        await holder.query('UPDATE download_links SET downloads_used = downloads_used WHERE id = ANY($1::uuid[])', [others]);
-        await holder.query('COMMIT');
-        await batch;
-      } finally {
-        holder.release();
-      }
+        takeRest: (writer) => touch(writer, others),
+      });
       const links = await database.db.downloadLink.findMany({ where: { id: { in: ids } }, select: { downloadsUsed: true } });
       assert.deepEqual(links.map((l) => l.downloadsUsed), Array(9).fill(1), `round ${round}`);
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import type pg from 'pg';
 import { poolOf } from '../../db/client.ts';
 import { nameOf } from '../../db/statements.ts';
 import { changeOrderStatus, createOrderRecorder, persistOrder } from '../../db/orders.ts';
@@ -8,10 +9,9 @@ import { createSubscription, storeProductKey } from '../../db/software.ts';
 import { seedDemo } from '../../db/demo.ts';
 import { LocalKeyAuthority, KeyAuthorityRefusedError } from '../../providers/keys.ts';
 import { LocalPaymentProvider, PaymentDeclinedError, PaymentUnavailableError } from '../../providers/payments.ts';
-import { backendsBlockedBy, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { againstAnotherWriter, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { orderInput } from '../helpers/fixtures.ts';
 import { watchStatements } from '../helpers/statements.ts';
-import { until } from '../../infra/waiting.ts';
 
 /**
  * The writes every order makes run as single prepared statements (db/statements.ts): each must
@@ -172,26 +172,17 @@ describe('an order’s writes, one statement each', () => {
     const pair = [orderInput(tenant), orderInput(tenant)].sort((a, b) => a.orderId.localeCompare(b.orderId));
     const [first, second] = [pair[0]!, pair[1]!];
     const record = createOrderRecorder(database.db);
-    const holder = await poolOf(database.db).connect();
-    try {
-      // This writer looks for a deadlock first (PostgreSQL's default waits a second), so a deadlock
-      // fails here rather than in the batch, which would quietly write its orders one at a time.
-      await holder.query(`SET deadlock_timeout = '10ms'`);
-      await holder.query('BEGIN');
-      // Another writer holds the first order; the batch, given the orders last first, must wait on it
-      // before it takes the second, or the other writer's next insert would deadlock with it.
-      await holder.query(`INSERT INTO orders (id, partner_id, customer_id, status, payment_method, total_amount, currency, workflow_id) VALUES ($1, $2, $3, 'awaiting_payment', 'pm_card_ok', 1, 'USD', $4)`, [first.orderId, partner.id, tenant.customerId, `wf-${first.orderId}`]);
-      const lone = record({ input: orderInput(tenant) });
-      const batch = Promise.all([record({ input: second }), record({ input: first })]);
-      await lone;
-      // The batch is on its way once a statement waits on the holder's lock (the deadline only bounds a hang).
-      await until('the batch waits on the held order', async () => (await backendsBlockedBy(holder)) > 0, 60_000);
-      await holder.query(`INSERT INTO orders (id, partner_id, customer_id, status, payment_method, total_amount, currency, workflow_id) VALUES ($1, $2, $3, 'awaiting_payment', 'pm_card_ok', 1, 'USD', $4) ON CONFLICT DO NOTHING`, [second.orderId, partner.id, tenant.customerId, `wf-${second.orderId}`]);
-      await holder.query('COMMIT');
-      assert.deepEqual(await batch, ['awaiting_payment', 'awaiting_payment']);
-    } finally {
-      holder.release();
-    }
+    const insert = (writer: pg.ClientBase, order: typeof first) =>
+      writer.query(`INSERT INTO orders (id, partner_id, customer_id, status, payment_method, total_amount, currency, workflow_id) VALUES ($1, $2, $3, 'awaiting_payment', 'pm_card_ok', 1, 'USD', $4) ON CONFLICT DO NOTHING`, [order.orderId, partner.id, tenant.customerId, `wf-${order.orderId}`]);
+    // Another writer holds the first order; the batch, given the orders last first, must wait on it
+    // before it takes the second, or the other writer's insert of the second would deadlock with it.
+    const answers = await againstAnotherWriter(database.db, {
+      hold: (writer) => insert(writer, first),
+      // A lone order goes at once; the two that arrive while it is on its way go together.
+      batch: () => Promise.all([record({ input: orderInput(tenant) }), Promise.all([record({ input: second }), record({ input: first })])]).then(([, both]) => both),
+      takeRest: (writer) => insert(writer, second),
+    });
+    assert.deepEqual(answers, ['awaiting_payment', 'awaiting_payment']);
   });
 
   test('a prepared statement is named for what it does to which table (what its span in a trace shows), and no two share a name', async () => {
