@@ -37,6 +37,12 @@ export interface BenchParams {
   skipTimerBaseline: boolean;
 }
 
+/**
+ * Orders a server serves, unmeasured, before a scenario times it (1 and 8): a fresh process's first
+ * few hundred requests pay for V8 compiling what they run, which a server in service paid long ago.
+ */
+export const warmUpOrders = ({ quick, N }: BenchParams) => (quick ? Math.min(Math.ceil(N / 4), 20) : 500);
+
 /** One row of the results table (and of bench/results/<time>.json). */
 export type Row = Record<string, unknown>;
 

@@ -3,11 +3,12 @@
 // interleaved rounds. The worker is shared and untraced: this is the request path's cost.
 import { step } from '../progress.ts';
 import type { Bench, BenchParams, Row } from '../stack.ts';
-import { delta, pool, round } from '../stack.ts';
+import { delta, pool, round, warmUpOrders } from '../stack.ts';
 import { startOtlpReceiver } from '../../infra/otlp-receiver.ts';
 import { until } from '../../infra/waiting.ts';
 
-export async function tracingCost(bench: Bench, { N, C, quick }: BenchParams): Promise<Row[]> {
+export async function tracingCost(bench: Bench, params: BenchParams): Promise<Row[]> {
+  const { N, C } = params;
   const ORDER_SPAN = 'POST /v1/customers/:customerId/orders';
   const receiver = await startOtlpReceiver({ countOnly: [ORDER_SPAN] });
   const traced = await bench.startApiProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '500' });
@@ -19,7 +20,7 @@ export async function tracingCost(bench: Bench, { N, C, quick }: BenchParams): P
   // fresh API spent 14-16 CPU-ms an order on its first 250 orders, 7-10 on the next 250, and 5-7
   // from the 500th on. The untraced API is warm when scenario 1 ran before this one and the traced
   // one is new, so both first serve unmeasured orders: the ratio is tracing's, not warm-up's.
-  const warmUp = quick ? Math.min(perRound, 20) : 500;
+  const warmUp = warmUpOrders(params);
   try {
     for (const arm of [arms.off, arms.on]) {
       step(`8 tracing · warming up the API with tracing ${arm === arms.on ? 'on' : 'off'} (${warmUp} orders, not measured)`);
