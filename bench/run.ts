@@ -4,7 +4,7 @@
 //   --only 1,4             run only these scenarios (5 is measured with 1; 7 is partner webhooks; 8 tracing's cost)
 //   --skip-timer-baseline  scenario 4 without its W bare timer workflows (for --windows 100000: memory and downloads)
 //   --temporal-on-disk     the dev server keeps its state in a SQLite file, not in memory (for --windows 100000)
-//   --profile              also record a CPU profile of the API and the worker and name their hot spots
+//   --profile              also record a CPU profile of the API, the worker, the bare-HTTP control and the baselines' worker, and name their hot spots
 // Against DATABASE_URL / TEMPORAL_ADDRESS when set, else an embedded PostgreSQL and dev server.
 // The API and the worker run as their own processes (as in production); the load generator, the
 // raw-SDK baselines and their worker run in this one (bench/stack.ts). Each scenario is a file of

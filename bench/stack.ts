@@ -142,7 +142,7 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
   // The control arms of scenarios 1 and 3 (bench/bare-starter.ts): the same job through the least HTTP service.
   const barePort = await freePort();
   const bareBase = `http://127.0.0.1:${barePort}`;
-  const bare = options.withBare ? await startService('bench/bare-starter.ts', { ...sharedEnv, PORT: String(barePort) }, answers200(`${bareBase}/ready`)) : undefined;
+  const bare = options.withBare ? await startService('bench/bare-starter.ts', { ...sharedEnv, PORT: String(barePort) }, answers200(`${bareBase}/ready`), nodeArgs('bare-http')) : undefined;
 
   const baselineQueue = `${taskQueue}-baseline`;
   const baselineProc = await startService('bench/baseline-worker.ts', { ...sharedEnv, BASELINE_TASK_QUEUE: baselineQueue }, (output) => output.includes('baseline worker polling'), nodeArgs('baseline-worker'));
