@@ -98,7 +98,8 @@ export async function orderStarts(bench: Bench, params: BenchParams): Promise<Ro
     note: 'ratio = ÷ bare HTTP, an Express server that only parses the body and starts the workflow (no auth, idempotency, validation or database)',
   });
 
-  // Every order of every arm is the worker's work, warm-up's included; wait until all of them are active.
+  // Every order of every arm is the worker's work, warm-up's included: the API's must all be active
+  // (the others are not in the database), and every order workflow must have completed.
   const apiOrders = total + warmUp;
   step('5 resources · waiting for every order to be active');
   await until('all orders active', async () => (await db.order.count({ where: { status: 'active' } })) >= apiOrders, 600_000);
