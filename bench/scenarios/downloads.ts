@@ -49,21 +49,21 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
   /**
    * Each server first serves downloads that are not measured (as scenario 1 does orders): a fresh
    * process's first requests pay for V8 compiling what they run, and the 302 mode's API is a new
-   * process. `warmLinks` windows (or counters) used to their cap, answers not judged.
+   * process. `warmLinks` windows (or counters) used to their cap; the control's and the raw
+   * client's go through the same code as their timed runs.
    */
   const warmLinks = quick ? 1 : 10;
-  async function warmUp(what: string, count: (i: number) => Promise<unknown>) {
-    step(`3 downloads · warming up ${what} (${warmLinks * CAP} downloads, not measured)`);
-    await pool(warmLinks * CAP, C, async (i) => void (await count(i)));
-  }
-  const warmApi = async (apiBase: string) => {
+  const warming = (what: string) => step(`3 downloads · warming up ${what} (${warmLinks * CAP} downloads, not measured)`);
+  async function warmApi(apiBase: string) {
     const tokens = await openLinks(apiBase, warmLinks);
-    await warmUp('the API', (i) => fetch(`${apiBase}/v1/downloads/${tokens[i % warmLinks]}`, { redirect: 'manual' }).then((res) => res.arrayBuffer()));
-  };
-  const warmBare = async (route: string) => {
+    warming('the API');
+    await pool(warmLinks * CAP, C, async (i) => void (await (await fetch(`${apiBase}/v1/downloads/${tokens[i % warmLinks]}`, { redirect: 'manual' })).arrayBuffer()));
+  }
+  async function warmBare(route: string, status: number) {
     const counters = await startCounters('bare-warm', warmLinks);
-    await warmUp('bare HTTP', (i) => fetch(`${bareBase}/${route}?workflow=${counters[i % warmLinks]!.workflowId}&${fileQuery}`, { redirect: 'manual' }).then((res) => res.arrayBuffer()));
-  };
+    warming('bare HTTP');
+    await bareHttp(counters, route, status);
+  }
   type Run = Awaited<ReturnType<typeof downloadAll>>;
   /**
    * One mode's row: its rate against `judged` (the raw baseline measured after it unless another is
@@ -89,14 +89,14 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
     });
     if (!run.exact || events !== L * CAP) throw new Error(`${scenario} not exact: ${JSON.stringify(run.counts)}, ${events} events`);
   }
-  /** Raw executeUpdate on L fresh counter workflows, CAP each: the baseline of both modes. */
-  async function rawUpdates() {
-    const handles = await startCounters('counter', L);
+  /** Raw executeUpdate on `count` fresh counter workflows, CAP each: the baseline of both modes. */
+  async function rawUpdates(count = L) {
+    const handles = await startCounters('counter', count);
     const t = performance.now();
-    const latencies = await pool(L * CAP, C, async (i) => {
-      await handles[i % L]!.executeUpdate(incrementUpdate);
+    const latencies = await pool(count * CAP, C, async (i) => {
+      await handles[i % count]!.executeUpdate(incrementUpdate);
     });
-    return { rate: (L * CAP) / ((performance.now() - t) / 1000), p99: pct(latencies, 99) };
+    return { rate: (count * CAP) / ((performance.now() - t) / 1000), p99: pct(latencies, 99) };
   }
 
   // The control's query names the file the service serves, so it streams the same one.
@@ -112,22 +112,23 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
   await warmApi(bench.api.base);
   const streamedTokens = await openLinks(bench.api.base);
   const [streamed, events] = await recording(() => downloadAll(bench.api.base, streamedTokens, 200));
-  const warmCounters = await startCounters('raw-warm', warmLinks);
-  await warmUp('the raw SDK', (i) => warmCounters[i % warmLinks]!.executeUpdate(incrementUpdate));
+  warming('the raw SDK');
+  await rawUpdates(warmLinks);
   const raw = await rawUpdates();
   // Control: the same counting through a bare HTTP server that also streams the same file.
-  await warmBare('download');
+  await warmBare('download', 200);
   const bareCounters = await startCounters('bare-counter', L);
-  /** The control arm: L × CAP counts through the bare HTTP server, each answered `status`. */
+  /** The control arm: CAP counts on each counter through the bare HTTP server, each answered `status`. */
   async function bareHttp(counters: { workflowId: string }[], route: string, status: number) {
+    const n = counters.length * CAP;
     const t = performance.now();
     const cpuBefore = bench.bareProc!.stats();
-    const latencies = await pool(L * CAP, C, async (i) => {
-      const res = await fetch(`${bareBase}/${route}?workflow=${counters[i % L]!.workflowId}&${fileQuery}`, { redirect: 'manual' });
+    const latencies = await pool(n, C, async (i) => {
+      const res = await fetch(`${bareBase}/${route}?workflow=${counters[i % counters.length]!.workflowId}&${fileQuery}`, { redirect: 'manual' });
       await res.arrayBuffer();
       if (res.status !== status) throw new Error(`bare ${route} answered ${res.status}`);
     });
-    return { rate: (L * CAP) / ((performance.now() - t) / 1000), p99: pct(latencies, 99), cpuMs: (delta(cpuBefore, bench.bareProc!.stats()) / (L * CAP)) * 1000 };
+    return { rate: n / ((performance.now() - t) / 1000), p99: pct(latencies, 99), cpuMs: (delta(cpuBefore, bench.bareProc!.stats()) / n) * 1000 };
   }
   step(`3 downloads · ${L} links × ${CAP} through bare HTTP (200)`);
   const { rate: bareRate, p99: bareP99, cpuMs: bareCpuMs } = await bareHttp(bareCounters, 'download', 200);
@@ -146,7 +147,7 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
   const redirectedTokens = await openLinks(bench.api.base);
   const [redirected, redirectedEvents] = await recording(() => downloadAll(bench.api.base, redirectedTokens, 302));
   const raw2 = await rawUpdates();
-  await warmBare('redirect');
+  await warmBare('redirect', 302);
   // Control: what any HTTP hop in front of the count costs, answering the same 302.
   step(`3 downloads · ${L} links × ${CAP} through bare HTTP (302)`);
   const bare302 = await bareHttp(await startCounters('bare-redirect', L), 'redirect', 302);

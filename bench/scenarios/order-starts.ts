@@ -22,7 +22,6 @@ export async function orderStarts(bench: Bench, params: BenchParams): Promise<Ro
   let errors = 0;
   const workerBefore = workerProc.stats();
   const warmUp = warmUpOrders(params);
-  let current = 0;
   // Each arm's own server's CPU (the raw arm has none), and PostgreSQL's: the worker's statements (it
   // drains all three arms' orders) run in every arm, the API's only in its own, so the API arm's
   // excess is what its statements cost there.
@@ -43,8 +42,8 @@ export async function orderStarts(bench: Bench, params: BenchParams): Promise<Ro
       await client.workflow.start('orderWorkflow', { taskQueue, workflowId: workflowIds.order(input.orderId), args: [input] });
     },
   };
-  const timed = async (arm: Arm) => {
-    step(`1 order starts · round ${current + 1}/${rounds} · ${named[arm]}`);
+  const timed = async (arm: Arm, r: number) => {
+    step(`1 order starts · round ${r + 1}/${rounds} · ${named[arm]}`);
     const t = performance.now();
     const [pg, server] = [postgresCpuSeconds(), servers[arm]?.stats()];
     await pool(perRound, C, jobs[arm]);
@@ -66,10 +65,10 @@ export async function orderStarts(bench: Bench, params: BenchParams): Promise<Ro
   }
   // The worker's backlog, and so its share of the machine, grows as a round goes on: each arm
   // takes its turn at going first.
-  for (let r = 0; r < rounds; r++, current++) {
+  for (let r = 0; r < rounds; r++) {
     for (let i = 0; i < ARMS.length; i++) {
       const arm = ARMS[(r + i) % ARMS.length]!;
-      await timed(arm);
+      await timed(arm, r);
     }
   }
   const total = perRound * rounds;
