@@ -82,6 +82,12 @@ export interface LinkInput {
   /** Absolute end of the window (ISO time), so continue-as-new never extends it. */
   expiresAt: string;
   downloadsUsed?: number;
+  /**
+   * Set on every window opened since downloads are counted by PostgreSQL (db/links.ts,
+   * countDownloads): its workflow counts nothing and is told when the last download was granted.
+   * Absent on the windows opened before, whose workflow counts each download by an update.
+   */
+  countsInDatabase?: boolean;
 }
 
 export interface LinkState {

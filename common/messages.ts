@@ -55,6 +55,8 @@ export interface DownloadRequest {
 }
 export const countDownloadUpdate = defineUpdate<DownloadGrant, [DownloadRequest]>('countDownload');
 export const revokeLinkSignal = defineSignal<[{ reason: string }]>('revokeLink');
+/** A window counted in PostgreSQL granted its last download: the row says so already; the workflow may close. */
+export const linkUsedUpSignal = defineSignal<[{ downloadsUsed: number }]>('linkUsedUp');
 export const linkStateQuery = defineQuery<LinkState>('linkState');
 
 

@@ -1,20 +1,22 @@
-import type { LinkEndReason, LinkStatus } from '../common/domain.ts';
+import type { DownloadGrant, LinkEndReason, LinkStatus } from '../common/domain.ts';
 import { forgetAudit, recordAudit, type AuditEntry } from './audit.ts';
 import { isUniqueViolation, Prisma, type Db } from './client.ts';
 import type { DownloadLink } from '../generated/prisma/client.ts';
-import { batchRows, execute } from './statements.ts';
+import { batchRows, execute, queryRows } from './statements.ts';
 import { batchedWrites } from './batches.ts';
 
 /*
  * The one module that writes `download_links` and `download_events`. A link is one download
  * window of one variant of a subscription, in one of three states:
  *
- *   active   opened by "Get keys and downloads" (openLink); its link workflow counts downloads.
+ *   active   opened by "Get keys and downloads" (openLink); downloads are counted here, one
+ *            conditional statement each (countDownloads), or, for windows opened before that
+ *            (counted_by_workflow), by the window's workflow and then recorded (createDownloadRecorder).
  *   expired  its deadline passed (reason `time`): marked by expireLapsedLinks (the worker's sweeper,
  *            and readers before they answer); its workflow closes when its timer fires and writes
  *            nothing (windows opened before patch 'link-time-end-closes-at-once' still record it by
  *            recordLinkEnd); or its last download was granted (reason `downloads`): marked
- *            by the download recorder as it stores that download, or by recordLinkEnd.
+ *            by the statement that counts or records that download, or by recordLinkEnd.
  *   revoked  the purchase was cancelled: revokeSubscriptionLinks, from the refund case workflow.
  *
  * An ended link never opens again. Every end below changes only rows still active, and counters
@@ -100,6 +102,61 @@ export async function revokeSubscriptionLinks(db: Db, subscriptionId: string): P
   await db.downloadLink.updateMany({ where: { subscriptionId, status: 'active' }, data: { status: 'revoked', endedAt: new Date() } });
   const revoked = await db.downloadLink.findMany({ where: { subscriptionId, status: 'revoked' }, select: { workflowId: true } });
   return revoked.map((l) => l.workflowId);
+}
+
+/** A download asked of a window counted here; the answer is its grant, or null when the window has ended. */
+export interface DownloadAsked {
+  linkId: string;
+  clientAddress: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * Counts and records downloads of windows counted in PostgreSQL: each granted download's event and
+ * its link's count are written in one statement, which grants nothing past the cap, on a window
+ * revoked or ended, or past its deadline (by the database's clock), however many ask at once. The
+ * last grant ends the link (reason `downloads`). Downloads that arrive while a statement is on its
+ * way go together in the next (db/batches.ts): several of one link take the next sequences in turn.
+ * A download asked again is counted again, as a second request for the file is.
+ */
+export function createDownloadCounter(db: Db): (asked: DownloadAsked) => Promise<DownloadGrant | null> {
+  return batchedWrites((asked: DownloadAsked[]) => countDownloads(db, asked));
+}
+
+async function countDownloads(db: Db, asked: DownloadAsked[]): Promise<(DownloadGrant | null)[]> {
+  const rows = asked.map((a, i) => ({ ord: i, link_id: a.linkId, client_address: a.clientAddress, user_agent: a.userAgent }));
+  const granted = await queryRows<{ ord: number; sequence: number; remaining: number }>(db, Prisma.sql`
+    WITH input AS (${batchRows(rows, 'ord int, link_id uuid, client_address text, user_agent text')}
+    ), window_of AS MATERIALIZED (
+      -- Locked in key order by every writer (see the recorder below), and read after the lock: a
+      -- concurrent count's commit is seen, and a window it ended is no longer selected.
+      SELECT k.id, k.downloads_used AS used, least(k.max_downloads - k.downloads_used, a.asked) AS granted, k.max_downloads
+        FROM (SELECT link_id, count(*)::int AS asked FROM input GROUP BY link_id) a
+        JOIN download_links k ON k.id = a.link_id
+       WHERE k.status = 'active' AND k.expires_at > now() AND k.downloads_used < k.max_downloads AND NOT k.counted_by_workflow
+       ORDER BY k.id
+         FOR NO KEY UPDATE OF k
+    ), grant_of AS (
+      SELECT i.ord, i.link_id, w.used + n.nth AS sequence, w.max_downloads - w.used - n.nth AS remaining, i.client_address, i.user_agent
+        FROM (SELECT ord, row_number() OVER (PARTITION BY link_id ORDER BY ord)::int AS nth FROM input) n
+        JOIN input i ON i.ord = n.ord
+        JOIN window_of w ON w.id = i.link_id
+       WHERE n.nth <= w.granted
+    ), event AS (
+      INSERT INTO download_events (link_id, sequence, client_address, user_agent)
+      SELECT link_id, sequence, client_address, user_agent FROM grant_of
+    ), counted AS (
+      UPDATE download_links l
+         SET downloads_used = w.used + w.granted,
+             status = CASE WHEN w.used + w.granted >= w.max_downloads THEN 'expired'::link_status ELSE l.status END,
+             end_reason = CASE WHEN w.used + w.granted >= w.max_downloads THEN 'downloads'::link_end_reason ELSE l.end_reason END,
+             ended_at = CASE WHEN w.used + w.granted >= w.max_downloads THEN now() ELSE l.ended_at END
+        FROM window_of w
+       WHERE l.id = w.id
+    )
+    SELECT ord, sequence, remaining FROM grant_of`);
+  const byOrd = new Map(granted.map((g) => [g.ord, { sequence: g.sequence, remaining: g.remaining }]));
+  return asked.map((_, i) => byOrd.get(i) ?? null);
 }
 
 /** One counted download, as its link's workflow granted it. */

@@ -26,9 +26,9 @@ export function nameOf(text: string): string {
   let name = names.get(text);
   if (!name) {
     // A WITH is named for its first write and that write's table (what it is for), a plain
-    // statement for its verb and first table.
+    // statement for its verb and first table. A row lock (FOR [NO KEY] UPDATE OF k) is not a write.
     const isWith = /^\s*with\b/i.test(text);
-    const write = isWith ? /\b(insert)\s+into\s+"?([a-z_][a-z0-9_]*)|\b(update)\s+"?([a-z_][a-z0-9_]*)|\b(delete)\s+from\s+"?([a-z_][a-z0-9_]*)/i.exec(text) : null;
+    const write = isWith ? /\b(insert)\s+into\s+"?([a-z_][a-z0-9_]*)|(?<!\b(?:for|key)\s+)\b(update)\s+"?([a-z_][a-z0-9_]*)|\b(delete)\s+from\s+"?([a-z_][a-z0-9_]*)/i.exec(text) : null;
     const [operation, table] = write
       ? (write.slice(1).filter(Boolean) as [string, string])
       : [isWith ? 'SELECT' : (/^\s*(\w+)/.exec(text)?.[1] ?? 'SQL'), /\b(?:from|into|update)\s+"?([a-z_][a-z0-9_]*)/i.exec(text)?.[1] ?? ''];

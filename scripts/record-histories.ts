@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { OrderInput } from '../common/domain.ts';
-import { commentSignal, countDownloadUpdate, decideUpdate, orderStateQuery, paymentEventSignal, refundCaseStateQuery, revokeLinkSignal } from '../common/messages.ts';
+import { commentSignal, countDownloadUpdate, decideUpdate, linkUsedUpSignal, orderStateQuery, paymentEventSignal, refundCaseStateQuery, revokeLinkSignal } from '../common/messages.ts';
 import { derivedIds, workflowIds } from '../common/ids.ts';
 import { openLink } from '../db/links.ts';
 import { recordFiling } from '../db/refund-cases.ts';
@@ -64,13 +64,13 @@ async function activeSubscription() {
   const sub = await db.softwareSubscription.findFirstOrThrow({ where: { orderId: input.orderId } });
   return { orderId: input.orderId, subscriptionId: sub.id, paymentId: (await db.order.findUniqueOrThrow({ where: { id: input.orderId } })).paymentId! };
 }
-async function link(maxDownloads: number, ttlMs: number) {
+async function link(maxDownloads: number, ttlMs: number, countsInDatabase?: true) {
   const { subscriptionId } = await activeSubscription();
   const linkId = randomUUID();
   const variant = derivedIds.variant('windows-server-2022-standard', '2022 (21H2)', 'English', 'ISO (x64)');
   const expiresAt = new Date((await env.currentTimeMs()) + ttlMs);
   await openLink(db, { id: linkId, subscriptionId, variantId: variant, tokenHash: linkId, workflowId: workflowIds.link(linkId), maxDownloads, expiresAt });
-  return env.client.workflow.start('linkWorkflow', { taskQueue, workflowId: workflowIds.link(linkId), args: [{ linkId, subscriptionId, variantId: variant, maxDownloads, expiresAt: expiresAt.toISOString() }] });
+  return env.client.workflow.start('linkWorkflow', { taskQueue, workflowId: workflowIds.link(linkId), args: [{ linkId, subscriptionId, variantId: variant, maxDownloads, expiresAt: expiresAt.toISOString(), countsInDatabase }] });
 }
 async function refundCase() {
   const s = await activeSubscription();
@@ -161,6 +161,22 @@ const RECORDINGS: Record<string, () => Promise<WorkflowHandle>> = {
   'link-expired-closed-by-its-timer': async () => {
     const h = await link(50, 14 * 24 * HOUR);
     await h.executeUpdate(countDownloadUpdate, { args: [{}] });
+    await env.sleep(14 * 24 * HOUR + HOUR);
+    return h;
+  },
+  // Windows opened since downloads are counted in PostgreSQL (patch 'link-downloads-counted-in-database').
+  'link-used-up-counted-in-database': async () => {
+    const h = await link(3, 24 * HOUR, true);
+    await h.signal(linkUsedUpSignal, { downloadsUsed: 3 });
+    return h;
+  },
+  'link-revoked-counted-in-database': async () => {
+    const h = await link(50, 14 * 24 * HOUR, true);
+    await h.signal(revokeLinkSignal, { reason: 'recorded revocation' });
+    return h;
+  },
+  'link-expired-counted-in-database': async () => {
+    const h = await link(50, 14 * 24 * HOUR, true);
     await env.sleep(14 * 24 * HOUR + HOUR);
     return h;
   },

@@ -6,10 +6,11 @@ import { LRUCache } from 'lru-cache';
 import type { Config } from '../../common/config.ts';
 import type { DownloadGrant } from '../../common/domain.ts';
 import { ErrorType } from '../../common/errors.ts';
-import { countDownloadUpdate } from '../../common/messages.ts';
+import { countDownloadUpdate, linkUsedUpSignal } from '../../common/messages.ts';
+import type { Logger } from '../../common/logger.ts';
 import { recordAudit } from '../../db/audit.ts';
 import type { Db } from '../../db/client.ts';
-import { claimResumedBytes, createDownloadRecorder, expireLapsedLinks } from '../../db/links.ts';
+import { claimResumedBytes, createDownloadCounter, createDownloadRecorder, expireLapsedLinks, type DownloadAsked } from '../../db/links.ts';
 import { isUnreachable } from '../../infra/outage.ts';
 import { ensureMediaFile, type MediaFile } from '../../infra/media.ts';
 import { isResume, rangeLength, readDownloadAsk, type DownloadAsk } from './link-ranges.ts';
@@ -36,22 +37,31 @@ function goneProblem(status: string, endReason: string | null | undefined): Http
 type LinkRow = NonNullable<Awaited<ReturnType<typeof findLinkRow>>>;
 const findLinkRow = (db: Db, hash: string) => db.downloadLink.findUnique({ where: { tokenHash: hash }, include: { variant: true } });
 
-export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Config; metrics: ApiMetrics; rpc: Rpc }) {
-  const { db, temporal, config, metrics, rpc } = deps;
+export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Config; metrics: ApiMetrics; rpc: Rpc; logger: Logger }) {
+  const { db, temporal, config, metrics, rpc, logger } = deps;
   // A link's token, workflow, file and deadline never change, and an ended link never opens again,
-  // so a row read once answers that token's later downloads without a database read. The window's
-  // workflow still judges every count: a link ended since (at its cap, or revoked) is refused there
-  // and read again. Unknown tokens are never kept.
+  // so a row read once answers that token's later downloads without a database read. Every count is
+  // still judged where it is made (the row's statement, or an older window's workflow): a link
+  // ended since (at its cap, or revoked) is refused there and read again. Unknown tokens are never kept.
   const links = new LRUCache<string, LinkRow>({ max: 10_000 });
   const recorder = createDownloadRecorder(db);
+  const counter = createDownloadCounter(db);
   const endedAs = (hash: string, link: LinkRow, status: LinkRow['status'], endReason: LinkRow['endReason']) => links.set(hash, { ...link, status, endReason });
 
   /**
-   * Asks the link's workflow to count one download; its update validator refuses once the window
-   * has ended. The update id stays the same across retries, so a download is counted at most once
-   * even when an answer is lost on the way back.
+   * Counts one download of a window opened before downloads were counted in PostgreSQL, and records
+   * it: its workflow counts it by an update, whose validator refuses once the window has ended.
+   * The update id stays the same across retries, so a download is counted at most once even when
+   * an answer is lost on the way back.
    */
-  async function countDownload(workflowId: string): Promise<DownloadGrant | 'ended'> {
+  async function countByWorkflow(link: LinkRow, asked: DownloadAsked): Promise<DownloadGrant | null> {
+    const grant = await updateWorkflow(link.workflowId);
+    // Recorded before answering; concurrent downloads share one statement (db/links.ts).
+    if (grant) await recorder.record({ ...asked, sequence: grant.sequence, remaining: grant.remaining });
+    return grant;
+  }
+
+  async function updateWorkflow(workflowId: string): Promise<DownloadGrant | null> {
     const handle = temporal.workflow.getHandle(workflowId);
     const updateId = randomUUID();
     const giveUpAt = Date.now() + 3 * config.temporal.rpcTimeoutMs;
@@ -63,8 +73,8 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
           { notAfter: giveUpAt },
         );
       } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.LinkEnded) return 'ended';
-        if (err instanceof WorkflowNotFoundError) return 'ended';
+        if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure && err.cause.type === ErrorType.LinkEnded) return null;
+        if (err instanceof WorkflowNotFoundError) return null;
         // Temporal is down: say so now (503) rather than after every retry's deadline.
         if (isUnreachable(err)) throw err;
         // The workflow may have closed with this update still queued ("aborted"): a closed window counts nothing more.
@@ -72,10 +82,25 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
           (d) => d.status.name !== 'RUNNING',
           () => false,
         );
-        if (closed) return 'ended';
+        if (closed) return null;
         if (Date.now() >= giveUpAt) throw problems.unavailable('The download counter did not answer in time; try again.');
       }
     }
+  }
+
+  /**
+   * Counts and records one download in PostgreSQL (db/links.ts). The last one tells the window's
+   * workflow it may close; if Temporal cannot be reached the download is served all the same (the
+   * row already refuses the next) and the workflow closes at its deadline instead.
+   */
+  async function countInDatabase(link: LinkRow, asked: DownloadAsked): Promise<DownloadGrant | null> {
+    const grant = await counter(asked);
+    if (grant?.remaining === 0) {
+      await rpc(() => temporal.workflow.getHandle(link.workflowId).signal(linkUsedUpSignal, { downloadsUsed: grant.sequence })).catch((err: unknown) =>
+        logger.warn({ err: (err as Error).message, linkId: link.id }, 'could not tell a used-up window’s workflow; it closes at its deadline'),
+      );
+    }
+    return grant;
   }
 
   const fail = (status: string, reason: string | null | undefined) => {
@@ -162,8 +187,9 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
       if (ask.kind === 'unsatisfiable') {
         throw new HttpProblem('range-not-satisfiable', `The file is ${size} bytes long; ask for a range within it.`, { headers: { 'Content-Range': `bytes */${size}` } });
       }
-      const grant = await countDownload(link.workflowId);
-      if (grant === 'ended') {
+      const asked: DownloadAsked = { linkId: link.id, clientAddress: client.address ?? null, userAgent: client.userAgent?.slice(0, 500) ?? null };
+      const grant = await (link.countedByWorkflow ? countByWorkflow(link, asked) : countInDatabase(link, asked));
+      if (!grant) {
         // A window its timer closed while this download was on its way may not be swept yet: mark
         // it as every reader does, so the answer says it ended by time.
         await expireLapsedLinks(db, link.subscriptionId);
@@ -171,8 +197,6 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
         if (now.status !== 'active') endedAs(hash, link, now.status, now.endReason);
         throw await refused(now.status === 'active' ? 'expired' : now.status, now.status === 'active' ? 'downloads' : now.endReason);
       }
-      // Recorded before answering; concurrent downloads share one statement (db/links.ts).
-      await recorder.record({ linkId: link.id, sequence: grant.sequence, remaining: grant.remaining, clientAddress: client.address ?? null, userAgent: client.userAgent?.slice(0, 500) ?? null });
       if (grant.remaining === 0) endedAs(hash, link, 'expired', 'downloads');
       metrics.downloads.inc({ result: 'served' });
       return serve(200, ask, grant.remaining, media);

@@ -16,6 +16,7 @@ import { asTime, keyset, pageOf, type Keyset } from './paging.ts';
 import { createLinkDownloads } from './link-downloads.ts';
 import { linkToken, tokenHash } from './link-tokens.ts';
 import type { Rpc } from './rpc.ts';
+import type { Logger } from '../../common/logger.ts';
 
 /**
  * Download links: a window of `DOWNLOAD_TTL` or `MAX_DOWNLOADS` for one variant of a subscription.
@@ -23,7 +24,7 @@ import type { Rpc } from './rpc.ts';
  */
 const LINK_HISTORY: Keyset<DownloadLink> = { list: 'links', field: 'createdAt', direction: 'desc', at: (l) => l.createdAt.toISOString(), id: (l) => l.id, parse: asTime };
 
-export function createLinkService(deps: { db: Db; temporal: Client; config: Config; secrets: Secrets; metrics: ApiMetrics; rpc: Rpc }) {
+export function createLinkService(deps: { db: Db; temporal: Client; config: Config; secrets: Secrets; metrics: ApiMetrics; rpc: Rpc; logger: Logger }) {
   const { db, temporal, config, secrets, rpc } = deps;
   const downloadUrl = (linkId: string) => `${config.publicBaseUrl}/v1/downloads/${linkToken(secrets.linkToken, linkId)}`;
 
@@ -95,7 +96,8 @@ export function createLinkService(deps: { db: Db; temporal: Client; config: Conf
         auditEntry(caller, 'download_link.open', { type: 'download_link', id: linkId }, { subscriptionId, variantId }),
       );
       if (!opened) return link;
-      const input: LinkInput = { linkId, subscriptionId, variantId, maxDownloads: link.maxDownloads, expiresAt: expiresAt.toISOString() };
+      // Its row counts its downloads (counted_by_workflow is false on every row opened now).
+      const input: LinkInput = { linkId, subscriptionId, variantId, maxDownloads: link.maxDownloads, expiresAt: expiresAt.toISOString(), countsInDatabase: true };
       try {
         await rpc(() =>
           temporal.workflow.start<typeof linkWorkflow>('linkWorkflow', {

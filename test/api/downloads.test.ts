@@ -85,6 +85,13 @@ describe('keys and downloads through the API (dev server, PostgreSQL)', () => {
       (r) => r.status === 'expired',
     );
     assert.deepEqual([row.endReason, row.downloadsUsed], ['downloads', 50]);
+    // Counted in PostgreSQL: the last download told the window's workflow, which closed without counting any.
+    const windowFlow = stack.client.workflow.getHandle(workflowIds.link(link.linkId));
+    // (A window never told would stay open for its 14 days: wait on its status, not its result.)
+    await eventually(() => windowFlow.describe(), (d) => d.status.name !== 'RUNNING', 60_000);
+    const closed = await windowFlow.result();
+    assert.deepEqual([closed.status, closed.endReason, closed.downloadsUsed], ['expired', 'downloads', 50]);
+    assert.equal(((await windowFlow.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length, 0);
 
     // "Get keys and downloads" again opens a new window; the old token stays dead.
     const renewed = (await keysAndDownloads(admin, { ...VARIANT, language: 'French' })).body.download;
@@ -92,6 +99,24 @@ describe('keys and downloads through the API (dev server, PostgreSQL)', () => {
     assert.deepEqual([renewed.downloadsUsed, renewed.maxDownloads, renewed.status], [0, 50, 'active']);
     assert.equal((await request(stack.app).get(`/v1/downloads/${token}`)).status, 410);
     assert.equal((await request(stack.app).get(`/v1/downloads/${tokenOf(renewed.url)}`)).status, 200);
+  });
+
+  test('counts the downloads of a window opened before they were counted in PostgreSQL by its workflow, to its cap', async () => {
+    const opened = (await keysAndDownloads(admin, { ...VARIANT, fileType: 'VHDX (x64)' })).body.download;
+    // Made into a window of the kind opened before: its row says its workflow counts, and its workflow does.
+    const link = await stack.database.db.downloadLink.update({ where: { id: opened.linkId }, data: { countedByWorkflow: true, maxDownloads: 3 } });
+    await stack.client.workflow.getHandle(link.workflowId).terminate('replaced by a window counted by its workflow');
+    const handle = await stack.client.workflow.start('linkWorkflow', {
+      taskQueue: stack.config.temporal.interactiveTaskQueue,
+      workflowId: link.workflowId,
+      args: [{ linkId: link.id, subscriptionId, variantId: link.variantId, maxDownloads: 3, expiresAt: link.expiresAt.toISOString() }],
+    });
+    const statuses = (await Promise.all(Array.from({ length: 5 }, () => request(stack.app).get(`/v1/downloads/${tokenOf(opened.url)}`)))).map((r) => r.status);
+    assert.deepEqual([...statuses].sort(), [200, 200, 200, 410, 410]);
+    const accepted = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes).length;
+    assert.equal(accepted, 3, 'the workflow counted each served download');
+    const row = await eventually(() => stack.database.db.downloadLink.findUniqueOrThrow({ where: { id: link.id }, include: { _count: { select: { events: true } } } }), (r) => r.status === 'expired');
+    assert.deepEqual([row.endReason, row.downloadsUsed, row._count.events], ['downloads', 3, 3]);
   });
 
   test('answers 404 to an unknown token', async () => {

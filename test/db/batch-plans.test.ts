@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createIdempotencyWrites } from '../../db/idempotency.ts';
-import { createDownloadRecorder } from '../../db/links.ts';
+import { createDownloadCounter, createDownloadRecorder } from '../../db/links.ts';
 import { createOrderRecorder, persistOrder } from '../../db/orders.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTenant, orderInput, type Tenant } from '../helpers/fixtures.ts';
@@ -50,6 +50,12 @@ describe('batched writes probe the tables they join, at any size', () => {
       SELECT ${agentId}::uuid, 'key-' || g, 'POST', '/v1/x', 'h', now() FROM generate_series(1, ${ROWS}::int) g`;
     await db.$executeRaw`INSERT INTO download_links (id, subscription_id, variant_id, token_hash, workflow_id, status, max_downloads, expires_at)
       SELECT gen_random_uuid(), ${subscriptionId}::uuid, ${variantId}::uuid, 'token-' || g, 'wf-link-' || g, 'expired', 50, now() FROM generate_series(1, ${ROWS}::int) g`;
+    // And open windows (at most one per variant of a subscription), which a partial index holds.
+    await db.$executeRaw`INSERT INTO product_variants (id, product_id, version, language, file_type, file_name, size_bytes)
+      SELECT gen_random_uuid(), ${line.productId}, 'open-' || g, 'en', 'ISO', 'f.iso', 1 FROM generate_series(1, ${ROWS}::int) g`;
+    await db.$executeRaw`INSERT INTO download_links (id, subscription_id, variant_id, token_hash, workflow_id, status, max_downloads, expires_at)
+      SELECT gen_random_uuid(), ${subscriptionId}::uuid, v.id, 'open-token-' || v.version, 'wf-open-' || v.version, 'active', 50, now() + interval '14 days'
+        FROM product_variants v WHERE v.version LIKE 'open-%'`;
     await db.$executeRaw`ANALYZE`;
     planner = new pg.Client({ connectionString: database.url });
     await planner.connect();
@@ -72,14 +78,22 @@ describe('batched writes probe the tables they join, at any size', () => {
     return batched.at(-1)!;
   }
 
-  type PlanNode = { 'Node Type': string; 'Relation Name'?: string; Plans?: PlanNode[] };
-  const scanned = (node: PlanNode): string[] => [...(node['Node Type'] === 'Seq Scan' ? [node['Relation Name']!] : []), ...(node.Plans ?? []).flatMap(scanned)];
+  type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; 'Index Cond'?: string; Plans?: PlanNode[] };
+  // An index scan with no condition reads the whole index (a partial one holds, say, every open window): a full scan too.
+  const whole = (node: PlanNode) => node['Node Type'] === 'Seq Scan' || (/^Index (Only )?Scan$/.test(node['Node Type']) && !node['Index Cond']);
+  const scanned = (node: PlanNode): string[] => [...(whole(node) ? [node['Index Name'] ?? node['Relation Name']!] : []), ...(node.Plans ?? []).flatMap(scanned)];
 
   /** The tables a statement scans whole: planned with its values, then as a generic plan. */
   async function fullScans(statement: SeenStatement): Promise<{ custom: string[]; generic: string[] }> {
+    const { custom, generic } = await plansOf(statement);
+    return { custom: scanned(custom), generic: scanned(generic) };
+  }
+
+  /** How a statement is planned with its values, then as a prepared statement's generic plan. */
+  async function plansOf(statement: SeenStatement): Promise<{ custom: PlanNode; generic: PlanNode }> {
     const explain = async (text: string, values: unknown[]) => {
       const { rows } = await planner.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(text, values);
-      return scanned(rows[0]!['QUERY PLAN'][0].Plan);
+      return rows[0]!['QUERY PLAN'][0].Plan;
     };
     const custom = await explain(`EXPLAIN (FORMAT JSON) ${statement.text}`, statement.values);
     await planner.query(`PREPARE batch AS ${statement.text}`);
@@ -116,5 +130,19 @@ describe('batched writes probe the tables they join, at any size', () => {
     const grant = (linkId: string) => ({ linkId, sequence: 1, remaining: 49, clientAddress: '127.0.0.1', userAgent: 'test' });
     const statement = await statementOf('INSERT download_events ', () => Promise.all(links.map((l) => record(grant(l.id)))));
     assert.deepEqual(await fullScans(statement), { custom: [], generic: [] });
+  });
+
+  test('counted downloads look up their links by key', async () => {
+    const count = createDownloadCounter(database.db);
+    const links = await database.db.downloadLink.findMany({ where: { status: 'active' }, take: 3, select: { id: true } });
+    const statement = await statementOf('INSERT download_events ', () => Promise.all(links.map((l) => count({ linkId: l.id, clientAddress: null, userAgent: null }))));
+    assert.match(statement.text, /counted_by_workflow/, 'the counter’s statement, not the recorder’s');
+    assert.deepEqual(await fullScans(statement), { custom: [], generic: [] });
+    // Not even every open window (an index on them, a bitmap of them): each link is read by its key.
+    const reads = (node: PlanNode): PlanNode[] => [...(node['Relation Name'] === 'download_links' || /download_links/.test(node['Index Name'] ?? '') ? [node] : []), ...(node.Plans ?? []).flatMap(reads)];
+    for (const [plan, root] of Object.entries(await plansOf(statement))) {
+      const found = reads(root).filter((n) => n['Node Type'] !== 'ModifyTable');
+      assert.ok(found.length > 0 && found.every((n) => /\bid = /.test(n['Index Cond'] ?? '')), `${plan} plan: ${found.map((n) => `${n['Node Type']} ${n['Index Name'] ?? ''} ${n['Index Cond'] ?? '(no condition)'}`).join('; ')}`);
+    }
   });
 });

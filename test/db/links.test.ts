@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
 import type { Db } from '../../db/client.ts';
-import { createDownloadRecorder, type DownloadRecord } from '../../db/links.ts';
+import { createDownloadCounter, createDownloadRecorder, type DownloadRecord } from '../../db/links.ts';
 import { againstAnotherWriter, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { watchStatements } from '../helpers/statements.ts';
 
@@ -88,19 +88,74 @@ describe('recording counted downloads', () => {
     assert.equal((await database.db.downloadLink.findUniqueOrThrow({ where: { id: link } })).downloadsUsed, 3);
   });
 
-  test('two writers recording the same links at once wait on each other instead of deadlocking: links are locked in key order', async () => {
+  const ask = (linkId: string) => ({ linkId, clientAddress: '127.0.0.1', userAgent: 'test' });
+
+  test('counts 120 downloads of one window, asked at once by three processes, as exactly 50: sequences 1 to 50, the last ends it', async () => {
+    const link = await newLink(50);
+    const { db, statements } = counting();
+    // Three counters are three API processes: their statements run at once, on their own connections.
+    const counters = [createDownloadCounter(db), createDownloadCounter(db), createDownloadCounter(db)];
+    const grants = await Promise.all(Array.from({ length: 120 }, (_, i) => counters[i % 3]!(ask(link))));
+    const granted = grants.filter((g) => g !== null);
+    assert.deepEqual(granted.map((g) => g.sequence).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 1), 'each of the 50 counted once');
+    assert.ok(granted.every((g) => g.remaining === 50 - g.sequence), 'each grant says what is left after it');
+    const events = await database.db.downloadEvent.findMany({ where: { linkId: link }, orderBy: { sequence: 'asc' } });
+    assert.deepEqual(events.map((e) => e.sequence), Array.from({ length: 50 }, (_, i) => i + 1), 'one event per grant');
+    const row = await database.db.downloadLink.findUniqueOrThrow({ where: { id: link } });
+    assert.deepEqual([row.downloadsUsed, row.status, row.endReason], [50, 'expired', 'downloads']);
+    assert.ok(row.endedAt);
+    assert.ok(statements() < 120, `120 downloads in ${statements()} statements`);
+  });
+
+  test('a batch that reaches the cap grants what is left in the same statement, and refuses the rest', async () => {
+    const link = await newLink(50);
+    await database.db.downloadLink.update({ where: { id: link }, data: { downloadsUsed: 45 } });
+    const { db, statements } = counting();
+    const count = createDownloadCounter(db);
+    // The first goes at once; the nine that arrive while it is on its way go together.
+    const grants = await Promise.all(Array.from({ length: 10 }, () => count(ask(link))));
+    assert.deepEqual(grants.map((g) => g?.sequence ?? null), [46, 47, 48, 49, 50, null, null, null, null, null]);
+    // A batch granted past the cap would break the events' check and be written again one by one.
+    assert.equal(statements(), 2);
+  });
+
+  test('counts nothing on a revoked window, one past its deadline, one ended, or one its workflow counts', async () => {
+    const [revoked, lapsed, ended, legacy, open] = [await newLink(50), await newLink(50), await newLink(50), await newLink(50), await newLink(50)];
+    await database.db.downloadLink.update({ where: { id: revoked }, data: { status: 'revoked' } });
+    await database.db.$executeRaw`UPDATE download_links SET expires_at = now() - interval '1 millisecond' WHERE id = ${lapsed}::uuid`;
+    await database.db.downloadLink.update({ where: { id: ended }, data: { status: 'expired', endReason: 'time' } });
+    await database.db.downloadLink.update({ where: { id: legacy }, data: { countedByWorkflow: true } });
+    const count = createDownloadCounter(database.db);
+    const grants = await Promise.all([revoked, lapsed, ended, legacy, open].map((id) => count(ask(id))));
+    assert.deepEqual(grants, [null, null, null, null, { sequence: 1, remaining: 49 }]);
+    const rows = await database.db.downloadLink.findMany({ where: { id: { in: [revoked, lapsed, ended, legacy] } }, include: { _count: { select: { events: true } } } });
+    assert.deepEqual(rows.map((r) => [r.downloadsUsed, r._count.events]), Array(4).fill([0, 0]));
+  });
+
+  // The recorder (windows counted by their workflow) and the counter (windows counted here) lock links alike.
+  const writers = {
+    recording: (db: Db) => {
+      const { record } = createDownloadRecorder(db);
+      return (id: string) => record(grant(id, 1, 50));
+    },
+    counting: (db: Db) => {
+      const count = createDownloadCounter(db);
+      return (id: string) => count({ linkId: id, clientAddress: null, userAgent: null });
+    },
+  };
+  for (const [name, writer] of Object.entries(writers)) test(`two writers ${name} the same links at once wait on each other instead of deadlocking: links are locked in key order`, async () => {
     // The order a statement visits rows in without an ORDER BY is its plan's (a hash, the input's, a
     // custom or a generic plan): rounds over fresh links, given in both orders, cover more than one.
     for (let round = 0; round < 6; round++) {
-      const ids = await Promise.all(Array.from({ length: 9 }, (_, i) => newLink(50, `00000000-0000-4000-8${round}00-${String(i + 1).padStart(12, '0')}`)));
+      const ids = await Promise.all(Array.from({ length: 9 }, (_, i) => newLink(50, `00000000-0000-4000-8${round}${name.length}0-${String(i + 1).padStart(12, '0')}`)));
       const [first, ...others] = ids.slice(0, 8).sort();
-      const { record } = createDownloadRecorder(database.db);
+      const record = writer(database.db);
       const given = round % 2 ? [...others].reverse().concat(first!) : [first!, ...others];
       const touch = (writer: pg.ClientBase, ids: string[]) => writer.query('UPDATE download_links SET downloads_used = downloads_used WHERE id = ANY($1::uuid[])', [ids]);
       await againstAnotherWriter(database.db, {
         hold: (writer) => touch(writer, [first!]),
         // A lone download goes at once; the eight that arrive while it is on its way go together.
-        batch: () => Promise.all([record(grant(ids[8]!, 1, 50)), ...given.map((id) => record(grant(id, 1, 50)))]),
+        batch: () => Promise.all([record(ids[8]!), ...given.map((id) => record(id))]),
         // The batch holds none of the others yet, so this writer takes them all without waiting.
         takeRest: (writer) => touch(writer, others),
       });

@@ -6,7 +6,7 @@ import proto from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { LinkInput } from '../../common/domain.ts';
-import { countDownloadUpdate, linkStateQuery, revokeLinkSignal } from '../../common/messages.ts';
+import { countDownloadUpdate, linkStateQuery, linkUsedUpSignal, revokeLinkSignal } from '../../common/messages.ts';
 import { derivedIds, workflowIds } from '../../common/ids.ts';
 import { LOCAL_PROVIDERS } from '../../common/config.ts';
 import { createProviders } from '../../providers/index.ts';
@@ -164,6 +164,35 @@ describe('link lifecycle workflow (time skipping)', () => {
     await assert.rejects(download(old.handle), WorkflowNotFoundError);
     const oldRow = await database.db.downloadLink.findUniqueOrThrow({ where: { id: old.linkId } });
     assert.deepEqual([oldRow.status, oldRow.endReason], ['expired', 'time']);
+  });
+
+  /** What a closed window's workflow did: its activities and timers, by type, in its whole history. */
+  async function work(handle: WorkflowHandle): Promise<{ activities: number; timers: number }> {
+    const events = (await handle.fetchHistory()).events ?? [];
+    return {
+      activities: events.filter((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED).length,
+      timers: events.filter((e) => e.eventType === TIMER_STARTED).length,
+    };
+  }
+
+  test('a window counted in PostgreSQL takes no count update, and closes at once when told of its last download', async () => {
+    const { handle } = await openLink({ countsInDatabase: true });
+    // Nothing may count beside the row: an update sent to it (an API from before) is rejected.
+    await assert.rejects(download(handle), (err) => err instanceof WorkflowUpdateFailedError && /no registered handler|not found|unknown/i.test(String((err.cause as Error | undefined)?.message ?? err.message)));
+    assert.equal((await handle.query(linkStateQuery)).downloadsUsed, 0);
+    await handle.signal(linkUsedUpSignal, { downloadsUsed: 50 });
+    const final = await handle.result();
+    assert.deepEqual([final.status, final.endReason, final.downloadsUsed], ['expired', 'downloads', 50]);
+    // The statement that granted the last download ended the row: nothing to record, nothing to linger for.
+    assert.deepEqual(await work(handle), { activities: 0, timers: 1 });
+  });
+
+  test('a window counted in PostgreSQL closes at once when revoked', async () => {
+    const { handle } = await openLink({ countsInDatabase: true });
+    await handle.signal(revokeLinkSignal, { reason: 'purchase cancelled' });
+    const final = await handle.result();
+    assert.deepEqual([final.status, final.endReason], ['revoked', undefined]);
+    assert.deepEqual(await work(handle), { activities: 0, timers: 1 });
   });
 
   test('revocation ends the link at once', async () => {

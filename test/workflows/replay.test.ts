@@ -43,6 +43,10 @@ describe('replay of recorded workflow histories', () => {
     assert.deepEqual(patches('link-expired-end-recorded-locally.json'), ['link-end-recorded-locally']);
     assert.deepEqual(patches('link-expired-end-recorded-by-activity.json'), ['link-end-recorded-by-activity']);
     assert.deepEqual(patches('link-expired-closed-by-its-timer.json'), ['link-time-end-closes-at-once']);
+    // Windows counted in PostgreSQL; every history above is of one counted by its workflow.
+    assert.deepEqual(patches('link-used-up-counted-in-database.json'), ['link-downloads-counted-in-database']);
+    assert.deepEqual(patches('link-revoked-counted-in-database.json'), ['link-downloads-counted-in-database']);
+    assert.deepEqual(patches('link-expired-counted-in-database.json'), ['link-downloads-counted-in-database', 'link-time-end-closes-at-once']);
   });
 
   test('detects an unversioned change (negative control)', async () => {
