@@ -1,8 +1,9 @@
 // The control arms of bench scenarios 1 and 3 (both its modes): the least an HTTP service can do
-// for the same job, with no auth, idempotency, validation or database. Service vs control is what our API costs;
+// for the same job, with no auth, idempotency or validation. Service vs control is what our API costs;
 // control vs raw SDK is what any HTTP hop (and, for downloads, the file) costs on the same machine.
 import { createReadStream } from 'node:fs';
 import express from 'express';
+import pg from 'pg';
 import { loadConfig } from '../common/config.ts';
 import { workflowIds } from '../common/ids.ts';
 import type { OrderInput } from '../common/domain.ts';
@@ -10,7 +11,6 @@ import { ensureMediaFile } from '../infra/media.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
 import { connectClient } from '../infra/temporal-connection.ts';
-import { incrementUpdate } from './baseline-workflows.ts';
 
 const config = loadConfig();
 const codec = new EncryptionCodec(parseKeyRing(resolveSecrets(config).payloadKeys));
@@ -24,26 +24,37 @@ app.post('/start', express.json(), async (req, res) => {
   res.status(202).json({ orderId: input.orderId });
 });
 
-/** One count on a baseline counter workflow; false once it is at its cap. */
-const counted = (workflowId: string) =>
-  temporal.workflow.getHandle(workflowId).executeUpdate(incrementUpdate).then(
-    () => true,
-    () => false,
-  );
+/**
+ * Scenario 3 counts downloads as the service does, in PostgreSQL, by one conditional statement (the
+ * service's also records each download's event and ends the window at its cap): true while under
+ * the cap. The table is the control's own, in the bench's database.
+ */
+const database = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+await database.query('CREATE TABLE IF NOT EXISTS bench_download_counts (counter text PRIMARY KEY, used int NOT NULL)');
+const counted = async (counter: string, cap: number) =>
+  (
+    await database.query({
+      name: 'count',
+      text: `INSERT INTO bench_download_counts (counter, used) VALUES ($1, 1)
+             ON CONFLICT (counter) DO UPDATE SET used = bench_download_counts.used + 1 WHERE bench_download_counts.used < $2
+             RETURNING used`,
+      values: [counter, cap],
+    })
+  ).rowCount === 1;
 
-/** Scenario 3: count on the baseline counter workflow, then stream the same file the service serves. */
+/** Scenario 3: count, then stream the same file the service serves. */
 app.get('/download', async (req, res) => {
   const q = req.query as Record<string, string>;
   const media = await ensureMediaFile(config.downloads.filesDir, { id: q.variant!, fileName: q.file!, sizeBytes: Number(q.size) });
-  if (!(await counted(q.workflow!))) return void res.sendStatus(410);
+  if (!(await counted(q.counter!, Number(q.cap)))) return void res.sendStatus(410);
   res.setHeader('Content-Type', 'application/octet-stream');
   res.setHeader('Content-Length', String(media.size));
   createReadStream(media.path).pipe(res);
 });
 
-/** Scenario 3's 302 mode: count on the baseline counter workflow, then send the client to storage. */
+/** Scenario 3's 302 mode: count, then send the client to storage. */
 app.get('/redirect', async (req, res) => {
-  if (!(await counted(String(req.query.workflow)))) return void res.sendStatus(410);
+  if (!(await counted(String(req.query.counter), Number(req.query.cap)))) return void res.sendStatus(410);
   res.redirect(302, `https://downloads.example.test/media/${encodeURIComponent(String(req.query.file))}`);
 });
 
