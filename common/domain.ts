@@ -94,6 +94,7 @@ export interface LinkState {
   linkId: string;
   status: LinkStatus;
   endReason?: LinkEndReason;
+  /** A window counted in PostgreSQL learns its count only at its cap: until then its row holds it. */
   downloadsUsed: number;
   maxDownloads: number;
   expiresAt: string;

@@ -90,13 +90,13 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
 
   /**
    * Counts and records one download in PostgreSQL (db/links.ts). The last one tells the window's
-   * workflow it may close; if Temporal cannot be reached the download is served all the same (the
-   * row already refuses the next) and the workflow closes at its deadline instead.
+   * workflow it may close, without holding up the file: the row already refuses the next download,
+   * so if Temporal cannot be reached the workflow simply closes at its deadline instead.
    */
   async function countInDatabase(link: LinkRow, asked: DownloadAsked): Promise<DownloadGrant | null> {
     const grant = await counter(asked);
     if (grant?.remaining === 0) {
-      await rpc(() => temporal.workflow.getHandle(link.workflowId).signal(linkUsedUpSignal, { downloadsUsed: grant.sequence })).catch((err: unknown) =>
+      void rpc(() => temporal.workflow.getHandle(link.workflowId).signal(linkUsedUpSignal, { downloadsUsed: grant.sequence })).catch((err: unknown) =>
         logger.warn({ err: (err as Error).message, linkId: link.id }, 'could not tell a used-up window’s workflow; it closes at its deadline'),
       );
     }
@@ -190,8 +190,9 @@ export function createLinkDownloads(deps: { db: Db; temporal: Client; config: Co
       const asked: DownloadAsked = { linkId: link.id, clientAddress: client.address ?? null, userAgent: client.userAgent?.slice(0, 500) ?? null };
       const grant = await (link.countedByWorkflow ? countByWorkflow(link, asked) : countInDatabase(link, asked));
       if (!grant) {
-        // A window its timer closed while this download was on its way may not be swept yet: mark
-        // it as every reader does, so the answer says it ended by time.
+        // A window whose deadline passed while this download was on its way (its count refused by
+        // the database's clock, or its workflow closed by its timer) may not be swept yet: mark it
+        // as every reader does, so the answer says it ended by time.
         await expireLapsedLinks(db, link.subscriptionId);
         const now = await db.downloadLink.findUniqueOrThrow({ where: { id: link.id } });
         if (now.status !== 'active') endedAs(hash, link, now.status, now.endReason);
