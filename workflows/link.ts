@@ -31,7 +31,8 @@ const LINGER_AFTER_END = '30 seconds';
 export async function linkWorkflow(input: LinkInput): Promise<LinkState> {
   const deadline = Date.parse(input.expiresAt);
   // Counting by an update cost every download a round trip through Temporal, a workflow task and
-  // three events of history, more than the rest of the download's work together (bench scenario 3).
+  // three events of history: bench scenario 3's API answered 302s at 0.62-0.79 of the rate of raw
+  // updates alone, and counting in PostgreSQL at 4.0-5.5 times it.
   const countsInDatabase = input.countsInDatabase === true && patched('link-downloads-counted-in-database');
   const state: LinkState = {
     linkId: input.linkId,
