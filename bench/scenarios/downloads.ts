@@ -6,6 +6,7 @@ import type { Bench, BenchParams, Row } from '../stack.ts';
 import { delta, pool, round } from '../stack.ts';
 import { pct } from '../../infra/waiting.ts';
 import { incrementUpdate } from '../baseline-workflows.ts';
+import { postgresCpuSeconds } from '../measure.ts';
 
 export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams): Promise<Row[]> {
   const rows: Row[] = [];
@@ -39,13 +40,14 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
       else if (res.status !== 410) throw new Error(`download answered ${res.status}`);
     };
     step(`3 downloads · ${L} links × ${CAP} through the API (${servedStatus})`);
-    const [t, cpuBefore] = [performance.now(), bench.api.proc.stats()];
+    const [t, cpuBefore, pgBefore] = [performance.now(), bench.api.proc.stats(), postgresCpuSeconds()];
     const latencies = await pool(L * CAP, C, fetchOne);
     const seconds = (performance.now() - t) / 1000;
     const apiCpuMs = (delta(cpuBefore, bench.api.proc.stats()) / (L * CAP)) * 1000;
+    const postgresCpuMs = ((postgresCpuSeconds() - pgBefore) / (L * CAP)) * 1000;
     step(`3 downloads · ${L} links × 5 past the cap (410, untimed)`);
     await pool(L * 5, C, fetchOne);
-    return { rate: (L * CAP) / seconds, p99: pct(latencies, 99), apiCpuMs, exact: tokens.every((tk) => served.get(tk) === CAP), counts: [...served.values()] };
+    return { rate: (L * CAP) / seconds, p99: pct(latencies, 99), apiCpuMs, postgresCpuMs, exact: tokens.every((tk) => served.get(tk) === CAP), counts: [...served.values()] };
   }
   /**
    * Each server first serves downloads that are not measured (as scenario 1 does orders): a fresh
@@ -82,6 +84,8 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
       rawUpdatesPerSecond: round(raw.rate),
       p99Ms: round(run.p99),
       apiCpuMsPerDownload: round(run.apiCpuMs, 2),
+      // Every postgres process on the machine (bench/measure.ts): the count, its event and the link's row.
+      postgresCpuMsPerDownload: round(run.postgresCpuMs, 2),
       baselineP99Ms: round(raw.p99),
       ...extra,
       exact: run.exact,
@@ -123,20 +127,22 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
   async function bareHttp(counters: string[], route: string, status: number) {
     const n = counters.length * CAP;
     const t = performance.now();
-    const cpuBefore = bench.bareProc!.stats();
+    const [cpuBefore, pgBefore] = [bench.bareProc!.stats(), postgresCpuSeconds()];
     const latencies = await pool(n, C, async (i) => {
       const res = await fetch(`${bareBase}/${route}?counter=${counters[i % counters.length]!}&cap=${CAP}&${fileQuery}`, { redirect: 'manual' });
       await res.arrayBuffer();
       if (res.status !== status) throw new Error(`bare ${route} answered ${res.status}`);
     });
-    return { rate: n / ((performance.now() - t) / 1000), p99: pct(latencies, 99), cpuMs: (delta(cpuBefore, bench.bareProc!.stats()) / n) * 1000 };
+    const seconds = (performance.now() - t) / 1000;
+    return { rate: n / seconds, p99: pct(latencies, 99), cpuMs: (delta(cpuBefore, bench.bareProc!.stats()) / n) * 1000, postgresCpuMs: ((postgresCpuSeconds() - pgBefore) / n) * 1000 };
   }
   step(`3 downloads · ${L} links × ${CAP} through bare HTTP (200)`);
-  const { rate: bareRate, p99: bareP99, cpuMs: bareCpuMs } = await bareHttp(newCounters(L), 'download', 200);
+  const { rate: bareRate, p99: bareP99, cpuMs: bareCpuMs, postgresCpuMs: barePgMs } = await bareHttp(newCounters(L), 'download', 200);
   downloadResult('downloads (served per s)', streamed, raw, events, {
     bareHttpPerSecond: round(bareRate),
     bareHttpP99Ms: round(bareP99),
     bareHttpCpuMsPerDownload: round(bareCpuMs, 2),
+    bareHttpPostgresCpuMsPerDownload: round(barePgMs, 2),
     bareHttpRatio: round(bareRate / raw.rate, 2),
     serviceVsBareHttpRatio: round(streamed.rate / bareRate, 2),
     note: 'ratio = ÷ bare HTTP, an Express server that counts in PostgreSQL by one conditional statement, as the API does, and streams the same file, with no token, auth or download events; the API streams the file (200)',
@@ -156,6 +162,7 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
     bareHttpPerSecond: round(bare302.rate),
     bareHttpP99Ms: round(bare302.p99),
     bareHttpCpuMsPerDownload: round(bare302.cpuMs, 2),
+    bareHttpPostgresCpuMsPerDownload: round(bare302.postgresCpuMs, 2),
     bareHttpRatio: round(bare302.rate / raw2.rate, 2),
     serviceVsBareHttpRatio: round(redirected.rate / bare302.rate, 2),
     note: 'ratio = ÷ raw executeUpdate on counter workflows (how the SDK would count); DOWNLOAD_STORAGE_URL set: each counted download answers 302 to storage instead of streaming the file; bareHttp = an Express server that counts in PostgreSQL as the API does and answers the same 302',
