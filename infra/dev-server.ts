@@ -4,8 +4,10 @@ import { resolveTemporalBinary, withBinaryHint } from './temporal-binaries.ts';
 
 /**
  * Dev-server settings for the embedded default and the tests. Temporal admits 10 updates in flight
- * per workflow by default; a popular download link sees more at once, so production clusters should
- * raise `history.maxInFlightUpdates` too (the API retries the same update id meanwhile).
+ * per workflow by default; a popular download link of a window still counted by its workflow (opened
+ * before downloads were counted in PostgreSQL) sees more at once, so production clusters should
+ * raise `history.maxInFlightUpdates` too while such windows are open (the API retries the same
+ * update id meanwhile). The bench's counter workflows need it as well.
  */
 export const DEV_SERVER_DYNAMIC_CONFIG = ['--dynamic-config-value', 'history.maxInFlightUpdates=200'];
 
