@@ -1,6 +1,7 @@
 // The control arms of bench scenarios 1 and 3 (both its modes): the least an HTTP service can do
 // for the same job, with no auth, idempotency or validation. Service vs control is what our API costs;
-// control vs raw SDK is what any HTTP hop (and, for downloads, the file) costs on the same machine.
+// control vs raw SDK is what any HTTP hop costs on the same machine (for downloads, which the control
+// counts in PostgreSQL as the service does, it also holds the file and what the statement saves over an update).
 import { createReadStream } from 'node:fs';
 import express from 'express';
 import pg from 'pg';

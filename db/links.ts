@@ -137,11 +137,10 @@ async function countDownloads(db: Db, asked: DownloadAsked[]): Promise<(Download
        ORDER BY k.id
          FOR NO KEY UPDATE OF k
     ), grant_of AS (
-      SELECT i.ord, i.link_id, w.used + n.nth AS sequence, w.max_downloads - w.used - n.nth AS remaining, i.client_address, i.user_agent
-        FROM (SELECT ord, row_number() OVER (PARTITION BY link_id ORDER BY ord)::int AS nth FROM input) n
-        JOIN input i ON i.ord = n.ord
+      SELECT i.ord, i.link_id, w.used + i.nth AS sequence, w.max_downloads - w.used - i.nth AS remaining, i.client_address, i.user_agent
+        FROM (SELECT *, row_number() OVER (PARTITION BY link_id ORDER BY ord)::int AS nth FROM input) i
         JOIN window_of w ON w.id = i.link_id
-       WHERE n.nth <= w.granted
+       WHERE i.nth <= w.granted
     ), event AS (
       INSERT INTO download_events (link_id, sequence, client_address, user_agent)
       SELECT link_id, sequence, client_address, user_agent FROM grant_of
@@ -160,12 +159,9 @@ async function countDownloads(db: Db, asked: DownloadAsked[]): Promise<(Download
 }
 
 /** One counted download, as its link's workflow granted it. */
-export interface DownloadRecord {
-  linkId: string;
+export interface DownloadRecord extends DownloadAsked {
   sequence: number;
   remaining: number;
-  clientAddress: string | null;
-  userAgent: string | null;
 }
 
 /**
