@@ -4,6 +4,7 @@ import { loadConfig, ConfigError } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { createDb } from '../db/client.ts';
 import { connectClient } from '../infra/temporal-connection.ts';
+import { installTemporalRuntime } from '../infra/runtime-logger.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
 import { onShutdown } from '../infra/shutdown.ts';
@@ -16,6 +17,9 @@ try {
     throw new ConfigError('`npm run api` needs DATABASE_URL and TEMPORAL_ADDRESS; for everything embedded on one machine use `npm start`.');
   }
   const logger = createLogger({ level: config.logLevel, name: 'api' });
+  // The Temporal client's native connection runs in the SDK's Runtime; onShutdown drains the HTTP
+  // server before it closes the connection, so the Runtime answers no signal itself.
+  installTemporalRuntime(logger, { shutdownSignals: [] });
   const db = createDb(config.databaseUrl, { poolSize: config.databasePoolSize });
   const secrets = resolveSecrets(config);
   const codec = new EncryptionCodec(parseKeyRing(secrets.payloadKeys));

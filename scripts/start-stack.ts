@@ -3,7 +3,6 @@
 // their data under DATA_DIR; then migrations, demo data, the worker and the API. Ctrl-C stops all.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { startLocalCodec } from '../api/local-codec.ts';
 import { startApi } from '../api/server.ts';
 import { ConfigError, loadConfig } from '../common/config.ts';
@@ -15,7 +14,7 @@ import { migrate } from '../db/migrate.ts';
 import { startEmbeddedPostgres } from '../infra/embedded-postgres.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
-import { RuntimeLogger } from '../infra/runtime-logger.ts';
+import { installTemporalRuntime } from '../infra/runtime-logger.ts';
 import { connectClient } from '../infra/temporal-connection.ts';
 import { startLinkSweeper } from '../worker/link-sweeper.ts';
 import { startWebhookRelay } from '../worker/webhook-relay.ts';
@@ -37,14 +36,7 @@ try {
   process.exit(1);
 }
 const logger = createLogger({ level: config.logLevel, name: 'start' });
-Runtime.install({
-  logger: new RuntimeLogger(logger.child({ sdk: 'temporal' }, { level: 'warn' })),
-  telemetryOptions: {
-    logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
-    metrics: { prometheus: { bindAddress: config.workerMetricsAddress ?? '127.0.0.1:9464' } },
-  },
-  shutdownSignals: [],
-});
+installTemporalRuntime(logger, { metricsAddress: config.workerMetricsAddress ?? '127.0.0.1:9464', shutdownSignals: [] });
 const cleanups: (() => Promise<unknown>)[] = [];
 
 async function stopAll() {

@@ -1,12 +1,11 @@
 // A Temporal worker alone, against an external cluster and PostgreSQL (`npm run worker`, through
 // worker/main.ts). Start as many as the load needs; they share the task queue. SIGTERM drains in-flight tasks, then exits.
-import { Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../common/config.ts';
 import { createLogger } from '../common/logger.ts';
 import { createDb } from '../db/client.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { resolveSecrets } from '../infra/secrets.ts';
-import { RuntimeLogger } from '../infra/runtime-logger.ts';
+import { installTemporalRuntime } from '../infra/runtime-logger.ts';
 import { connectClient } from '../infra/temporal-connection.ts';
 import { startLinkSweeper } from './link-sweeper.ts';
 import { startWebhookRelay } from './webhook-relay.ts';
@@ -19,15 +18,8 @@ try {
     throw new ConfigError('`npm run worker` needs DATABASE_URL and TEMPORAL_ADDRESS; for everything embedded on one machine use `npm start`.');
   }
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
-  Runtime.install({
-    logger: new RuntimeLogger(logger.child({ sdk: 'temporal' }, { level: 'warn' })),
-    telemetryOptions: {
-      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
-      ...(config.workerMetricsAddress ? { metrics: { prometheus: { bindAddress: config.workerMetricsAddress } } } : {}),
-    },
-    // The worker's own signal handling drains it on SIGINT/SIGTERM.
-    shutdownSignals: ['SIGINT', 'SIGTERM'],
-  });
+  // The worker's own signal handling drains it on SIGINT/SIGTERM.
+  installTemporalRuntime(logger, { metricsAddress: config.workerMetricsAddress, shutdownSignals: ['SIGINT', 'SIGTERM'] });
   const db = createDb(config.databaseUrl, { poolSize: config.databasePoolSize });
   const keyRing = parseKeyRing(resolveSecrets(config).payloadKeys);
   const codec = new EncryptionCodec(keyRing);

@@ -74,8 +74,9 @@ export async function startStack(label: string, env: Record<string, string> = {}
     destination: { write: (line: string) => (logLines.push(line), true) } as unknown as NodeJS.WritableStream,
   });
   const codec = new EncryptionCodec(parseKeyRing(secrets.payloadKeys));
-  // The API and the worker encrypt payloads as in production; `client` decodes them too.
-  const client = new Client({ connection: temporalEnv.connection, namespace: temporalEnv.namespace ?? 'default', dataConverter: { payloadCodecs: [codec] }, interceptors: tracing()?.clientInterceptors });
+  // The API and the worker encrypt payloads as in production; `client` decodes them too. Over the
+  // native connection, as the API's client in production (infra/temporal-connection.ts).
+  const client = new Client({ connection: temporalEnv.nativeConnection, namespace: temporalEnv.namespace ?? 'default', dataConverter: { payloadCodecs: [codec] }, interceptors: tracing()?.clientInterceptors });
   // As in production: verified keys are remembered until the database's change notice.
   const keyChanges = listenForKeyChanges(database.url, logger);
   await until('API key change feed live', async () => keyChanges.live, 10_000);
