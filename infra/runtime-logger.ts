@@ -56,8 +56,8 @@ export class RuntimeLogger implements SdkLogger {
 
 /**
  * The SDK's Runtime for this process (the worker's, and the native connection the API's client
- * uses): its log and the core's through `logger` at warn, task tokens redacted. `metrics` serves the
- * core's Prometheus metrics there; `shutdownSignals` are those the Runtime answers by shutting down
+ * uses): its log and the core's through `logger` at warn, task tokens redacted. The core serves its
+ * Prometheus metrics at `metricsAddress`, if given; `shutdownSignals` are those the Runtime answers by shutting down
  * (none where the process's own shutdown must drain first and close the connection itself).
  */
 export function installTemporalRuntime(logger: Logger, options: { metricsAddress?: string; shutdownSignals: NodeJS.Signals[] }): void {

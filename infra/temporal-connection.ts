@@ -18,7 +18,8 @@ function tlsOptions(config: Config): ConnectionOptions['tls'] {
  * The API's (and the worker's) client, over the SDK's native connection: its gRPC runs in the Rust
  * core instead of in grpc-js on the event loop. Measured starting the order workflow 2,000 times,
  * 32 at a time, with the same codec: 0.68-0.76 CPU-ms a start in the calling process against
- * 0.93-1.30 over grpc-js; the API's CPU per order in bench scenario 1's stack fell 0.3 ms. The
+ * 0.93-1.30 over grpc-js; the API's CPU per order fell 0.3 ms in scenario 1's stack with the worker
+ * stopped (two API processes interleaved), less than the full scenario's spread between runs. The
  * process needs the SDK's Runtime (installed by each entry point with our logger, or its default).
  */
 export async function connectClient(config: Config, address: string, codec?: PayloadCodec): Promise<Client> {
