@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../common/config.ts';
-import { connectWorkerConnection } from '../infra/temporal-connection.ts';
+import { connectTemporal } from '../infra/temporal-connection.ts';
 import { EncryptionCodec, parseKeyRing } from '../infra/payload-codec.ts';
 import { workerTaskOptions } from '../worker/run.ts';
 
@@ -15,7 +15,7 @@ const { address } = config.temporal;
 const keys = config.secrets.payloadKeys;
 if (!taskQueue || !address || !keys) throw new Error('BASELINE_TASK_QUEUE, TEMPORAL_ADDRESS and PAYLOAD_ENCRYPTION_KEYS are set by bench/stack.ts');
 const worker = await Worker.create({
-  connection: await connectWorkerConnection(config, address),
+  connection: await connectTemporal(config, address),
   namespace: config.temporal.namespace,
   taskQueue,
   workflowsPath: fileURLToPath(new URL('./baseline-workflows.ts', import.meta.url)),

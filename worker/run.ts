@@ -4,7 +4,7 @@ import type { Config } from '../common/config.ts';
 import type { Logger } from '../common/logger.ts';
 import type { Db } from '../db/client.ts';
 import { createProviders } from '../providers/index.ts';
-import { connectClient, connectWorkerConnection } from '../infra/temporal-connection.ts';
+import { clientOf, connectTemporal } from '../infra/temporal-connection.ts';
 import { ensureSearchAttributes } from '../infra/search-attributes.ts';
 import { ensureRetentionSchedule } from '../infra/retention-schedule.ts';
 import { prebuiltWorkflowBundle } from '../infra/workflow-bundle.ts';
@@ -26,21 +26,21 @@ export function workerTaskOptions(config: Config) {
 
 /** Connects, makes sure the namespace knows our search attributes, and builds the workers. */
 export async function buildWorkers(config: Config, address: string, db: Db, logger: Logger, codec: PayloadCodec, keyRing: KeyRing): Promise<WorkerGroup> {
-  const client = await connectClient(config, address);
+  // One connection for the namespace's set-up and then for the workers.
+  const [connection, workflowBundle] = await Promise.all([connectTemporal(config, address), prebuiltWorkflowBundle()]);
   try {
-    const added = await ensureSearchAttributes(client.connection, config.temporal.namespace);
-    if (added.length) logger.info({ added }, 'registered search attributes');
-  } catch (err) {
-    // Temporal Cloud and locked-down clusters manage search attributes outside the app.
-    logger.warn({ err: (err as Error).message }, 'could not check search attributes; register OrderStatus, PartnerId, CustomerId (Keyword) on the namespace');
-  } finally {
     try {
-      await ensureRetentionSchedule(client, config, logger);
-    } finally {
-      await client.connection.close();
+      const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+      if (added.length) logger.info({ added }, 'registered search attributes');
+    } catch (err) {
+      // Temporal Cloud and locked-down clusters manage search attributes outside the app.
+      logger.warn({ err: (err as Error).message }, 'could not check search attributes; register OrderStatus, PartnerId, CustomerId (Keyword) on the namespace');
     }
+    await ensureRetentionSchedule(clientOf(config, connection), config, logger);
+  } catch (err) {
+    await connection.close();
+    throw err;
   }
-  const [connection, workflowBundle] = await Promise.all([connectWorkerConnection(config, address), prebuiltWorkflowBundle()]);
   const group = await createWorkerGroup({
     workflowBundle,
     maxCachedWorkflows: config.workerMaxCachedWorkflows,

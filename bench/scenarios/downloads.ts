@@ -19,22 +19,22 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
   const rows: Row[] = [];
   const { db, bareBase, customer, headers, newSubscriptions, startCounters } = bench;
   const variantSpec = { version: '2022 RTM', language: 'English', fileType: 'ISO (x64)' };
-  /** `count` fresh links on `apiBase`, one per new subscription. */
-  async function openLinks(apiBase: string, count = L): Promise<string[]> {
+  /** `count` fresh links on the API under test, one per new subscription. */
+  async function openLinks(count = L): Promise<string[]> {
     step(`3 downloads · buying ${count} subscriptions and opening a window on each`);
     const subs = await newSubscriptions(count, Math.min(C, 8));
     const tokens: string[] = [];
     await pool(count, C, async (i) => {
-      const res = await fetch(`${apiBase}/v1/customers/${customer.id}/software/${subs[i]}/keys-and-downloads`, { method: 'POST', headers: headers(), body: JSON.stringify(variantSpec) });
+      const res = await fetch(`${bench.api.base}/v1/customers/${customer.id}/software/${subs[i]}/keys-and-downloads`, { method: 'POST', headers: headers(), body: JSON.stringify(variantSpec) });
       const body = (await res.json()) as { download: { url: string } };
       tokens[i] = new URL(body.download.url).pathname.split('/').pop()!;
     });
     return tokens;
   }
   /** `tokens`' links downloaded to their cap (each answered `servedStatus`), counted per token in `served`. */
-  const downloadLinks = (apiBase: string, tokens: string[], servedStatus: number, served: Map<string, number>) => async (i: number) => {
+  const downloadLinks = (tokens: string[], servedStatus: number, served: Map<string, number>) => async (i: number) => {
     const token = tokens[i % tokens.length]!;
-    const res = await fetch(`${apiBase}/v1/downloads/${token}`, { redirect: 'manual' });
+    const res = await fetch(`${bench.api.base}/v1/downloads/${token}`, { redirect: 'manual' });
     await res.arrayBuffer();
     if (res.status === servedStatus) served.set(token, (served.get(token) ?? 0) + 1);
     else if (res.status !== 410) throw new Error(`download answered ${res.status}`);
@@ -67,13 +67,13 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
    * while the API spent less CPU per download than the control in every run.
    */
   async function mode(servedStatus: number, route: string): Promise<Record<Arm, Timed> & { exact: boolean; counts: number[]; events: number }> {
-    const tokens = await openLinks(bench.api.base);
+    const tokens = await openLinks();
     const served = new Map<string, number>();
     const counters = newCounters(L);
     const handles = await startCounters('counter', L);
     warming('the API');
-    const warmTokens = await openLinks(bench.api.base, warmLinks);
-    await pool(warmLinks * CAP, C, downloadLinks(bench.api.base, warmTokens, servedStatus, new Map()));
+    const warmTokens = await openLinks(warmLinks);
+    await pool(warmLinks * CAP, C, downloadLinks(warmTokens, servedStatus, new Map()));
     warming('bare HTTP');
     await pool(warmLinks * CAP, C, bareDownloads(newCounters(warmLinks), route, servedStatus));
     warming('the raw SDK');
@@ -82,7 +82,7 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
     const rounds = Math.min(ROUNDS, L);
     const share = (r: number) => [Math.floor((r * L) / rounds), Math.floor(((r + 1) * L) / rounds)] as const;
     const jobs: Record<Arm, (from: number, to: number) => (i: number) => Promise<void>> = {
-      api: (from, to) => downloadLinks(bench.api.base, tokens.slice(from, to), servedStatus, served),
+      api: (from, to) => downloadLinks(tokens.slice(from, to), servedStatus, served),
       bare: (from, to) => bareDownloads(counters.slice(from, to), route, servedStatus),
       raw: (from, to) => async (i) => void (await handles[from + (i % (to - from))]!.executeUpdate(incrementUpdate)),
     };
@@ -104,7 +104,7 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
     const events = (await db.downloadEvent.count()) - before;
     // Untimed: 5 more downloads of each window, which must all answer 410.
     step(`3 downloads · ${L} links × 5 past the cap (410, untimed)`);
-    await pool(L * 5, C, downloadLinks(bench.api.base, tokens, servedStatus, served));
+    await pool(L * 5, C, downloadLinks(tokens, servedStatus, served));
     return { ...runs, exact: tokens.every((tk) => served.get(tk) === CAP), counts: [...served.values()], events };
   }
 
