@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { context, propagation } from '@opentelemetry/api';
-import express, { type Request, type RequestHandler } from 'express';
+import express, { type Request, type RequestHandler, type Response } from 'express';
 import cors from 'cors';
 import { mountProblemPages } from './problem-pages.ts';
 import { failedAuthGuard, requestLimiter } from './rate-limits.ts';
@@ -15,7 +15,7 @@ import { errorHandler, notFoundRoute, problems, zodErrors } from './problem.ts';
 import { mountDocs } from './docs.ts';
 import { metricsHandler } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
-import { writeReply } from './reply.ts';
+import { writeReply, type Reply } from './reply.ts';
 import { ROUTES, type RouteDef } from './routes/index.ts';
 import { createServices } from './services/index.ts';
 import { createConsoleRouter } from './console/router.ts';
@@ -140,8 +140,8 @@ export function createApp(deps: ApiDeps) {
       steps.push(addressLimiter);
     }
     if (def.method === 'post') steps.push(def.rawBody ? rawBody : express.json({ limit: def.bodyLimit ?? '256kb', strict: true }));
-    if (def.idempotent) steps.push(idempotency(db, idempotencyWrites, { stored: def.storedForReplay }));
-    steps.push(async (req, res) => {
+    if (def.idempotent) steps.push(idempotency(db, idempotencyWrites, { stored: def.storedForReplay, claimedByHandler: def.claimsKey }));
+    const run = async (req: Request, res: Response): Promise<Reply> => {
       const params = def.params ? def.params.safeParse(req.params) : { success: true as const, data: req.params };
       // A malformed id cannot name anything: answer as for an unknown one.
       if (!params.success) throw problems.notFound(Object.keys(req.params).join('/') || 'resource');
@@ -153,15 +153,28 @@ export function createApp(deps: ApiDeps) {
         if (!parsed.success) throw problems.unprocessable('The request body is invalid.', zodErrors(parsed.error));
         body = parsed.data;
       }
-      const reply = await def.handler({
+      return def.handler({
         caller: res.locals.caller!,
         params: params.data,
         query: query.data,
         body,
         idempotencyKey: res.locals.idempotencyKey,
+        keyClaim: res.locals.keyClaim,
         req,
         services,
       });
+    };
+    steps.push(async (req, res) => {
+      const refused = res.locals.keyRefused;
+      let reply: Reply | undefined;
+      while (!reply) {
+        reply = await run(req, res).catch(async (err: unknown) => {
+          // A route that claims its key itself may find it taken, or refuse a request whose key is recorded: the record answers.
+          const instead = refused && (await refused(err));
+          if (!instead) throw err;
+          return instead === 'mine' ? undefined : instead;
+        });
+      }
       await writeReply(res, reply);
     });
     return steps;

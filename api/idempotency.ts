@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { Db } from '../db/client.ts';
-import { abandonClaim, findRecord, releaseClaim, takeOverClaim, type IdempotencyClaim, type IdempotencyWrites } from '../db/idempotency.ts';
+import { abandonClaim, findRecord, releaseClaim, takeOverClaim, type ClaimRequest, type IdempotencyClaim, type IdempotencyWrites } from '../db/idempotency.ts';
 import { idempotencyKeySchema } from '../common/schemas.ts';
 import { HttpProblem, problems } from './problem.ts';
+import type { JsonReply } from './reply.ts';
 
 const REPLAYED_HEADERS = ['location', 'content-type'];
 const WAIT_FOR_FIRST_MS = 15_000;
@@ -30,14 +31,34 @@ function requestHash(req: Request): string {
 }
 
 /**
+ * A route that claims its Idempotency-Key in its own first statement (the order's: one round trip
+ * for the claim and the order) gets this instead of a claim made before it runs. Its handler passes
+ * `request` to that statement (undefined once the claim is held: the record is then the request's
+ * own), says `claimed()` when the statement took it, and throws KeyTaken when it did not.
+ */
+export interface KeyClaim {
+  readonly request: ClaimRequest | undefined;
+  claimed(): void;
+}
+
+/** The handler's statement found the key's record: the middleware answers as for a claim refused. */
+export class KeyTaken extends Error {
+  constructor() {
+    super('The Idempotency-Key has a record already');
+  }
+}
+
+/**
  * Idempotency-Key (docs/api-guide.md): the first request with a key runs and its 2xx answer is stored; the
  * same key with the same body gets that answer again, with another body 422. A concurrent
  * duplicate waits for the first to finish instead of running twice. A 4xx answer is not kept, so
  * a corrected retry may reuse the key; after a 5xx the key stays bound to its body until a retry
  * of that same request succeeds. A claim is stamped (created_at) and only its holder may
  * settle it, so a first request that wakes up after its key was taken over changes nothing.
+ * With `claimedByHandler` the claim is made by the handler's statement (KeyClaim), after the
+ * request's own checks: a refusal of those with the key already recorded answers as the record says.
  */
-export function idempotency(db: Db, writes: IdempotencyWrites, options: { stored?: (body: unknown) => unknown } = {}): RequestHandler {
+export function idempotency(db: Db, writes: IdempotencyWrites, options: { stored?: (body: unknown) => unknown; claimedByHandler?: boolean } = {}): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('Idempotency-Key');
     if (header === undefined) return next();
@@ -50,13 +71,46 @@ export function idempotency(db: Db, writes: IdempotencyWrites, options: { stored
     res.locals.idempotencyKey = key;
 
     const mine: IdempotencyClaim = { agentId: caller.agentId, key, createdAt: new Date() };
-    const claimed = await writes.claim({ claim: mine, method: req.method, path: req.originalUrl, requestHash: hash });
-    if (!claimed && (await replay(db, mine, hash, res, next)) === 'answered') return;
+    const request: ClaimRequest = { claim: mine, method: req.method, path: req.originalUrl, requestHash: hash };
+    let held = false;
+    if (options.claimedByHandler) {
+      res.locals.keyClaim = {
+        get request() {
+          return held ? undefined : request;
+        },
+        claimed: () => void (held = true),
+      };
+      res.locals.keyRefused = async (err: unknown) => {
+        if (held) return undefined;
+        const taken = err instanceof KeyTaken;
+        // Refused by the request's own checks (404, 422): the answer the record holds, if the key has one.
+        if (!taken && !(err instanceof HttpProblem && err.status < 500)) return undefined;
+        const decision = await decide(db, mine, hash, taken);
+        if (decision === 'none') {
+          if (taken) throw retryNeeded();
+          return undefined;
+        }
+        if (decision === 'mine') held = true;
+        return decision;
+      };
+    } else {
+      held = await writes.claim(request);
+      if (!held) {
+        try {
+          const decision = await decide(db, mine, hash, true);
+          if (decision === 'none') throw retryNeeded();
+          if (decision !== 'mine') return void res.status(decision.status).set(decision.headers).json(decision.body);
+          held = true;
+        } catch (err) {
+          return next(err);
+        }
+      }
+    }
 
     const send = res.json.bind(res);
     let settled = false;
     const release = async (status: number, body: unknown) => {
-      if (settled) return;
+      if (settled || !held) return;
       settled = true;
       if (status >= 200 && status < 300) {
         const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.getHeader(h) ? [[h, String(res.getHeader(h))]] : [])));
@@ -89,40 +143,44 @@ export function idempotency(db: Db, writes: IdempotencyWrites, options: { stored
 declare module 'express-serve-static-core' {
   interface Locals {
     idempotencyKey?: string;
+    keyClaim?: KeyClaim;
+    /**
+     * For a route whose handler claims its key: what to answer instead of the handler's failure
+     * `err` (a stored answer; 'mine', a claim taken over: run the handler again), or undefined to
+     * answer the failure itself. Throws the problems of a refused claim.
+     */
+    keyRefused?: (err: unknown) => Promise<JsonReply | 'mine' | undefined>;
   }
 }
 
-/** Answers from the stored record (or with an error), or takes over a claim whose lease ran out: 'mine'. */
-async function replay(db: Db, mine: IdempotencyClaim, hash: string, res: Response, next: (err?: unknown) => void): Promise<'answered' | 'mine'> {
+const retryNeeded = () => problems.conflict('idempotency-retry-needed', 'The first request with this Idempotency-Key failed; send the request again.');
+
+/**
+ * For a request whose key has a record already: the stored answer (replayed), a problem thrown, or
+ * 'mine' once a claim whose lease ran out was taken over (only when `takeOver`). Waits while the
+ * first request with the key is still running.
+ */
+async function decide(db: Db, mine: IdempotencyClaim, hash: string, takeOver: boolean): Promise<JsonReply | 'mine' | 'none'> {
   const deadline = Date.now() + WAIT_FOR_FIRST_MS;
   for (;;) {
     const record = await findRecord(db, mine.agentId, mine.key);
-    if (!record) {
-      next(problems.conflict('idempotency-retry-needed', 'The first request with this Idempotency-Key failed; send the request again.'));
-      return 'answered';
-    }
+    if (!record) return 'none';
     if (record.requestHash !== hash) {
-      next(
-        new HttpProblem('idempotency-key-reused', 'This Idempotency-Key was already used with a different request body.', {
-          errors: [{ path: 'Idempotency-Key', message: 'reused with a different request' }],
-        }),
-      );
-      return 'answered';
+      throw new HttpProblem('idempotency-key-reused', 'This Idempotency-Key was already used with a different request body.', {
+        errors: [{ path: 'Idempotency-Key', message: 'reused with a different request' }],
+      });
     }
     if (record.completedAt && record.responseStatus) {
-      for (const [h, v] of Object.entries(record.responseHeaders ?? {})) res.setHeader(h, v);
-      res.setHeader('Idempotent-Replayed', 'true');
-      res.status(record.responseStatus).json(record.responseBody);
-      return 'answered';
+      return { status: record.responseStatus, body: record.responseBody, headers: { ...record.responseHeaders, 'Idempotent-Replayed': 'true' } };
     }
     if (!record.completedAt && record.createdAt.getTime() < mine.createdAt.getTime() - IDEMPOTENCY_LEASE_MS) {
+      if (!takeOver) return 'none';
       // Compare-and-set on the old stamp: of several retries, one takes the key over.
       if (await takeOverClaim(db, mine, record.createdAt)) return 'mine';
       continue;
     }
     if (Date.now() > deadline) {
-      next(new HttpProblem('idempotency-key-in-flight', 'A request with this Idempotency-Key is still being processed; retry shortly.', { headers: { 'Retry-After': '1' } }));
-      return 'answered';
+      throw new HttpProblem('idempotency-key-in-flight', 'A request with this Idempotency-Key is still being processed; retry shortly.', { headers: { 'Retry-After': '1' } });
     }
     await new Promise((r) => setTimeout(r, 50));
   }

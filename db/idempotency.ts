@@ -9,7 +9,8 @@ import { batchedWrites } from './batches.ts';
  * given up (deleted) after a 4xx, or left bound to its body with its lease given up after a 5xx.
  * A retry takes over a claim whose lease ran out by moving the stamp (compare-and-set). The claim
  * and the completion run on every creating POST, so they are prepared statements (db/statements.ts),
- * shared by the requests that arrive together (createIdempotencyWrites).
+ * shared by the requests that arrive together (createIdempotencyWrites); an order's claim is part of
+ * the order's own statement (claimOnceSql, in db/orders.ts).
  */
 
 /** The claim a request holds: settling it changes the record only while the stamp is still this one. */
@@ -56,23 +57,30 @@ export function createIdempotencyWrites(db: Db) {
 }
 export type IdempotencyWrites = ReturnType<typeof createIdempotencyWrites>;
 
-const claimId = (c: { agentId: string; key: string }) => `${c.agentId.toLowerCase()}\n${c.key}`;
+export const claimId = (c: { agentId: string; key: string }) => `${c.agentId.toLowerCase()}\n${c.key}`;
+
+/**
+ * The claims as a statement to run inside a larger one (the order's, so an order and its key are
+ * claimed in one round trip and one transaction): each key inserted unless a record holds it
+ * already, answering the keys it claimed (`agent_id`, `key`). At most one claim per key.
+ */
+export function claimOnceSql(claims: ClaimRequest[]): Prisma.Sql {
+  const rows = claims.map((r) => ({ agent_id: r.claim.agentId, key: r.claim.key, method: r.method, path: r.path, request_hash: r.requestHash, created_at: r.claim.createdAt.toISOString() }));
+  return Prisma.sql`
+      INSERT INTO idempotency_records (agent_id, key, method, path, request_hash, created_at)
+      SELECT agent_id, key, method, path, request_hash, created_at
+        FROM (${batchRows(rows, 'agent_id uuid, key text, method text, path text, request_hash text, created_at timestamptz')}) AS x
+       -- Keys locked in one order by every process, so two batches that share keys cannot deadlock.
+       ORDER BY agent_id, key
+      ON CONFLICT DO NOTHING
+      RETURNING agent_id, key`;
+}
 
 async function claimKeys(db: Db, requests: ClaimRequest[]): Promise<boolean[]> {
   // A key twice in one batch: its first request claims it, the other finds it claimed.
   const first = new Map<string, ClaimRequest>();
   for (const r of requests) if (!first.has(claimId(r.claim))) first.set(claimId(r.claim), r);
-  const rows = [...first.values()].map((r) => ({ agent_id: r.claim.agentId, key: r.claim.key, method: r.method, path: r.path, request_hash: r.requestHash, created_at: r.claim.createdAt.toISOString() }));
-  const inserted = await queryRows<{ agent_id: string; key: string }>(
-    db,
-    Prisma.sql`INSERT INTO idempotency_records (agent_id, key, method, path, request_hash, created_at)
-               SELECT agent_id, key, method, path, request_hash, created_at
-                 FROM (${batchRows(rows, 'agent_id uuid, key text, method text, path text, request_hash text, created_at timestamptz')}) AS x
-                -- Keys locked in one order by every process, so two batches that share keys cannot deadlock.
-                ORDER BY agent_id, key
-               ON CONFLICT DO NOTHING
-               RETURNING agent_id::text AS agent_id, key`,
-  );
+  const inserted = await queryRows<{ agent_id: string; key: string }>(db, Prisma.sql`WITH claimed AS (${claimOnceSql([...first.values()])}) SELECT agent_id::text AS agent_id, key FROM claimed`);
   const claimed = new Set(inserted.map((r) => claimId({ agentId: r.agent_id, key: r.key })));
   return requests.map((r) => first.get(claimId(r.claim)) === r && claimed.has(claimId(r.claim)));
 }

@@ -4,6 +4,7 @@ import { auditOnceSql } from './audit.ts';
 import { Prisma, type Db } from './client.ts';
 import { batchRows, execute, queryRows } from './statements.ts';
 import { batchedWrites } from './batches.ts';
+import { claimOnceSql, type ClaimRequest } from './idempotency.ts';
 
 /*
  * The one module that writes `orders`, `order_line_items` and `order_events` (the timeline). An
@@ -30,10 +31,22 @@ export interface OrderStatusChange {
   failureReason?: string;
 }
 
-/** An order to record, with (from the API) who placed it. */
+/** An order to record, with (from the API) who placed it and the Idempotency-Key it claims. */
 export interface OrderRecord {
   input: OrderInput;
   audit?: OrderAudit;
+  /** Recorded only if this claim is taken in the same statement (api/idempotency.ts). */
+  claim?: ClaimRequest;
+}
+
+/**
+ * The order's status as it now stands, and whether the record's claim was taken. A claim not taken
+ * (the key's record exists) records nothing, and the status is that of the order already recorded
+ * with the key, if there is one.
+ */
+export interface RecordedOrder {
+  status: OrderStatus | undefined;
+  claimed: boolean;
 }
 
 /**
@@ -44,21 +57,25 @@ export interface OrderRecord {
  * order rather than on who inserted it. Answers the order's status as it now stands.
  */
 export async function persistOrder(db: Db, input: OrderInput, audit?: OrderAudit): Promise<OrderStatus> {
-  const [status] = await persistOrders(db, [{ input, audit }]);
-  return status!;
+  const [recorded] = await persistOrders(db, [{ input, audit }]);
+  return recorded!.status!;
 }
 
 /**
  * The API's orders: those that arrive while one statement is on its way are recorded together in
- * the next (db/batches.ts), as persistOrder records one.
+ * the next (db/batches.ts), as persistOrder records one, each with the claim of its key.
  */
-export function createOrderRecorder(db: Db): (order: OrderRecord) => Promise<OrderStatus> {
+export function createOrderRecorder(db: Db): (order: OrderRecord) => Promise<RecordedOrder> {
   return batchedWrites((orders: OrderRecord[]) => persistOrders(db, orders));
 }
 
-async function persistOrders(db: Db, orders: OrderRecord[]): Promise<OrderStatus[]> {
-  const unique = [...new Map(orders.map((o) => [o.input.orderId, o])).values()];
-  const rows = unique.map(({ input }) => ({
+async function persistOrders(db: Db, orders: OrderRecord[]): Promise<RecordedOrder[]> {
+  // One order twice in one batch (its key sent twice at once): the first records it and claims the key.
+  const first = new Map<string, OrderRecord>();
+  for (const o of orders) if (!first.has(o.input.orderId)) first.set(o.input.orderId, o);
+  const unique = [...first.values()];
+  const claims = unique.flatMap((o) => (o.claim ? [o.claim] : []));
+  const rows = unique.map(({ input, claim }) => ({
     id: input.orderId,
     partner_id: input.partnerId,
     customer_id: input.customerId,
@@ -68,19 +85,25 @@ async function persistOrders(db: Db, orders: OrderRecord[]): Promise<OrderStatus
     currency: input.total.currency,
     workflow_id: workflowIds.order(input.orderId),
     lines: input.lineItems.map((l) => ({ id: l.lineItemId, position: l.position, product_id: l.productId, quantity: l.quantity, unit_price: l.unitPrice })),
+    claim_agent: claim?.claim.agentId ?? null,
+    claim_key: claim?.claim.key ?? null,
   }));
   const audits = unique.flatMap(({ input, audit }) =>
     audit ? [{ agentId: audit.agentId, partnerId: audit.partnerId, action: 'order.create', target: { type: 'order', id: input.orderId }, data: audit.data as Prisma.InputJsonValue }] : [],
   );
   // The workflow's first activity finds the order the API recorded: the statement answers its status
   // itself; only an order whose insert raced another's is read again.
-  const found = await queryRows<{ id: string; status: OrderStatus }>(
+  const found = await queryRows<{ id: string; status: OrderStatus | null; claimed: boolean }>(
     db,
     Prisma.sql`
-    WITH input AS (${batchRows(rows, 'id uuid, partner_id uuid, customer_id uuid, created_by uuid, payment_method text, amount numeric, currency text, workflow_id text, lines jsonb')}
+    WITH input AS (${batchRows(rows, 'id uuid, partner_id uuid, customer_id uuid, created_by uuid, payment_method text, amount numeric, currency text, workflow_id text, lines jsonb, claim_agent uuid, claim_key text')}
+    ), claimed AS (${claimOnceSql(claims)}
+    ), recordable AS (
+      -- An order that claims a key is recorded only if its claim was taken.
+      SELECT * FROM input i WHERE i.claim_key IS NULL OR EXISTS (SELECT 1 FROM claimed c WHERE c.agent_id = i.claim_agent AND c.key = i.claim_key)
     ), new_order AS (
       INSERT INTO orders (id, partner_id, customer_id, created_by_agent_id, status, payment_method, total_amount, currency, workflow_id)
-      SELECT id, partner_id, customer_id, created_by, 'awaiting_payment', payment_method, amount, currency, workflow_id FROM input
+      SELECT id, partner_id, customer_id, created_by, 'awaiting_payment', payment_method, amount, currency, workflow_id FROM recordable
       -- Rows locked in one order by every writer: two processes recording the same orders at once
       -- wait on each other instead of deadlocking.
       ORDER BY id
@@ -96,18 +119,25 @@ async function persistOrders(db: Db, orders: OrderRecord[]): Promise<OrderStatus
       INSERT INTO order_events (order_id, status, detail, dedupe_key)
       SELECT id, 'awaiting_payment', 'Order received', 'received' FROM new_order
       ON CONFLICT DO NOTHING
-    ), audit AS (${auditOnceSql(audits)}
+    -- Not by a duplicate whose claim was refused: its statement may have begun before the first
+    -- committed, and then its own check cannot see the first's entry.
+    ), audit AS (${auditOnceSql(audits, Prisma.sql`SELECT id::text FROM recordable`)}
     )
-    SELECT id::text AS id, status::text AS status FROM new_order
-    UNION ALL
-    SELECT o.id::text, o.status::text FROM orders o JOIN input i ON i.id = o.id WHERE NOT EXISTS (SELECT 1 FROM new_order n WHERE n.id = o.id)`,
+    SELECT i.id::text AS id, coalesce(n.status, o.status)::text AS status, c.key IS NOT NULL AS claimed
+      FROM input i
+      LEFT JOIN new_order n ON n.id = i.id
+      LEFT JOIN orders o ON o.id = i.id AND n.id IS NULL
+      LEFT JOIN claimed c ON c.agent_id = i.claim_agent AND c.key = i.claim_key`,
+    'INSERT orders',
   );
-  const statuses = new Map(found.map((r) => [r.id.toLowerCase(), r.status]));
+  const recorded = new Map(found.map((r) => [r.id.toLowerCase(), r]));
   return Promise.all(
-    orders.map(async ({ input }) => {
-      const status = statuses.get(input.orderId.toLowerCase()) ?? (await readStatus(db, input.orderId));
-      if (!status) throw new Error(`order ${input.orderId} could not be recorded`);
-      return status;
+    orders.map(async (order) => {
+      const row = recorded.get(order.input.orderId.toLowerCase());
+      if (order.claim && !(first.get(order.input.orderId) === order && row?.claimed)) return { status: row?.status ?? undefined, claimed: false };
+      const status = row?.status ?? (await readStatus(db, order.input.orderId));
+      if (!status) throw new Error(`order ${order.input.orderId} could not be recorded`);
+      return { status, claimed: order.claim !== undefined };
     }),
   );
 }

@@ -21,15 +21,19 @@ const names = new Map<string, string>();
  * is what a trace shows for the statement (the pg instrumentation names a prepared statement's span
  * after it), so it says what the statement does to which table, `INSERT orders 3f2a9c1e04b7`, with a
  * digest of the text to keep two statements on one table apart; PostgreSQL keeps 63 bytes of it.
+ * `what` names it where its first write is not what it is for (`INSERT orders` for the order's
+ * statement, whose first write claims its Idempotency-Key).
  */
-export function nameOf(text: string): string {
+export function nameOf(text: string, what?: string): string {
   let name = names.get(text);
   if (!name) {
     // A WITH is named for its first write and that write's table (what it is for), a plain
     // statement for its verb and first table. A row lock (FOR [NO KEY] UPDATE OF k) is not a write.
     const isWith = /^\s*with\b/i.test(text);
     const write = isWith ? /\b(insert)\s+into\s+"?([a-z_][a-z0-9_]*)|(?<!\b(?:for|key)\s+)\b(update)\s+"?([a-z_][a-z0-9_]*)|\b(delete)\s+from\s+"?([a-z_][a-z0-9_]*)/i.exec(text) : null;
-    const [operation, table] = write
+    const [operation, table] = what
+      ? (what.split(' ') as [string, string])
+      : write
       ? (write.slice(1).filter(Boolean) as [string, string])
       : [isWith ? 'SELECT' : (/^\s*(\w+)/.exec(text)?.[1] ?? 'SQL'), /\b(?:from|into|update)\s+"?([a-z_][a-z0-9_]*)/i.exec(text)?.[1] ?? ''];
     const digest = createHash('sha1').update(text).digest('hex').slice(0, 12);
@@ -39,14 +43,14 @@ export function nameOf(text: string): string {
   return name;
 }
 
-function run(db: Db, statement: Prisma.Sql) {
+function run(db: Db, statement: Prisma.Sql, what?: string) {
   const text = statement.text;
-  return poolOf(db).query({ name: nameOf(text), text, values: statement.values });
+  return poolOf(db).query({ name: nameOf(text, what), text, values: statement.values });
 }
 
-/** Runs one statement and answers its rows. */
-export async function queryRows<Row>(db: Db, statement: Prisma.Sql): Promise<Row[]> {
-  return (await run(db, statement)).rows as Row[];
+/** Runs one statement and answers its rows (`what`: its name, as nameOf says). */
+export async function queryRows<Row>(db: Db, statement: Prisma.Sql, what?: string): Promise<Row[]> {
+  return (await run(db, statement, what)).rows as Row[];
 }
 
 /** Runs one statement and answers how many rows it wrote. */

@@ -28,9 +28,10 @@ export const orderRoutes: RouteDef[] = [
     params: customerParams,
     body: createOrderBody,
     idempotent: true,
+    claimsKey: true,
     responses: { 202: { description: 'Accepted; poll the Location', schema: orderAcceptedSchema, headers: ['Location'] } },
-    handler: async ({ caller, params, body, idempotencyKey, services }) => {
-      const accepted = await services.orders.create(caller, params.customerId, body, idempotencyKey);
+    handler: async ({ caller, params, body, idempotencyKey, keyClaim, services }) => {
+      const accepted = await services.orders.create(caller, params.customerId, body, idempotencyKey, keyClaim);
       return { status: 202, body: accepted, headers: { Location: `/v1/orders/${accepted.orderId}` } };
     },
   }),

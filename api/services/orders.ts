@@ -16,6 +16,7 @@ import { createOrderRecorder } from '../../db/orders.ts';
 import type { orderWorkflow } from '../../workflows/order.ts';
 import type { Rpc } from './rpc.ts';
 import { problems, type FieldError } from '../problem.ts';
+import { KeyTaken, type KeyClaim } from '../idempotency.ts';
 import type { CustomerService } from './customers.ts';
 import { createProductLookup } from './products.ts';
 import { partnerScope } from './scope.ts';
@@ -57,7 +58,7 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
      * the caller and the Idempotency-Key, and the workflow id from the order id, so a retry finds the
      * same order and the same workflow: it can never start a second one or charge twice.
      */
-    async create(caller: Caller, customerId: string, body: z.infer<typeof createOrderBody>, idempotencyKey: string | undefined) {
+    async create(caller: Caller, customerId: string, body: z.infer<typeof createOrderBody>, idempotencyKey: string | undefined, keyClaim?: KeyClaim) {
       const productIds = [...new Set(body.lineItems.map((l) => l.productId))];
       // Independent reads in parallel; both are usually answered from memory.
       const [customer, products] = await Promise.all([customers.get(caller, customerId), productsById(productIds)]);
@@ -96,7 +97,13 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
       };
       // Recorded first, so the order is readable the moment it is acknowledged; then started. Both
       // are idempotent on the order id, so a retry after a failure completes whatever is missing.
-      const status = await recordOrder({ input, audit: { agentId: caller.agentId, partnerId: caller.partnerId, data: { customerId, total: { ...input.total }, lines: lineItems.length } } });
+      // The Idempotency-Key is claimed by the same statement: the order is recorded only if it is.
+      const audit = { agentId: caller.agentId, partnerId: caller.partnerId, data: { customerId, total: { ...input.total }, lines: lineItems.length } };
+      const claim = keyClaim?.request;
+      const recorded = await recordOrder({ input, audit, claim });
+      if (claim && !recorded.claimed) throw new KeyTaken();
+      if (claim) keyClaim!.claimed();
+      const status = recorded.status!;
       await rpc(() =>
         temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
           taskQueue: config.temporal.taskQueue,

@@ -200,6 +200,30 @@ describe('hardening: bad input is refused before it can break anything', () => {
     await unreachable.connection.close().catch(() => undefined);
   });
 
+  test('a retry of a placed order gets its first answer even once the order would be refused (its product withdrawn since)', async () => {
+    await stack.database.db.product.create({ data: { id: 'visio-2024-withdrawn', name: 'Visio 2024 (withdrawn)', description: 'Sold, then withdrawn', unitPrice: '580.00', currency: 'USD' } });
+    const body = { lineItems: [{ productId: 'visio-2024-withdrawn', quantity: 1 }], paymentMethod: 'pm_card_ok' };
+    const place = (app: typeof stack.app, key: string) => request(app).post(`/v1/customers/${customerId}/orders`).set(bearer(admin)).set('Idempotency-Key', key).send(body);
+    const first = await place(stack.app, 'placed-then-withdrawn');
+    assert.equal(first.status, 202, JSON.stringify(first.body));
+    await stack.database.db.product.update({ where: { id: 'visio-2024-withdrawn' }, data: { sellable: false } });
+    // A fresh API process: nothing of the product kept in memory.
+    const fresh = createApp(stack.apiDeps());
+    const refused = await place(fresh, 'a-new-key');
+    assert.equal(refused.status, 422, 'a new order of it is refused');
+    const retried = await place(fresh, 'placed-then-withdrawn');
+    assert.equal(retried.status, 202, JSON.stringify(retried.body));
+    assert.deepEqual(retried.body, first.body);
+    assert.equal(retried.headers['idempotent-replayed'], 'true');
+    const other = await request(fresh).post(`/v1/customers/${customerId}/orders`).set(bearer(admin)).set('Idempotency-Key', 'placed-then-withdrawn').send({ ...body, paymentMethod: 'pm_async' });
+    assert.equal(other.status, 422);
+    assert.equal(other.body.type.endsWith('idempotency-key-reused'), true, JSON.stringify(other.body));
+    // Another body that is not an order at all, with the same key: the key's answer too.
+    const malformed = await request(fresh).post(`/v1/customers/${customerId}/orders`).set(bearer(admin)).set('Idempotency-Key', 'placed-then-withdrawn').send({ lineItems: [] });
+    assert.equal(malformed.status, 422);
+    assert.equal(malformed.body.type.endsWith('idempotency-key-reused'), true, JSON.stringify(malformed.body));
+  });
+
   test('a cancellation key reused for other software answers 422, not the earlier case (the console files with such keys)', async () => {
     const services = createServices(stack.apiDeps());
     const agent = await stack.database.db.agent.findFirstOrThrow({ where: { role: 'admin_agent', partnerId: stack.demo.partners[0]!.id } });

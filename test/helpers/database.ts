@@ -47,6 +47,10 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
  * test files' locks on the same server do not.
  */
 export async function backendsBlockedBy(holder: Pick<pg.ClientBase, 'query'>): Promise<number> {
+  // The holder is inside its transaction, where pg_stat_activity is read once and then kept: a
+  // statement that reached the server after the first look (its connection was still being opened)
+  // would never be seen.
+  await holder.query('SELECT pg_stat_clear_snapshot()');
   const { rows } = await holder.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pg_backend_pid() = ANY(pg_blocking_pids(pid))');
   return rows[0]!.n;
 }
