@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Db } from '../db/client.ts';
-import { abandonClaim, findRecord, releaseClaim, takeOverClaim, type ClaimRequest, type IdempotencyClaim, type IdempotencyWrites } from '../db/idempotency.ts';
+import { abandonClaim, findRecord, releaseClaim, takeOverClaim, type ClaimAnswer, type ClaimRequest, type IdempotencyClaim, type IdempotencyWrites } from '../db/idempotency.ts';
 import { idempotencyKeySchema } from '../common/schemas.ts';
 import { HttpProblem, problems } from './problem.ts';
 import type { JsonReply } from './reply.ts';
@@ -38,7 +38,8 @@ function requestHash(req: Request): string {
  */
 export interface KeyClaim {
   readonly request: ClaimRequest | undefined;
-  claimed(): void;
+  /** `storeAnswer` stores the answer of the request in the claimer's own next statement (the order's). */
+  claimed(storeAnswer?: (answer: ClaimAnswer) => Promise<unknown>): void;
 }
 
 /** The handler's statement found the key's record: the middleware answers as for a claim refused. */
@@ -73,12 +74,16 @@ export function idempotency(db: Db, writes: IdempotencyWrites, options: { stored
     const mine: IdempotencyClaim = { agentId: caller.agentId, key, createdAt: new Date() };
     const request: ClaimRequest = { claim: mine, method: req.method, path: req.originalUrl, requestHash: hash };
     let held = false;
+    let storeAnswer: (answer: ClaimAnswer) => Promise<unknown> = writes.complete;
     if (options.claimedByHandler) {
       res.locals.keyClaim = {
         get request() {
           return held ? undefined : request;
         },
-        claimed: () => void (held = true),
+        claimed: (store) => {
+          held = true;
+          if (store) storeAnswer = store;
+        },
       };
       res.locals.keyRefused = async (err: unknown) => {
         if (held) return undefined;
@@ -114,7 +119,7 @@ export function idempotency(db: Db, writes: IdempotencyWrites, options: { stored
       settled = true;
       if (status >= 200 && status < 300) {
         const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.getHeader(h) ? [[h, String(res.getHeader(h))]] : [])));
-        await writes.complete({ claim: mine, status, headers, body: options.stored ? options.stored(body) : body });
+        await storeAnswer({ claim: mine, status, headers, body: options.stored ? options.stored(body) : body });
       } else if (status < 500) {
         // The request was refused before it changed anything: a corrected retry may use the key.
         await releaseClaim(db, mine);

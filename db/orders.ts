@@ -4,7 +4,7 @@ import { auditOnceSql } from './audit.ts';
 import { Prisma, type Db } from './client.ts';
 import { batchRows, execute, queryRows } from './statements.ts';
 import { batchedWrites } from './batches.ts';
-import { claimOnceSql, type ClaimRequest } from './idempotency.ts';
+import { claimOnceSql, completeClaimsSql, type ClaimAnswer, type ClaimRequest } from './idempotency.ts';
 
 /*
  * The one module that writes `orders`, `order_line_items` and `order_events` (the timeline). An
@@ -63,13 +63,24 @@ export async function persistOrder(db: Db, input: OrderInput, audit?: OrderAudit
 
 /**
  * The API's orders: those that arrive while one statement is on its way are recorded together in
- * the next (db/batches.ts), as persistOrder records one, each with the claim of its key.
+ * the next (db/batches.ts), as persistOrder records one, each with the claim of its key. The answers
+ * to orders placed a moment ago (`storeAnswer`, what a retry with their key is answered) wait in
+ * the same queue and go in the same statement: under load, one commit serves both.
  */
-export function createOrderRecorder(db: Db): (order: OrderRecord) => Promise<RecordedOrder> {
-  return batchedWrites((orders: OrderRecord[]) => persistOrders(db, orders));
+export function createOrderWrites(db: Db) {
+  type Write = { order: OrderRecord } | { answer: ClaimAnswer };
+  const write = batchedWrites(async (writes: Write[]) => {
+    const orders = writes.flatMap((w) => ('order' in w ? [w.order] : []));
+    const recorded = await persistOrders(db, orders, writes.flatMap((w) => ('answer' in w ? [w.answer] : [])));
+    return writes.map((w) => ('order' in w ? recorded.shift() : undefined));
+  });
+  return {
+    record: async (order: OrderRecord): Promise<RecordedOrder> => (await write({ order }))!,
+    storeAnswer: async (answer: ClaimAnswer): Promise<void> => void (await write({ answer })),
+  };
 }
 
-async function persistOrders(db: Db, orders: OrderRecord[]): Promise<RecordedOrder[]> {
+async function persistOrders(db: Db, orders: OrderRecord[], answers: ClaimAnswer[] = []): Promise<RecordedOrder[]> {
   // One order twice in one batch (its key sent twice at once): the first records it and claims the key.
   const first = new Map<string, OrderRecord>();
   for (const o of orders) if (!first.has(o.input.orderId)) first.set(o.input.orderId, o);
@@ -122,6 +133,7 @@ async function persistOrders(db: Db, orders: OrderRecord[]): Promise<RecordedOrd
     -- Not by a duplicate whose claim was refused: its statement may have begun before the first
     -- committed, and then its own check cannot see the first's entry.
     ), audit AS (${auditOnceSql(audits, Prisma.sql`SELECT id::text FROM recordable`)}
+    ), answered AS (${completeClaimsSql(answers)}
     )
     SELECT i.id::text AS id, coalesce(n.status, o.status)::text AS status, c.key IS NOT NULL AS claimed
       FROM input i

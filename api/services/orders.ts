@@ -12,7 +12,7 @@ import type { Order, OrderLineItem } from '../../generated/prisma/client.ts';
 import { asTime, everyRow, keyset, pageOf, type Keyset } from './paging.ts';
 import type { Caller } from '../auth.ts';
 import { Prisma, type Db } from '../../db/client.ts';
-import { createOrderRecorder } from '../../db/orders.ts';
+import { createOrderWrites } from '../../db/orders.ts';
 import type { orderWorkflow } from '../../workflows/order.ts';
 import type { Rpc } from './rpc.ts';
 import { problems, type FieldError } from '../problem.ts';
@@ -37,7 +37,7 @@ const orderSummary = (o: OrderWithLines) => ({
 export function createOrderService(deps: { db: Db; temporal: Client; config: Config; customers: CustomerService; rpc: Rpc }) {
   const { db, temporal, config, customers, rpc } = deps;
   const productsById = createProductLookup(db);
-  const recordOrder = createOrderRecorder(db);
+  const orderWrites = createOrderWrites(db);
 
   async function customerOrders(caller: Caller, customerId: string, query: z.infer<typeof customerOrdersQuery>) {
     const customer = await customers.get(caller, customerId);
@@ -100,9 +100,10 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
       // The Idempotency-Key is claimed by the same statement: the order is recorded only if it is.
       const audit = { agentId: caller.agentId, partnerId: caller.partnerId, data: { customerId, total: { ...input.total }, lines: lineItems.length } };
       const claim = keyClaim?.request;
-      const recorded = await recordOrder({ input, audit, claim });
+      const recorded = await orderWrites.record({ input, audit, claim });
       if (claim && !recorded.claimed) throw new KeyTaken();
-      if (claim) keyClaim!.claimed();
+      // The answer is stored with the orders placed after this one, in their statement.
+      if (claim) keyClaim!.claimed(orderWrites.storeAnswer);
       const status = recorded.status!;
       await rpc(() =>
         temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { createIdempotencyWrites } from '../../db/idempotency.ts';
 import { createDownloadCounter, createDownloadRecorder } from '../../db/links.ts';
-import { createOrderRecorder, persistOrder } from '../../db/orders.ts';
+import { createOrderWrites, persistOrder } from '../../db/orders.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { createTenant, orderInput, type Tenant } from '../helpers/fixtures.ts';
 import { watchStatements, type SeenStatement } from '../helpers/statements.ts';
@@ -117,10 +117,19 @@ describe('batched writes probe the tables they join, at any size', () => {
     assert.deepEqual(await fullScans(statement), { custom: [], generic: [] });
   });
 
-  test('recorded orders look up existing orders and audit entries by key', async () => {
-    const record = createOrderRecorder(database.db);
+  test('recorded orders look up existing orders, audit entries, the claims of their keys and the answers stored with them by key', async () => {
+    const writes = createOrderWrites(database.db);
     const audit = { agentId, partnerId: tenant.partnerId, data: {} };
-    const statement = await statementOf('INSERT orders ', () => Promise.all([1, 2, 3].map(() => record({ input: orderInput(tenant), audit }))));
+    const claim = () => ({ claim: { agentId, key: `plan-${randomUUID()}`, createdAt: new Date() }, method: 'POST', path: '/v1/orders', requestHash: 'h' });
+    const earlier = claim();
+    await writes.record({ input: orderInput(tenant), audit, claim: earlier });
+    const statement = await statementOf('INSERT orders ', () =>
+      Promise.all([
+        ...[1, 2, 3].map(() => writes.record({ input: orderInput(tenant), audit, claim: claim() })),
+        writes.storeAnswer({ claim: earlier.claim, status: 202, headers: {}, body: { ok: true } }),
+      ]),
+    );
+    assert.match(statement.text, /UPDATE idempotency_records/, 'the statement that stores an answer too');
     assert.deepEqual(await fullScans(statement), { custom: [], generic: [] });
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { createIdempotencyWrites, type ClaimRequest } from '../../db/idempotency.ts';
-import { createOrderRecorder } from '../../db/orders.ts';
+import { createOrderWrites } from '../../db/orders.ts';
 import { seedDemo } from '../../db/demo.ts';
 import { againstAnotherWriter, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { orderInput } from '../helpers/fixtures.ts';
@@ -29,7 +29,7 @@ describe('an order and its Idempotency-Key, claimed in one statement', () => {
   const audits = (orderId: string) => database.db.auditEvent.count({ where: { action: 'order.create', targetId: orderId } });
 
   test('records the order with its claim in one statement; a second claim of the key records nothing and answers the order as it stands', async () => {
-    const record = createOrderRecorder(database.db);
+    const record = createOrderWrites(database.db).record;
     const input = orderInput(tenant());
     const key = `k-${randomUUID()}`;
     const watched = watchStatements(database.db);
@@ -54,11 +54,43 @@ describe('an order and its Idempotency-Key, claimed in one statement', () => {
     assert.equal(await audits(input.orderId), 1);
   });
 
+  test('stores the answer to an order in the statement of the orders placed after it: one commit for both', async () => {
+    const writes = createOrderWrites(database.db);
+    const [a, b, c] = [orderInput(tenant()), orderInput(tenant()), orderInput(tenant())];
+    const [keyA, keyB, keyC] = [`k-${randomUUID()}`, `k-${randomUUID()}`, `k-${randomUUID()}`];
+    const claimA = claimOf(keyA, 'hash-a');
+    assert.equal((await writes.record({ input: a, audit: audit(), claim: claimA })).claimed, true);
+    const watched = watchStatements(database.db);
+    try {
+      // The first write goes at once; the answer and the next order, arriving while it is on its way, go together.
+      await Promise.all([
+        writes.record({ input: c, audit: audit(), claim: claimOf(keyC, 'hash-c') }),
+        writes.storeAnswer({ claim: claimA.claim, status: 202, headers: { location: `/v1/orders/${a.orderId}` }, body: { orderId: a.orderId, status: 'awaiting_payment' } }),
+        writes.record({ input: b, audit: audit(), claim: claimOf(keyB, 'hash-b') }),
+      ]);
+    } finally {
+      watched.stop();
+    }
+    assert.deepEqual(
+      watched.seen.map((st) => st.name?.split(' ').slice(0, 2).join(' ')),
+      ['INSERT orders', 'INSERT orders'],
+      'two statements for two orders and an answer',
+    );
+    const stored = await database.db.idempotencyRecord.findUniqueOrThrow({ where: { agentId_key: { agentId, key: keyA } } });
+    assert.ok(stored.completedAt);
+    assert.equal(stored.responseStatus, 202);
+    assert.deepEqual(stored.responseBody, { orderId: a.orderId, status: 'awaiting_payment' });
+    assert.equal(await database.db.order.count({ where: { id: { in: [b.orderId, c.orderId] } } }), 2);
+    // An answer settles only the claim it names: one whose stamp moved on (taken over) is left as it is.
+    await writes.storeAnswer({ claim: { ...claimA.claim, createdAt: new Date(0) }, status: 500, headers: {}, body: null });
+    assert.equal((await database.db.idempotencyRecord.findUniqueOrThrow({ where: { agentId_key: { agentId, key: keyA } } })).responseStatus, 202);
+  });
+
   test('an order whose key was claimed apart (by the middleware, for another route) is not recorded', async () => {
     const key = `k-${randomUUID()}`;
     assert.equal(await createIdempotencyWrites(database.db).claim(claimOf(key, 'hash-1')), true);
     const input = orderInput(tenant());
-    const answer = await createOrderRecorder(database.db)({ input, audit: audit(), claim: claimOf(key, 'hash-1', new Date(Date.now() + 5)) });
+    const answer = await createOrderWrites(database.db).record({ input, audit: audit(), claim: claimOf(key, 'hash-1', new Date(Date.now() + 5)) });
     assert.deepEqual(answer, { status: undefined, claimed: false });
     assert.equal(await database.db.order.count({ where: { id: input.orderId } }), 0);
     assert.equal(await audits(input.orderId), 0);
@@ -77,7 +109,7 @@ describe('an order and its Idempotency-Key, claimed in one statement', () => {
         );
         await writer.query(`INSERT INTO audit_events (agent_id, partner_id, action, target_type, target_id) VALUES ($1, $2, 'order.create', 'order', $3)`, [agentId, input.partnerId, input.orderId]);
       },
-      batch: () => createOrderRecorder(database.db)({ input, audit: audit(), claim: claimOf(key, 'hash-1') }),
+      batch: () => createOrderWrites(database.db).record({ input, audit: audit(), claim: claimOf(key, 'hash-1') }),
       takeRest: async () => undefined,
     });
     assert.equal(answer.claimed, false);

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type pg from 'pg';
 import { poolOf } from '../../db/client.ts';
 import { nameOf } from '../../db/statements.ts';
-import { changeOrderStatus, createOrderRecorder, persistOrder } from '../../db/orders.ts';
+import { changeOrderStatus, createOrderWrites, persistOrder } from '../../db/orders.ts';
 import { createSubscription, storeProductKey } from '../../db/software.ts';
 import { seedDemo } from '../../db/demo.ts';
 import { LocalKeyAuthority, KeyAuthorityRefusedError } from '../../providers/keys.ts';
@@ -129,7 +129,7 @@ describe('an order’s writes, one statement each', () => {
     const partner = demo.partners[0]!;
     const tenant = { partnerId: partner.id, customerId: partner.customers[0]!.id, domain: partner.customers[0]!.domain };
     const agentId = (await database.db.agent.findFirstOrThrow({ where: { partnerId: partner.id } })).id;
-    const record = createOrderRecorder(database.db);
+    const record = createOrderWrites(database.db).record;
     const inputs = Array.from({ length: 12 }, () => orderInput(tenant));
     // Recorded before: its status as it stands now is the answer, and nothing is written again.
     const earlier = inputs[11]!;
@@ -171,7 +171,7 @@ describe('an order’s writes, one statement each', () => {
     const tenant = { partnerId: partner.id, customerId: partner.customers[0]!.id, domain: partner.customers[0]!.domain };
     const pair = [orderInput(tenant), orderInput(tenant)].sort((a, b) => a.orderId.localeCompare(b.orderId));
     const [first, second] = [pair[0]!, pair[1]!];
-    const record = createOrderRecorder(database.db);
+    const record = createOrderWrites(database.db).record;
     const insert = (writer: pg.ClientBase, order: typeof first) =>
       writer.query(`INSERT INTO orders (id, partner_id, customer_id, status, payment_method, total_amount, currency, workflow_id) VALUES ($1, $2, $3, 'awaiting_payment', 'pm_card_ok', 1, 'USD', $4) ON CONFLICT DO NOTHING`, [order.orderId, partner.id, tenant.customerId, `wf-${order.orderId}`]);
     // Another writer holds the first order; the batch, given the orders last first, must wait on it
