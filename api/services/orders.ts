@@ -3,7 +3,6 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@t
 import type { z } from 'zod';
 import type { Config } from '../../common/config.ts';
 import type { OrderInput } from '../../common/domain.ts';
-import { orderSearchAttributes } from '../../common/messages.ts';
 import { derivedIds, workflowIds } from '../../common/ids.ts';
 import type { createOrderBody } from '../../common/schemas.ts';
 import type { customerOrdersQuery } from '../../common/list-queries.ts';
@@ -113,7 +112,7 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
           // One workflow per order, ever: a retry joins the running one, a finished one is never rerun.
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-          typedSearchAttributes: orderSearchAttributes(input),
+          // No search attributes here: the workflow sets them in its first task (orderSearchAttributes).
         }),
       ).catch((err: unknown) => {
         if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return undefined;

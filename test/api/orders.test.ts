@@ -6,6 +6,7 @@ import { IDEMPOTENCY_LEASE_MS } from '../../api/idempotency.ts';
 import { signPaymentWebhook } from '../../api/services/payments.ts';
 import { Prisma } from '../../db/client.ts';
 import { workflowIds } from '../../common/ids.ts';
+import { searchAttributes } from '../../common/messages.ts';
 import { PRODUCT_KEY_PATTERN } from '../../providers/keys.ts';
 import { LocalPaymentProvider } from '../../providers/payments.ts';
 import { bearer, eventually, startStack, type Stack } from '../helpers/stack.ts';
@@ -75,6 +76,9 @@ describe('purchase through the API (dev server, PostgreSQL)', () => {
 
     const asOps = await request(stack.app).get(created.headers.location!).set(bearer(ops));
     assert.equal(asOps.status, 200, 'operations read every partner’s orders');
+    // What the Web UI finds it by (its workflow sets them).
+    const attributes = (await stack.client.workflow.getHandle(workflowIds.order(created.body.orderId)).describe()).typedSearchAttributes;
+    assert.deepEqual([attributes.get(searchAttributes.orderStatus), attributes.get(searchAttributes.partnerId), attributes.get(searchAttributes.customerId)], ['active', stack.demo.partners[0]!.id, customerId]);
   });
 
   test('replays the same Idempotency-Key: one workflow, one payment, the identical response', async () => {
