@@ -162,8 +162,9 @@ const retryNeeded = () => problems.conflict('idempotency-retry-needed', 'The fir
 
 /**
  * For a request whose key has a record already: the stored answer (replayed), a problem thrown, or
- * 'mine' once a claim whose lease ran out was taken over (only when `takeOver`). Waits while the
- * first request with the key is still running.
+ * 'mine' once a claim whose lease ran out was taken over. Without `takeOver` (the request was
+ * refused by its own checks, so it must not hold the key) such a claim is 'none', as is no record.
+ * Waits while the first request with the key is still running.
  */
 async function decide(db: Db, mine: IdempotencyClaim, hash: string, takeOver: boolean): Promise<JsonReply | 'mine' | 'none'> {
   const deadline = Date.now() + WAIT_FOR_FIRST_MS;
