@@ -39,7 +39,7 @@ function requestHash(req: Request): string {
 export interface KeyClaim {
   readonly request: ClaimRequest | undefined;
   /** `storeAnswer` stores the answer of the request in the claimer's own next statement (the order's). */
-  claimed(storeAnswer?: (answer: ClaimAnswer) => Promise<unknown>): void;
+  claimed(storeAnswer: (answer: ClaimAnswer) => Promise<unknown>): void;
 }
 
 /** The handler's statement found the key's record: the middleware answers as for a claim refused. */
@@ -82,7 +82,7 @@ export function idempotency(db: Db, writes: IdempotencyWrites, options: { stored
         },
         claimed: (store) => {
           held = true;
-          if (store) storeAnswer = store;
+          storeAnswer = store;
         },
       };
       res.locals.keyRefused = async (err: unknown) => {

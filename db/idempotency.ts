@@ -57,7 +57,7 @@ export function createIdempotencyWrites(db: Db) {
 }
 export type IdempotencyWrites = ReturnType<typeof createIdempotencyWrites>;
 
-export const claimId = (c: { agentId: string; key: string }) => `${c.agentId.toLowerCase()}\n${c.key}`;
+const claimId = (c: { agentId: string; key: string }) => `${c.agentId.toLowerCase()}\n${c.key}`;
 
 /**
  * The claims as a statement to run inside a larger one (the order's, so an order and its key are

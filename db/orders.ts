@@ -72,7 +72,8 @@ export function createOrderWrites(db: Db) {
   const write = batchedWrites(async (writes: Write[]) => {
     const orders = writes.flatMap((w) => ('order' in w ? [w.order] : []));
     const recorded = await persistOrders(db, orders, writes.flatMap((w) => ('answer' in w ? [w.answer] : [])));
-    return writes.map((w) => ('order' in w ? recorded.shift() : undefined));
+    let next = 0;
+    return writes.map((w) => ('order' in w ? recorded[next++] : undefined));
   });
   return {
     record: async (order: OrderRecord): Promise<RecordedOrder> => (await write({ order }))!,
