@@ -3,7 +3,8 @@ import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { HttpProblem } from './problem.ts';
-import { countRequest, countRequestUnlessBlocked, forgetEndedWindows, readRequests, resetRequests, uncountRequest } from '../db/rate-limits.ts';
+import { countRequest, countRequestUnlessBlocked, forgetEndedWindows, giveBackRequests, readRequests, resetRequests, uncountRequest } from '../db/rate-limits.ts';
+import { countedRequests } from './rate-counts.ts';
 
 /**
  * express-rate-limit's counts in PostgreSQL, so a limit holds across every API process (a memory
@@ -100,17 +101,23 @@ export function failedAuthGuard(options: { db: Db; logger?: Logger; limit: numbe
  * authentications, and an address at that limit is refused even with a key verified earlier (its
  * request skipped the check made before a scrypt, having none to pay). express-rate-limit's stores
  * answer one key per call, so with it every request paid two statements for this; the console's
- * sign-in keeps it. PostgreSQL down: the request goes through unlimited and meets the outage itself.
+ * sign-in keeps it. Counted as api/rate-counts.ts says: a caller that keeps sending pays a statement
+ * per lease of places, not per request, and an address blocked meanwhile is refused once the
+ * lease's second is over. PostgreSQL down: the request goes through unlimited and meets the outage itself.
  */
 export function requestLimiter(options: { db: Db; logger?: Logger; prefix: string; limit: number; windowMs: number; keyOf: (req: Request, res: Response) => string; failures?: FailedAuthGuard }): RequestHandler {
   const { db, limit, windowMs } = options;
   const sweep = windowSweeper(db, windowMs, options.logger);
-  const count = coalescedCounts((key, failuresKey, n) =>
-    failuresKey === undefined ? countRequest(db, key, windowMs, n) : countRequestUnlessBlocked(db, key, windowMs, { key: failuresKey, limit: options.failures!.limit }, n),
-  );
+  const counts = countedRequests({
+    limit,
+    count: (key, failuresKey, n) =>
+      failuresKey === undefined ? countRequest(db, key, windowMs, n) : countRequestUnlessBlocked(db, key, windowMs, { key: failuresKey, limit: options.failures!.limit }, n),
+    giveBack: (key, n, resetAt) => giveBackRequests(db, key, n, resetAt),
+    onGiveBackError: (err) => options.logger?.warn({ err: err.message }, 'could not give back the unused places of a rate-limit lease; they count until the window ends'),
+  });
   return async (req, res, next) => {
     const key = options.prefix + options.keyOf(req, res);
-    const counted = await count(key, options.failures?.key(req)).catch((err: unknown) => {
+    const counted = await counts.count(key, options.failures?.key(req)).catch((err: unknown) => {
       options.logger?.warn({ err: (err as Error).message }, 'could not count a request against its rate limit; let through');
       return undefined;
     });
@@ -123,37 +130,4 @@ export function requestLimiter(options: { db: Db; logger?: Logger; prefix: strin
     if (counted.hits > limit) return next(new HttpProblem('rate-limited', `Rate limit of ${limit} requests per minute exceeded.`, { headers: { 'Retry-After': String(Math.max(1, resetSeconds)) } }));
     next();
   };
-}
-
-type Counted = { hits: number; resetAt: Date } | { blockedUntil: Date };
-
-/**
- * One statement for the requests of one key that arrive while its last count is on its way: they
- * wait for it, then are counted together (`n` at once), and each gets its own place in the window,
- * as if counted alone. Concurrent requests of one caller all update one row, which PostgreSQL
- * updates one at a time anyway, and each statement costs this process a round trip and PostgreSQL
- * a transaction (see db/batches.ts, which does the same for other writes). `failuresKey` is part of
- * the key: requests from another address are counted apart, since they may be blocked apart.
- */
-export function coalescedCounts(count: (key: string, failuresKey: string | undefined, n: number) => Promise<Counted>) {
-  const waiting = new Map<string, { key: string; failuresKey: string | undefined; settle: ((counted: Counted | Error) => void)[] }>();
-  const counting = new Set<string>();
-  const drain = async (id: string) => {
-    counting.add(id);
-    for (let batch = waiting.get(id); batch; batch = waiting.get(id)) {
-      waiting.delete(id);
-      const n = batch.settle.length;
-      const counted = await count(batch.key, batch.failuresKey, n).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-      batch.settle.forEach((settle, i) => settle(counted instanceof Error || 'blockedUntil' in counted ? counted : { hits: counted.hits - n + 1 + i, resetAt: counted.resetAt }));
-    }
-    counting.delete(id);
-  };
-  return (key: string, failuresKey?: string): Promise<Counted> =>
-    new Promise((resolve, reject) => {
-      const id = `${key}\n${failuresKey ?? ''}`;
-      const batch = waiting.get(id) ?? { key, failuresKey, settle: [] };
-      batch.settle.push((counted) => (counted instanceof Error ? reject(counted) : resolve(counted)));
-      waiting.set(id, batch);
-      if (!counting.has(id)) void drain(id);
-    });
 }

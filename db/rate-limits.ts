@@ -1,5 +1,5 @@
 import { Prisma, type Db } from './client.ts';
-import { queryRows } from './statements.ts';
+import { execute, queryRows } from './statements.ts';
 
 // The only writer of rate_limit_windows (the API's rate limits, shared by all its processes).
 
@@ -58,6 +58,20 @@ export async function countRequestUnlessBlocked(
 /** Takes back a counted request (express-rate-limit's skipSuccessfulRequests). */
 export async function uncountRequest(db: Db, key: string): Promise<void> {
   await db.$executeRaw`UPDATE rate_limit_windows SET hits = greatest(hits - 1, 0) WHERE key = ${key} AND reset_at > now()`;
+}
+
+/**
+ * Gives back `n` places counted in the key's window that ends at `resetAt` and were never used (a
+ * process's lease of places, api/rate-counts.ts). Nothing once that window has ended: a new one
+ * started since holds none of them. The window is matched within a millisecond, since a Date
+ * carries no microseconds.
+ */
+export async function giveBackRequests(db: Db, key: string, n: number, resetAt: Date): Promise<void> {
+  await execute(
+    db,
+    Prisma.sql`UPDATE rate_limit_windows SET hits = greatest(hits - ${n}::int, 0)
+    WHERE key = ${key} AND reset_at > now() AND reset_at > ${resetAt}::timestamptz - interval '1 millisecond' AND reset_at < ${resetAt}::timestamptz + interval '1 millisecond'`,
+  );
 }
 
 export async function resetRequests(db: Db, key: string): Promise<void> {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import { createApp } from '../../api/app.ts';
-import { coalescedCounts } from '../../api/rate-limits.ts';
-import { countRequest } from '../../db/rate-limits.ts';
+import { countedRequests } from '../../api/rate-counts.ts';
+import { countRequest, giveBackRequests } from '../../db/rate-limits.ts';
 import { createDb } from '../../db/client.ts';
 import { watchStatements } from '../helpers/statements.ts';
 import { bearer, startStack, type Stack } from '../helpers/stack.ts';
@@ -75,14 +75,21 @@ describe('rate limits hold across API processes (PostgreSQL, no worker)', () => 
   test('a burst of one caller is counted in fewer statements than requests, each request with its own place in the window', async () => {
     const db = stack.database.db;
     let statements = 0;
-    const count = coalescedCounts((key, _failures, n) => {
-      statements++;
-      return countRequest(db, key, 60_000, n);
+    const counts = countedRequests({
+      limit: 1_000,
+      count: (key, _failures, n) => {
+        statements++;
+        return countRequest(db, key, 60_000, n);
+      },
+      giveBack: (key, n, resetAt) => giveBackRequests(db, key, n, resetAt),
     });
+    const count = counts.count;
     const burst = await Promise.all(Array.from({ length: 20 }, () => count('requests:burst-key')));
     const hits = burst.map((c) => ('hits' in c ? c.hits : NaN)).sort((a, b) => a - b);
     assert.deepEqual(hits, Array.from({ length: 20 }, (_, i) => i + 1), 'every request a place of its own, none shared, none skipped');
     assert.ok(statements < 20, `${statements} statements for 20 requests`);
+    // The second statement leased places for the key's next requests: ended, they are given back.
+    await counts.close();
     assert.equal((await db.rateLimitWindow.findUniqueOrThrow({ where: { key: 'requests:burst-key' } })).hits, 20, 'the row holds every request');
     // Another address's requests of the same key are counted apart (either may be blocked alone).
     const before = statements;
