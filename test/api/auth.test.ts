@@ -6,6 +6,7 @@ import { createApp } from '../../api/app.ts';
 import { ApiKeyVerifier } from '../../api/auth.ts';
 import { createApiKey, revokeApiKey } from '../../db/api-keys.ts';
 import { apiKeySecret, bearer, startStack, type Stack } from '../helpers/stack.ts';
+import { createLogger } from '../../common/logger.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 
@@ -47,6 +48,19 @@ describe('authentication and rate limits', () => {
     await revokeApiKey(stack.database.db, prefix);
     await noticed;
     assert.equal((await request(stack.app).get('/v1/refund-cases').set(bearer(key))).status, 401);
+  });
+
+  test('the access log line names the partner and agent who called, and no one for a refused key', async () => {
+    const lines: { msg?: string; req?: { url: string }; res?: { statusCode: number }; partnerId?: string; agentId?: string }[] = [];
+    const logger = createLogger({ destination: { write: (l: string) => (lines.push(JSON.parse(l)), true) } as unknown as NodeJS.WritableStream });
+    const app = createApp(stack.apiDeps({ logger }));
+    const partner = stack.demo.partners[0]!;
+    assert.equal((await request(app).get('/v1/products').set(bearer(partner.apiKeys.admin_agent))).status, 200);
+    assert.equal((await request(app).get('/v1/products').set(bearer('csp_0123456789abcdef_wrong'))).status, 401);
+    const [ok, refused] = lines.filter((l) => l.req?.url === '/v1/products');
+    const agent = await stack.database.db.agent.findFirstOrThrow({ where: { partnerId: partner.id, role: 'admin_agent' } });
+    assert.deepEqual([ok?.res?.statusCode, ok?.partnerId, ok?.agentId], [200, partner.id, agent.id], JSON.stringify(ok));
+    assert.deepEqual([refused?.res?.statusCode, refused?.partnerId, refused?.agentId], [401, undefined, undefined], JSON.stringify(refused));
   });
 
   test('rate-limits each key with 429 and Retry-After, without touching other keys', async () => {
