@@ -3,7 +3,7 @@ import type { ClientRateLimitInfo, Options, Store } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
 import { HttpProblem } from './problem.ts';
-import { countRequest, countRequestUnlessBlocked, forgetEndedWindows, giveBackRequests, readRequests, resetRequests, uncountRequest } from '../db/rate-limits.ts';
+import { countRequest, countRequestUnlessBlocked, forgetEndedWindows, giveBackRequests, readRequests, resetRequests } from '../db/rate-limits.ts';
 import { countedRequests } from './rate-counts.ts';
 
 /**
@@ -40,7 +40,7 @@ export class PostgresRateLimitStore implements Store {
   }
 
   async decrement(key: string): Promise<void> {
-    await uncountRequest(this.db, this.prefix + key);
+    await giveBackRequests(this.db, this.prefix + key);
   }
 
   async resetKey(key: string): Promise<void> {

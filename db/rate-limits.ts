@@ -55,23 +55,18 @@ export async function countRequestUnlessBlocked(
   return { hits: row!.hits!, resetAt: row!.reset_at! };
 }
 
-/** Takes back a counted request (express-rate-limit's skipSuccessfulRequests). */
-export async function uncountRequest(db: Db, key: string): Promise<void> {
-  await db.$executeRaw`UPDATE rate_limit_windows SET hits = greatest(hits - 1, 0) WHERE key = ${key} AND reset_at > now()`;
-}
-
 /**
- * Gives back `n` places counted in the key's window that ends at `resetAt` and were never used (a
- * process's lease of places, api/rate-counts.ts). Nothing once that window has ended: a new one
- * started since holds none of them. The window is matched within a millisecond, since a Date
- * carries no microseconds.
+ * Gives back `n` counted places never used: one taken back (express-rate-limit's
+ * skipSuccessfulRequests), or what a process's lease of places did not use (api/rate-counts.ts).
+ * Only from the key's current window, and with `resetAt` only from the window that ends then, so
+ * places of a window that has ended are never taken from a new one. The window is matched within a
+ * millisecond, since a Date carries no microseconds.
  */
-export async function giveBackRequests(db: Db, key: string, n: number, resetAt: Date): Promise<void> {
-  await execute(
-    db,
-    Prisma.sql`UPDATE rate_limit_windows SET hits = greatest(hits - ${n}::int, 0)
-    WHERE key = ${key} AND reset_at > now() AND reset_at > ${resetAt}::timestamptz - interval '1 millisecond' AND reset_at < ${resetAt}::timestamptz + interval '1 millisecond'`,
-  );
+export async function giveBackRequests(db: Db, key: string, n = 1, resetAt?: Date): Promise<void> {
+  const thatWindow = resetAt
+    ? Prisma.sql`AND reset_at > ${resetAt}::timestamptz - interval '1 millisecond' AND reset_at < ${resetAt}::timestamptz + interval '1 millisecond'`
+    : Prisma.empty;
+  await execute(db, Prisma.sql`UPDATE rate_limit_windows SET hits = greatest(hits - ${n}::int, 0) WHERE key = ${key} AND reset_at > now() ${thatWindow}`);
 }
 
 export async function resetRequests(db: Db, key: string): Promise<void> {
