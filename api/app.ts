@@ -123,7 +123,7 @@ export function createApp(deps: ApiDeps) {
   };
 
   // Counted in PostgreSQL, so the limit holds however many API processes share the traffic.
-  const limits = { db, logger, prefix: 'requests:', limit: config.rateLimitPerMinute, windowMs: 60_000 };
+  const limits = { db, logger, prefix: 'requests:', limit: config.rateLimitPerMinute, windowMs: 60_000, leaseMs: deps.rateLimitLeaseMs };
   const callerLimiter = requestLimiter({ ...limits, keyOf: (_req, res) => res.locals.caller!.keyPrefix, failures: authFailures });
   const addressLimiter = requestLimiter({ ...limits, keyOf: (req) => `ip:${addressOf(req)}` });
 
@@ -190,5 +190,10 @@ export function createApp(deps: ApiDeps) {
 
   app.use(notFoundRoute);
   app.use(errorHandler((err, req) => req.log.error({ err }, 'unhandled error')));
-  return app;
+  return Object.assign(app, {
+    /** What the app holds in the shared database beyond its requests (its limiters' leases), given back once its server has stopped taking requests. */
+    async shutdown(): Promise<void> {
+      await Promise.all([callerLimiter.close(), addressLimiter.close()]);
+    },
+  });
 }

@@ -27,6 +27,8 @@ export interface ApiDeps {
   keyChanges?: KeyChangeFeed;
   /** Told of every answer on a route (method, route path, status): the contract test records them. */
   onAnswered?: (method: string, route: string, status: number) => void;
+  /** A rate-limit lease's life (LEASE.ms in api/rate-counts.ts); a test lengthens it so a lease outlives its steps on any machine. */
+  rateLimitLeaseMs?: number;
 }
 
 declare module 'express-serve-static-core' {

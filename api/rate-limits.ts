@@ -104,18 +104,21 @@ export function failedAuthGuard(options: { db: Db; logger?: Logger; limit: numbe
  * sign-in keeps it. Counted as api/rate-counts.ts says: a caller that keeps sending pays a statement
  * per lease of places, not per request, and an address blocked meanwhile is refused once the
  * lease's second is over. PostgreSQL down: the request goes through unlimited and meets the outage itself.
+ * `close()`, once no request is left to count (the process stops), gives back what the leases did not
+ * use: otherwise a caller near its limit is refused early until the window ends, after every deploy.
  */
-export function requestLimiter(options: { db: Db; logger?: Logger; prefix: string; limit: number; windowMs: number; keyOf: (req: Request, res: Response) => string; failures?: FailedAuthGuard }): RequestHandler {
+export function requestLimiter(options: { db: Db; logger?: Logger; prefix: string; limit: number; windowMs: number; keyOf: (req: Request, res: Response) => string; failures?: FailedAuthGuard; leaseMs?: number }): RequestHandler & { close(): Promise<void> } {
   const { db, limit, windowMs } = options;
   const sweep = windowSweeper(db, windowMs, options.logger);
   const counts = countedRequests({
     limit,
+    leaseMs: options.leaseMs,
     count: (key, failuresKey, n) =>
       failuresKey === undefined ? countRequest(db, key, windowMs, n) : countRequestUnlessBlocked(db, key, windowMs, { key: failuresKey, limit: options.failures!.limit }, n),
     giveBack: (key, n, resetAt) => giveBackRequests(db, key, n, resetAt),
     onGiveBackError: (err) => options.logger?.warn({ err: err.message }, 'could not give back the unused places of a rate-limit lease; they count until the window ends'),
   });
-  return async (req, res, next) => {
+  const limiter: RequestHandler = async (req, res, next) => {
     const key = options.prefix + options.keyOf(req, res);
     const counted = await counts.count(key, options.failures?.key(req)).catch((err: unknown) => {
       options.logger?.warn({ err: (err as Error).message }, 'could not count a request against its rate limit; let through');
@@ -130,4 +133,5 @@ export function requestLimiter(options: { db: Db; logger?: Logger; prefix: strin
     if (counted.hits > limit) return next(new HttpProblem('rate-limited', `Rate limit of ${limit} requests per minute exceeded.`, { headers: { 'Retry-After': String(Math.max(1, resetSeconds)) } }));
     next();
   };
+  return Object.assign(limiter, { close: counts.close });
 }

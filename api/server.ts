@@ -27,7 +27,7 @@ export function assertMetricsPlacement(config: Config): void {
   }
 }
 
-export async function startApi(deps: { config: Config; db: Db; temporal: Client; logger: Logger; secrets: ResolvedSecrets; codec: PayloadCodec }): Promise<RunningApi> {
+export async function startApi(deps: { config: Config; db: Db; temporal: Client; logger: Logger; secrets: ResolvedSecrets; codec: PayloadCodec; rateLimitLeaseMs?: number }): Promise<RunningApi> {
   assertMetricsPlacement(deps.config);
   const metrics = apiMetricsOf(deps);
   const keyChanges = deps.config.databaseUrl ? listenForKeyChanges(deps.config.databaseUrl, deps.logger) : undefined;
@@ -49,6 +49,7 @@ export async function startApi(deps: { config: Config; db: Db; temporal: Client;
         server.closeIdleConnections();
       });
       await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+      await app.shutdown();
       await keyChanges?.close();
     },
   };

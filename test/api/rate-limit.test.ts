@@ -8,6 +8,16 @@ import { createDb } from '../../db/client.ts';
 import { watchStatements } from '../helpers/statements.ts';
 import { bearer, startStack, type Stack } from '../helpers/stack.ts';
 import { until } from '../../infra/waiting.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@temporalio/client';
+import { startApi } from '../../api/server.ts';
+import { loadConfig } from '../../common/config.ts';
+import { createLogger } from '../../common/logger.ts';
+import { EncryptionCodec, parseKeyRing } from '../../infra/payload-codec.ts';
+import { resolveSecrets } from '../../infra/secrets.ts';
+import { createTestDatabase } from '../helpers/database.ts';
 
 const LIMIT = 6;
 
@@ -115,5 +125,40 @@ describe('rate limits hold across API processes (PostgreSQL, no worker)', () => 
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await request(apps[i % 2]!).get('/v1/products').set(wrong)).status);
     assert.deepEqual(statuses, [401, 401, 401, 401, 429, 429]);
+  });
+});
+
+describe('an API that stops gives back the places its rate-limit leases did not use', () => {
+  test('after a burst and a stop, the window counts the requests answered and nothing more', async () => {
+    const database = await createTestDatabase('rate_limit_stop');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'csp-rate-limit-stop-'));
+    try {
+      // The default limit (600 a minute) leaves room for leases; /healthz is counted per address.
+      const config = loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir });
+      const secrets = resolveSecrets(config);
+      // /healthz reads nothing; this client's lazy connection is never used.
+      // Leases live 20 s here (the longest a one-minute window allows), not 1 s, so the one taken is
+      // still held when the API stops, a few statements later.
+      const leaseMs = 20_000;
+      const api = await startApi({ config, db: database.db, temporal: new Client(), logger: createLogger({ level: 'silent' }), secrets, codec: new EncryptionCodec(parseKeyRing(secrets.payloadKeys)), rateLimitLeaseMs: leaseMs });
+      let answered = 0;
+      const started = Date.now();
+      for (let burst = 0; burst < 2; burst++) {
+        const statuses = await Promise.all(Array.from({ length: 20 }, async () => (await fetch(`${api.url}/healthz`)).status));
+        answered += statuses.filter((s) => s === 200).length;
+      }
+      assert.equal(answered, 40);
+      const rows = () => database.db.rateLimitWindow.findMany({ where: { key: { startsWith: 'requests:ip:' } } });
+      const running = await rows();
+      assert.equal(running.length, 1);
+      // The second burst's statement leased places ahead of the requests it counted (unless the
+      // machine took longer than the lease's life to get here, when its own timer gave them back).
+      if (Date.now() - started < leaseMs) assert.ok(running[0]!.hits > answered, `a lease held places beyond the ${answered} requests (the window held ${running[0]!.hits})`);
+      await api.close();
+      assert.equal((await rows())[0]!.hits, answered, 'the unused places were given back when it stopped');
+    } finally {
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
