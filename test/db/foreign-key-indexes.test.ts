@@ -13,7 +13,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
  */
 const WITHOUT_INDEX: Record<string, string> = {
   'api_keys.agent_id': 'keys are found by their prefix; an agent holds a few',
-  'orders.created_by_agent_id': 'orders are listed by partner, customer, status or time, never by the agent who placed them',
+  'orders.created_by_agent_id': 'orders are listed by customer, status or time, never by the agent who placed them',
+  'orders.partner_id': 'orders are listed by customer (its partner checked beside it), status or time, never by partner alone',
   'order_line_items.product_id': 'lines are read with their order (the unique order and position index)',
   'software_subscriptions.partner_id': 'subscriptions are read by customer (indexed), the partner checked beside it',
   'software_subscriptions.product_id': 'subscriptions are read by customer or order, never by product',
