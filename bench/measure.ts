@@ -1,6 +1,7 @@
 // How the scenarios measure: a pool of concurrent jobs timed one by one, rounding, CPU deltas.
 import { readdirSync, readFileSync } from 'node:fs';
 import { processStats, type ProcessStats } from '../infra/processes.ts';
+import { sleep } from '../infra/waiting.ts';
 import { tick } from './progress.ts';
 
 /** Runs `count` jobs, `concurrency` at a time; returns each job's latency in ms. */
@@ -22,6 +23,26 @@ export async function pool(count: number, concurrency: number, job: (i: number) 
   return latencies;
 }
 export const round = (x: number, digits = 1) => +x.toFixed(digits);
+
+/**
+ * Waits until `remaining()` answers 0 of `total`, showing how many are done, and fails only once
+ * the count has not fallen for `stallMs`: how long a backlog takes to drain is the machine's speed
+ * (on one 2-core machine scenario 5's 4,500 baseline workflows outlasted a fixed 600 s, and the
+ * whole run was lost), while a count that stops falling is a hang, named with what is left.
+ */
+export async function drained(what: string, remaining: () => Promise<number>, total: number, options: { stallMs?: number; pollMs?: number } = {}): Promise<void> {
+  const { stallMs = 180_000, pollMs = 1_000 } = options;
+  let least = Infinity;
+  let fellAt = Date.now();
+  for (;;) {
+    const left = Math.max(0, await remaining());
+    tick(total - Math.min(left, total), total);
+    if (left === 0) return;
+    if (left < least) [least, fellAt] = [left, Date.now()];
+    else if (Date.now() - fellAt > stallMs) throw new Error(`${what}: ${left} of ${total} still left, and none done in the last ${Math.round(stallMs / 1000)} s`);
+    await sleep(pollMs);
+  }
+}
 export const delta = (before: ProcessStats, after: ProcessStats) => after.cpuSeconds - before.cpuSeconds;
 
 /**

@@ -3,8 +3,7 @@
 import { step } from '../progress.ts';
 import type { Bench, BenchParams, Row } from '../stack.ts';
 import { pool, round, delta, warmUpOrders } from '../stack.ts';
-import { postgresCpuSeconds, ratioRow } from '../measure.ts';
-import { until } from '../../infra/waiting.ts';
+import { drained, postgresCpuSeconds, ratioRow } from '../measure.ts';
 import { workflowIds } from '../../common/ids.ts';
 import { noopActivitiesWorkflow } from '../baseline-workflows.ts';
 import { randomBytes } from 'node:crypto';
@@ -101,11 +100,10 @@ export async function orderStarts(bench: Bench, params: BenchParams): Promise<Ro
   // (the others are not in the database), and every order workflow must have completed.
   const apiOrders = total + warmUp;
   step('5 resources · waiting for every order to be active');
-  await until('all orders active', async () => (await db.order.count({ where: { status: 'active' } })) >= apiOrders, 600_000);
-  await until('raw and bare orders completed', async () => {
-    const open = await client.workflow.count(`TaskQueue = "${taskQueue}" AND WorkflowType = "orderWorkflow" AND ExecutionStatus = "Running"`);
-    return open.count === 0;
-  }, 600_000);
+  await drained('all orders active', async () => apiOrders - (await db.order.count({ where: { status: 'active' } })), apiOrders);
+  step('5 resources · waiting for every order workflow to complete');
+  const running = async (workflows: string) => (await client.workflow.count(`${workflows} AND ExecutionStatus = "Running"`)).count;
+  await drained('every order workflow completed', () => running(`TaskQueue = "${taskQueue}" AND WorkflowType = "orderWorkflow"`), ARMS.length * (total + warmUp));
   const workerAfter = workerProc.stats();
   const workerCpu = delta(workerBefore, workerAfter);
   const api5 = bench.api.proc.stats();
@@ -122,7 +120,8 @@ export async function orderStarts(bench: Bench, params: BenchParams): Promise<Ro
   const baselineBefore = bench.baselineProc.stats();
   const label = randomBytes(3).toString('hex');
   await pool(workflows, C, async (i) => void (await client.workflow.start(noopActivitiesWorkflow, { taskQueue: bench.baselineQueue, workflowId: `bench-noop-${label}-${i}`, args: [activities] })));
-  await until('the baseline workflows completed', async () => (await client.workflow.count(`TaskQueue = "${bench.baselineQueue}" AND WorkflowType = "noopActivitiesWorkflow" AND ExecutionStatus = "Running"`)).count === 0, 600_000);
+  step(`5 resources · baseline: waiting for the ${workflows} workflows to complete`);
+  await drained('the baseline workflows completed', () => running(`TaskQueue = "${bench.baselineQueue}" AND WorkflowType = "noopActivitiesWorkflow"`), workflows);
   const baselineCpu = delta(baselineBefore, bench.baselineProc.stats());
   const [perOrder, perBaseline] = [(workerCpu / workflows) * 1000, (baselineCpu / workflows) * 1000];
   rows.push({
