@@ -7,6 +7,7 @@ import type { Db } from '../db/client.ts';
 import type { ResolvedSecrets } from '../infra/secrets.ts';
 import { listenForKeyChanges } from '../db/key-changes.ts';
 import { createApp } from './app.ts';
+import type { ApiDeps } from './context.ts';
 import { apiMetricsOf, startMetricsServer } from './metrics.ts';
 
 export interface RunningApi {
@@ -27,7 +28,7 @@ export function assertMetricsPlacement(config: Config): void {
   }
 }
 
-export async function startApi(deps: { config: Config; db: Db; temporal: Client; logger: Logger; secrets: ResolvedSecrets; codec: PayloadCodec; rateLimitLeaseMs?: number }): Promise<RunningApi> {
+export async function startApi(deps: { config: Config; db: Db; temporal: Client; logger: Logger; secrets: ResolvedSecrets; codec: PayloadCodec } & Pick<ApiDeps, 'rateLimitLeaseMs'>): Promise<RunningApi> {
   assertMetricsPlacement(deps.config);
   const metrics = apiMetricsOf(deps);
   const keyChanges = deps.config.databaseUrl ? listenForKeyChanges(deps.config.databaseUrl, deps.logger) : undefined;
