@@ -50,9 +50,14 @@ const temporalAddress = temporal.address;
 const statusLog = path.join(mkdtempSync(path.join(tmpdir(), 'csp-test-answers-')), 'answers.log');
 writeFileSync(statusLog, '');
 const env = { ...process.env, TEST_PG_ADMIN_URL: adminUrl, TEMPORAL_TEST_ADDRESS: temporalAddress, NODE_ENV: 'test', API_STATUS_LOG: statusLog };
+// A test file whose tests have ended is ended, even if something it opened was left open (a check
+// that failed before its server was closed): otherwise the run waits for it forever, and CI ends at
+// its time limit with no word of which file. A test stuck on an open promise fails after 30 minutes,
+// far beyond what any test takes on a slow machine (the whole suite takes ~15 on two cores).
+const runnerFlags = ['--test', '--test-reporter=spec', '--test-force-exit', `--test-timeout=${30 * 60_000}`];
 const runTests = (testFiles: string[]) =>
   new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...testFiles], { cwd: PROJECT_ROOT, stdio: 'inherit', env });
+    const child = spawn(process.execPath, ['--import', 'tsx', ...runnerFlags, ...testFiles], { cwd: PROJECT_ROOT, stdio: 'inherit', env });
     child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
   });
 
