@@ -1,10 +1,18 @@
 // How an API process counts its callers' requests in the windows every process shares
 // (db/rate-limits.ts): coalesced while a count is on its way, and leased in steady streams.
 
-export type Counted = { hits: number; resetAt: Date } | { blockedUntil: Date };
+/**
+ * A request's place in its key's window: `resetAt` names the window (the database's clock),
+ * `endsAt` is when it ends by this process's clock (`now()`); or the address is blocked until then.
+ */
+export type Counted = { hits: number; resetAt: Date; endsAt: number } | { blockedUntil: number };
 
-/** One statement: counts `n` places in the key's window (or finds the address blocked and counts none). */
-export type CountStatement = (key: string, failuresKey: string | undefined, n: number) => Promise<Counted>;
+/**
+ * One statement: counts `n` places in the key's window (or finds the address blocked and counts
+ * none). It answers how long the window (or the block) has left, not when it ends: the database's
+ * clock may be seconds off this process's, and a lease near the window's end is not taken.
+ */
+export type CountStatement = (key: string, failuresKey: string | undefined, n: number) => Promise<{ hits: number; resetAt: Date; endsInMs: number } | { blockedForMs: number }>;
 /** Gives `n` counted places back to the key's window ending at `resetAt` (nothing if it has ended). */
 export type GiveBackStatement = (key: string, n: number, resetAt: Date) => Promise<void>;
 
@@ -21,6 +29,7 @@ interface Lease {
   spare: number;
   used: number;
   resetAt: Date;
+  endsAt: number;
   expiresAt: number;
   timer?: NodeJS.Timeout;
 }
@@ -32,7 +41,7 @@ interface KeyCounts {
   counting: boolean;
   lease?: Lease;
   /** What the last statement answered, and the requests that arrived since it was sent. */
-  last?: { hits: number; resetAt: Date };
+  last?: { hits: number; resetAt: Date; endsAt: number };
   since: number;
   arrivals: number;
 }
@@ -78,7 +87,7 @@ export function countedRequests(options: { count: CountStatement; giveBack: Give
 
   /** The places to lease with this statement: none until the window is known, or too near its end. */
   const spareFor = (k: KeyCounts, at: number) => {
-    if (!k.last || k.last.resetAt.getTime() - at < 2 * leaseMs) return 0;
+    if (!k.last || k.last.endsAt - at < 2 * leaseMs) return 0;
     const rate = Math.floor((k.arrivals * leaseMs) / Math.max(at - k.since, leaseMs / 10));
     return Math.max(0, Math.min(LEASE.maxSpare, rate, Math.floor((limit - k.last.hits) / LEASE.share)));
   };
@@ -94,22 +103,25 @@ export function countedRequests(options: { count: CountStatement; giveBack: Give
       const spare = spareFor(k, at);
       [k.since, k.arrivals] = [at, 0];
       const counted = await count(k.key, k.failuresKey, n + spare).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-      if (counted instanceof Error || 'blockedUntil' in counted) {
-        batch.forEach((settle) => settle(counted));
+      if (counted instanceof Error || 'blockedForMs' in counted) {
+        // Durations are read from when the statement was sent: a little early, never late.
+        const answer = counted instanceof Error ? counted : { blockedUntil: at + counted.blockedForMs };
+        batch.forEach((settle) => settle(answer));
         continue;
       }
+      const endsAt = at + counted.endsInMs;
       // The batch's places, then the lease's, are the last the statement counted. (An ended lease's
       // give-back may land after it: the places are then as many too high, which can only refuse
       // early, never let more through, and the window's count is exact either way.)
       const first = counted.hits - spare - n;
-      batch.forEach((settle, i) => settle({ hits: first + 1 + i, resetAt: counted.resetAt }));
+      batch.forEach((settle, i) => settle({ hits: first + 1 + i, resetAt: counted.resetAt, endsAt }));
       // Other processes may have counted since this one last looked: places past the limit would
       // only be refused, so they go back at once and the lease holds the rest.
       const usable = Math.max(0, Math.min(spare, limit - (first + n)));
       void giveBackPlaces(k, spare - usable, counted.resetAt);
-      k.last = { hits: counted.hits - (spare - usable), resetAt: counted.resetAt };
+      k.last = { hits: counted.hits - (spare - usable), resetAt: counted.resetAt, endsAt };
       if (usable > 0) {
-        const lease: Lease = { base: first + n, spare: usable, used: 0, resetAt: counted.resetAt, expiresAt: now() + leaseMs };
+        const lease: Lease = { base: first + n, spare: usable, used: 0, resetAt: counted.resetAt, endsAt, expiresAt: now() + leaseMs };
         // A key that stops sending gives its places back when the lease's life ends.
         lease.timer = setTimeout(() => k.lease === lease && void endLease(k), leaseMs).unref();
         k.lease = lease;
@@ -136,7 +148,7 @@ export function countedRequests(options: { count: CountStatement; giveBack: Give
       const lease = k.lease;
       if (lease && lease.used < lease.spare && at < lease.expiresAt) {
         lease.used++;
-        return Promise.resolve({ hits: lease.base + lease.used, resetAt: lease.resetAt });
+        return Promise.resolve({ hits: lease.base + lease.used, resetAt: lease.resetAt, endsAt: lease.endsAt });
       }
       return new Promise((resolve, reject) => {
         k.waiting.push((counted) => (counted instanceof Error ? reject(counted) : resolve(counted)));

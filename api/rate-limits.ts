@@ -30,13 +30,13 @@ export class PostgresRateLimitStore implements Store {
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
     const found = await readRequests(this.db, this.prefix + key);
-    return found ? { totalHits: found.hits, resetTime: found.resetAt } : undefined;
+    return found ? { totalHits: found.hits, resetTime: endsAt(found.endsInMs) } : undefined;
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
-    const { hits, resetAt } = await countRequest(this.db, this.prefix + key, this.windowMs);
+    const { hits, endsInMs } = await countRequest(this.db, this.prefix + key, this.windowMs);
     this.sweep();
-    return { totalHits: hits, resetTime: resetAt };
+    return { totalHits: hits, resetTime: endsAt(endsInMs) };
   }
 
   async decrement(key: string): Promise<void> {
@@ -65,9 +65,12 @@ function windowSweeper(db: Db, windowMs: number, logger?: Logger): () => void {
   };
 }
 
-/** The address's refusal while its failed authentications are at their limit. */
-function addressBlocked(limit: number, until: Date): HttpProblem {
-  const retryAfter = Math.max(1, Math.ceil((until.getTime() - Date.now()) / 1000));
+/** When a window that has `endsInMs` left ends, by this process's clock (the database's may differ). */
+const endsAt = (endsInMs: number) => new Date(Date.now() + endsInMs);
+
+/** The address's refusal while its failed authentications are at their limit (until `until`, this process's clock). */
+function addressBlocked(limit: number, until: number): HttpProblem {
+  const retryAfter = Math.max(1, Math.ceil((until - Date.now()) / 1000));
   return new HttpProblem('too-many-failed-authentications', `Too many failed authentications from this address (${limit} per minute); wait before trying again.`, { headers: { 'Retry-After': String(retryAfter) } });
 }
 
@@ -86,7 +89,7 @@ export function failedAuthGuard(options: { db: Db; logger?: Logger; limit: numbe
     async blocked(req: Request): Promise<HttpProblem | undefined> {
       // PostgreSQL down: no count to read, so no refusal (the request then meets the outage itself).
       const found = await readRequests(options.db, key(req)).catch(() => undefined);
-      return found && found.hits >= options.limit ? addressBlocked(options.limit, found.resetAt) : undefined;
+      return found && found.hits >= options.limit ? addressBlocked(options.limit, Date.now() + found.endsInMs) : undefined;
     },
     async failed(req: Request): Promise<void> {
       await countRequest(options.db, key(req), options.windowMs).catch((err: unknown) => options.logger?.warn({ err: (err as Error).message }, 'could not count a failed authentication'));
@@ -127,7 +130,7 @@ export function requestLimiter(options: { db: Db; logger?: Logger; prefix: strin
     if (!counted) return next();
     sweep();
     if ('blockedUntil' in counted) return next(addressBlocked(options.failures!.limit, counted.blockedUntil));
-    const resetSeconds = Math.max(0, Math.ceil((counted.resetAt.getTime() - Date.now()) / 1000));
+    const resetSeconds = Math.max(0, Math.ceil((counted.endsAt - Date.now()) / 1000));
     res.setHeader('RateLimit-Policy', `${limit};w=${Math.ceil(windowMs / 1000)}`);
     res.setHeader('RateLimit', `limit=${limit}, remaining=${Math.max(0, limit - counted.hits)}, reset=${resetSeconds}`);
     if (counted.hits > limit) return next(new HttpProblem('rate-limited', `Rate limit of ${limit} requests per minute exceeded.`, { headers: { 'Retry-After': String(Math.max(1, resetSeconds)) } }));

@@ -20,9 +20,9 @@ describe('rate-limit leases: few statements for a steady caller, the limit kept 
   });
   after(async () => database?.drop());
 
-  function counter(limit: number, options: { failures?: { key: string; limit: number }; leaseMs?: number } = {}) {
+  function counter(limit: number, options: { failures?: { key: string; limit: number }; leaseMs?: number; clockOffsetMs?: number } = {}) {
     const db = database.db;
-    const clock = { at: Date.now() };
+    const clock = { at: Date.now() + (options.clockOffsetMs ?? 0) };
     let statements = 0;
     const counts = countedRequests({
       limit,
@@ -57,6 +57,19 @@ describe('rate-limit leases: few statements for a steady caller, the limit kept 
     assert.ok((await rowHits('requests:steady')) > 500, 'the last lease’s places are counted before they are used');
     await c.counts.close();
     assert.equal(await rowHits('requests:steady'), 500, 'the row holds every request once the lease has ended');
+  });
+
+  test('a process whose clock runs 45 s ahead of the database’s still leases, and sees its windows end a minute after they start', async () => {
+    // 45 s is more than the 20 s a window must have left for a 10 s lease: read as the database's
+    // time on this process's clock, the window would seem to end 15 s after it starts.
+    const c = counter(100_000, { clockOffsetMs: 45_000 });
+    const answers = await stream(c, 'requests:skewed', 200);
+    assert.deepEqual(placesOf(answers), oneTo(200));
+    assert.ok(c.statements() <= 10, `${c.statements()} statements for 200 requests`);
+    const last = answers.at(-1)!;
+    assert.ok('endsAt' in last && last.endsAt - c.clock.at > 55_000 && last.endsAt - c.clock.at <= 60_000, `the window ends ${'endsAt' in last ? last.endsAt - c.clock.at : NaN} ms from now`);
+    await c.counts.close();
+    assert.equal(await rowHits('requests:skewed'), 200);
   });
 
   test('a lease takes at most a tenth of what is left of the limit: with little left every request is its own statement, and no place past the limit is leased', async () => {
