@@ -146,7 +146,10 @@ export function createApp(deps: ApiDeps) {
       steps.push(addressLimiter);
     }
     if (def.method === 'post') steps.push(def.rawBody ? rawBody : express.json({ limit: def.bodyLimit ?? '256kb', strict: true }));
-    if (def.idempotent) steps.push(idempotency(db, idempotencyWrites, { stored: def.storedForReplay, claimedByHandler: def.claimsKey }));
+    if (def.idempotent) {
+      const beforeReplay = def.beforeReplay && ((_req: Request, res: Response) => def.beforeReplay!({ caller: res.locals.caller!, idempotencyKey: res.locals.idempotencyKey!, services }));
+      steps.push(idempotency(db, idempotencyWrites, { stored: def.storedForReplay, claimedByHandler: def.claimsKey, beforeReplay }));
+    }
     const run = async (req: Request, res: Response): Promise<Reply> => {
       const params = def.params ? def.params.safeParse(req.params) : { success: true as const, data: req.params };
       // A malformed id cannot name anything: answer as for an unknown one.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Db } from '../db/client.ts';
-import { abandonClaim, findRecord, releaseClaim, takeOverClaim, type ClaimAnswer, type ClaimRequest, type IdempotencyClaim, type IdempotencyWrites } from '../db/idempotency.ts';
+import { abandonClaim, findRecord, releaseClaim, takeOverClaim, type ClaimRequest, type IdempotencyClaim, type IdempotencyWrites, type StoredAnswer } from '../db/idempotency.ts';
 import { idempotencyKeySchema } from '../common/schemas.ts';
 import { HttpProblem, problems } from './problem.ts';
 import type { JsonReply } from './reply.ts';
@@ -32,14 +32,29 @@ function requestHash(req: Request): string {
 
 /**
  * A route that claims its Idempotency-Key in its own first statement (the order's: one round trip
- * for the claim and the order) gets this instead of a claim made before it runs. Its handler passes
- * `request` to that statement (undefined once the claim is held: the record is then the request's
- * own), says `claimed()` when the statement took it, and throws KeyTaken when it did not.
+ * for the claim, the order and the answer) gets this instead of a claim made before it runs. Its
+ * handler passes `request` to that statement with the answer it will give (`storedAnswer`), since
+ * that answer is known before the rest of its work (an order's workflow started) is done; `request`
+ * is undefined once the claim is held (a claim taken over: the record is then the request's own,
+ * and its answer is stored as it is sent). The handler says `claimed()` when the statement took the
+ * claim, and throws KeyTaken when it did not. Its route's `beforeReplay` then finishes what a first
+ * request may have left undone (it failed, or its process died, after the statement) before a
+ * retry is answered.
  */
 export interface KeyClaim {
   readonly request: ClaimRequest | undefined;
-  /** `storeAnswer` stores the answer of the request in the claimer's own next statement (the order's). */
-  claimed(storeAnswer: (answer: ClaimAnswer) => Promise<unknown>): void;
+  claimed(): void;
+}
+
+/** The answer a retry gets for `reply`, as the middleware would store it once sent. */
+export function storedAnswer(reply: JsonReply): StoredAnswer {
+  const headers = Object.entries(reply.headers ?? {}).map(([name, value]): [string, string] => [name.toLowerCase(), value]);
+  return {
+    status: reply.status,
+    // What Express's res.json sets; a replay sets it back before its own res.json.
+    headers: { ...Object.fromEntries(headers.filter(([name]) => REPLAYED_HEADERS.includes(name))), 'content-type': 'application/json; charset=utf-8' },
+    body: reply.body ?? null,
+  };
 }
 
 /** The handler's statement found the key's record: the middleware answers as for a claim refused. */
@@ -59,7 +74,11 @@ export class KeyTaken extends Error {
  * With `claimedByHandler` the claim is made by the handler's statement (KeyClaim), after the
  * request's own checks: a refusal of those with the key already recorded answers as the record says.
  */
-export function idempotency(db: Db, writes: IdempotencyWrites, options: { stored?: (body: unknown) => unknown; claimedByHandler?: boolean } = {}): RequestHandler {
+export function idempotency(
+  db: Db,
+  writes: IdempotencyWrites,
+  options: { stored?: (body: unknown) => unknown; claimedByHandler?: boolean; beforeReplay?: (req: Request, res: Response) => Promise<void> } = {},
+): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('Idempotency-Key');
     if (header === undefined) return next();
@@ -74,15 +93,20 @@ export function idempotency(db: Db, writes: IdempotencyWrites, options: { stored
     const mine: IdempotencyClaim = { agentId: caller.agentId, key, createdAt: new Date() };
     const request: ClaimRequest = { claim: mine, method: req.method, path: req.originalUrl, requestHash: hash };
     let held = false;
-    let storeAnswer: (answer: ClaimAnswer) => Promise<unknown> = writes.complete;
+    // Stored by the handler's statement with the claim: nothing is left to settle.
+    let answered = false;
+    const replay = async (decision: Awaited<ReturnType<typeof decide>>) => {
+      if (typeof decision === 'object') await options.beforeReplay?.(req, res);
+      return decision;
+    };
     if (options.claimedByHandler) {
       res.locals.keyClaim = {
         get request() {
           return held ? undefined : request;
         },
-        claimed: (store) => {
+        claimed: () => {
           held = true;
-          storeAnswer = store;
+          answered = true;
         },
       };
       res.locals.keyRefused = async (err: unknown) => {
@@ -90,7 +114,7 @@ export function idempotency(db: Db, writes: IdempotencyWrites, options: { stored
         const taken = err instanceof KeyTaken;
         // Refused by the request's own checks (404, 422): the answer the record holds, if the key has one.
         if (!taken && !(err instanceof HttpProblem && err.status < 500)) return undefined;
-        const decision = await decide(db, mine, hash, taken);
+        const decision = await replay(await decide(db, mine, hash, taken));
         if (decision === 'none') {
           if (taken) throw retryNeeded();
           return undefined;
@@ -102,7 +126,7 @@ export function idempotency(db: Db, writes: IdempotencyWrites, options: { stored
       held = await writes.claim(request);
       if (!held) {
         try {
-          const decision = await decide(db, mine, hash, true);
+          const decision = await replay(await decide(db, mine, hash, true));
           if (decision === 'none') throw retryNeeded();
           if (decision !== 'mine') return void res.status(decision.status).set(decision.headers).json(decision.body);
           held = true;
@@ -115,11 +139,11 @@ export function idempotency(db: Db, writes: IdempotencyWrites, options: { stored
     const send = res.json.bind(res);
     let settled = false;
     const release = async (status: number, body: unknown) => {
-      if (settled || !held) return;
+      if (settled || !held || answered) return;
       settled = true;
       if (status >= 200 && status < 300) {
         const headers = Object.fromEntries(REPLAYED_HEADERS.flatMap((h) => (res.getHeader(h) ? [[h, String(res.getHeader(h))]] : [])));
-        await storeAnswer({ claim: mine, status, headers, body: options.stored ? options.stored(body) : body });
+        await writes.complete({ claim: mine, status, headers, body: options.stored ? options.stored(body) : body });
       } else if (status < 500) {
         // The request was refused before it changed anything: a corrected retry may use the key.
         await releaseClaim(db, mine);

@@ -10,7 +10,7 @@ import { batchedWrites } from './batches.ts';
  * A retry takes over a claim whose lease ran out by moving the stamp (compare-and-set). The claim
  * and the completion run on every creating POST, so they are prepared statements (db/statements.ts),
  * shared by the requests that arrive together (createIdempotencyWrites); an order's claim is part of
- * the order's own statement (claimOnceSql, in db/orders.ts).
+ * the order's own statement (claimOnceSql, in db/orders.ts), and completed there with its answer.
  */
 
 /** The claim a request holds: settling it changes the record only while the stamp is still this one. */
@@ -29,18 +29,27 @@ export interface IdempotencyRecord {
   completedAt: Date | null;
 }
 
+/** What a retry with the key is answered: the first answer, as it was sent. */
+export interface StoredAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
 export interface ClaimRequest {
   claim: IdempotencyClaim;
   method: string;
   path: string;
   requestHash: string;
+  /**
+   * The answer, when it is known before the request's work is done (an order's: 202 and its id),
+   * stored with the claim: the claim is completed as it is taken.
+   */
+  answer?: StoredAnswer;
 }
 
-export interface ClaimAnswer {
+export interface ClaimAnswer extends StoredAnswer {
   claim: IdempotencyClaim;
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
 }
 
 /**
@@ -62,14 +71,26 @@ const claimId = (c: { agentId: string; key: string }) => `${c.agentId.toLowerCas
 /**
  * The claims as a statement to run inside a larger one (the order's, so an order and its key are
  * claimed in one round trip and one transaction): each key inserted unless a record holds it
- * already, answering the keys it claimed (`agent_id`, `key`). At most one claim per key.
+ * already, answering the keys it claimed (`agent_id`, `key`). At most one claim per key. A claim
+ * with its answer is completed as it is taken.
  */
 export function claimOnceSql(claims: ClaimRequest[]): Prisma.Sql {
-  const rows = claims.map((r) => ({ agent_id: r.claim.agentId, key: r.claim.key, method: r.method, path: r.path, request_hash: r.requestHash, created_at: r.claim.createdAt.toISOString() }));
+  const rows = claims.map((r) => ({
+    agent_id: r.claim.agentId,
+    key: r.claim.key,
+    method: r.method,
+    path: r.path,
+    request_hash: r.requestHash,
+    created_at: r.claim.createdAt.toISOString(),
+    status: r.answer?.status ?? null,
+    headers: r.answer?.headers ?? null,
+    body: r.answer ? (r.answer.body ?? null) : null,
+  }));
   return Prisma.sql`
-      INSERT INTO idempotency_records (agent_id, key, method, path, request_hash, created_at)
-      SELECT agent_id, key, method, path, request_hash, created_at
-        FROM (${batchRows(rows, 'agent_id uuid, key text, method text, path text, request_hash text, created_at timestamptz')}) AS x
+      INSERT INTO idempotency_records (agent_id, key, method, path, request_hash, created_at, response_status, response_headers, response_body, completed_at)
+      SELECT agent_id, key, method, path, request_hash, created_at, status, headers, CASE WHEN status IS NULL THEN NULL ELSE coalesce(body, 'null'::jsonb) END,
+             CASE WHEN status IS NULL THEN NULL ELSE now() END
+        FROM (${batchRows(rows, 'agent_id uuid, key text, method text, path text, request_hash text, created_at timestamptz, status int, headers jsonb, body jsonb')}) AS x
        -- Keys locked in one order by every process, so two batches that share keys cannot deadlock.
        ORDER BY agent_id, key
       ON CONFLICT DO NOTHING

@@ -4,7 +4,7 @@ import { auditOnceSql } from './audit.ts';
 import { Prisma, type Db } from './client.ts';
 import { batchRows, execute, queryRows } from './statements.ts';
 import { batchedWrites } from './batches.ts';
-import { claimOnceSql, completeClaimsSql, type ClaimAnswer, type ClaimRequest } from './idempotency.ts';
+import { claimOnceSql, type ClaimRequest } from './idempotency.ts';
 
 /*
  * The one module that writes `orders`, `order_line_items` and `order_events` (the timeline). An
@@ -35,7 +35,7 @@ export interface OrderStatusChange {
 export interface OrderRecord {
   input: OrderInput;
   audit?: OrderAudit;
-  /** Recorded only if this claim is taken in the same statement (api/idempotency.ts). */
+  /** Recorded only if this claim is taken in the same statement (api/idempotency.ts), with its answer. */
   claim?: ClaimRequest;
 }
 
@@ -63,25 +63,18 @@ export async function persistOrder(db: Db, input: OrderInput, audit?: OrderAudit
 
 /**
  * The API's orders: those that arrive while one statement is on its way are recorded together in
- * the next (db/batches.ts), as persistOrder records one, each with the claim of its key. The answers
- * to orders placed a moment ago (`storeAnswer`, what a retry with their key is answered) wait in
- * the same queue and go in the same statement: under load, one commit serves both.
+ * the next (db/batches.ts), as persistOrder records one, each with the claim of its key and the
+ * answer a retry with the key gets: one commit per order, or fewer under load.
  */
 export function createOrderWrites(db: Db) {
-  type Write = { order: OrderRecord } | { answer: ClaimAnswer };
-  const write = batchedWrites(async (writes: Write[]) => {
-    const orders = writes.flatMap((w) => ('order' in w ? [w.order] : []));
-    const recorded = await persistOrders(db, orders, writes.flatMap((w) => ('answer' in w ? [w.answer] : [])));
-    let next = 0;
-    return writes.map((w) => ('order' in w ? recorded[next++] : undefined));
-  });
-  return {
-    record: async (order: OrderRecord): Promise<RecordedOrder> => (await write({ order }))!,
-    storeAnswer: async (answer: ClaimAnswer): Promise<void> => void (await write({ answer })),
-  };
+  const write = batchedWrites((orders: OrderRecord[]) => persistOrders(db, orders));
+  return { record: (order: OrderRecord): Promise<RecordedOrder> => write(order) };
 }
 
-async function persistOrders(db: Db, orders: OrderRecord[], answers: ClaimAnswer[] = []): Promise<RecordedOrder[]> {
+/** The status an order is recorded in, and a new order's answer says. */
+export const FIRST_ORDER_STATUS: OrderStatus = 'awaiting_payment';
+
+async function persistOrders(db: Db, orders: OrderRecord[]): Promise<RecordedOrder[]> {
   // One order twice in one batch (its key sent twice at once): the first records it and claims the key.
   const first = new Map<string, OrderRecord>();
   for (const o of orders) if (!first.has(o.input.orderId)) first.set(o.input.orderId, o);
@@ -115,7 +108,7 @@ async function persistOrders(db: Db, orders: OrderRecord[], answers: ClaimAnswer
       SELECT * FROM input i WHERE i.claim_key IS NULL OR EXISTS (SELECT 1 FROM claimed c WHERE c.agent_id = i.claim_agent AND c.key = i.claim_key)
     ), new_order AS (
       INSERT INTO orders (id, partner_id, customer_id, created_by_agent_id, status, payment_method, total_amount, currency, workflow_id)
-      SELECT id, partner_id, customer_id, created_by, 'awaiting_payment', payment_method, amount, currency, workflow_id FROM recordable
+      SELECT id, partner_id, customer_id, created_by, ${FIRST_ORDER_STATUS}::order_status, payment_method, amount, currency, workflow_id FROM recordable
       -- Rows locked in one order by every writer: two processes recording the same orders at once
       -- wait on each other instead of deadlocking.
       ORDER BY id
@@ -129,12 +122,11 @@ async function persistOrders(db: Db, orders: OrderRecord[], answers: ClaimAnswer
       ON CONFLICT DO NOTHING
     ), first_event AS (
       INSERT INTO order_events (order_id, status, detail, dedupe_key)
-      SELECT id, 'awaiting_payment', 'Order received', 'received' FROM new_order
+      SELECT id, ${FIRST_ORDER_STATUS}::order_status, 'Order received', 'received' FROM new_order
       ON CONFLICT DO NOTHING
     -- Not by a duplicate whose claim was refused: its statement may have begun before the first
     -- committed, and then its own check cannot see the first's entry.
     ), audit AS (${auditOnceSql(audits, Prisma.sql`SELECT id::text FROM recordable`)}
-    ), answered AS (${completeClaimsSql(answers)}
     )
     SELECT i.id::text AS id, coalesce(n.status, o.status)::text AS status, c.key IS NOT NULL AS claimed
       FROM input i

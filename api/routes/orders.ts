@@ -7,6 +7,7 @@ import { customerOrdersQuery } from '../../common/list-queries.ts';
 import { fieldColumns, listReply, listResponses, type CsvColumns } from './lists.ts';
 import { customerParams } from './params.ts';
 import { route, type RouteDef } from './route.ts';
+import { orderAccepted } from '../services/orders.ts';
 
 type OrderRow = z.infer<typeof customerOrderSchema>;
 const ORDER_COLUMNS: CsvColumns<OrderRow> = [
@@ -29,11 +30,10 @@ export const orderRoutes: RouteDef[] = [
     body: createOrderBody,
     idempotent: true,
     claimsKey: true,
+    // The order's statement stores the answer before the workflow is started: a retry starts it if need be.
+    beforeReplay: ({ caller, idempotencyKey, services }) => services.orders.restartIfUnstarted(caller, idempotencyKey),
     responses: { 202: { description: 'Accepted; poll the Location', schema: orderAcceptedSchema, headers: ['Location'] } },
-    handler: async ({ caller, params, body, idempotencyKey, keyClaim, services }) => {
-      const accepted = await services.orders.create(caller, params.customerId, body, idempotencyKey, keyClaim);
-      return { status: 202, body: accepted, headers: { Location: `/v1/orders/${accepted.orderId}` } };
-    },
+    handler: async ({ caller, params, body, idempotencyKey, keyClaim, services }) => orderAccepted(await services.orders.create(caller, params.customerId, body, idempotencyKey, keyClaim)),
   }),
   route({
     method: 'get',

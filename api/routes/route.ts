@@ -44,6 +44,11 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
    * instead of the middleware in a statement before it: one round trip less on the hottest POST.
    */
   claimsKey?: boolean;
+  /**
+   * With `claimsKey`: what to finish before a retry gets the answer stored with the claim (the
+   * handler stores it before its work is done, which may then have failed or been cut short).
+   */
+  beforeReplay?: (ctx: { caller: Caller; idempotencyKey: string; services: Services }) => Promise<void>;
   /** What of a 2xx answer is kept for replays, when not all of it may be stored (a secret shown once). */
   storedForReplay?: (body: unknown) => unknown;
   /** Largest body accepted (default 256kb); larger answers 413. */

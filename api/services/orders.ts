@@ -11,16 +11,27 @@ import type { Order, OrderLineItem } from '../../generated/prisma/client.ts';
 import { asTime, everyRow, keyset, pageOf, type Keyset } from './paging.ts';
 import type { Caller } from '../auth.ts';
 import { Prisma, type Db } from '../../db/client.ts';
-import { createOrderWrites } from '../../db/orders.ts';
+import { createOrderWrites, FIRST_ORDER_STATUS } from '../../db/orders.ts';
 import type { orderWorkflow } from '../../workflows/order.ts';
 import type { Rpc } from './rpc.ts';
 import { problems, type FieldError } from '../problem.ts';
-import { KeyTaken, type KeyClaim } from '../idempotency.ts';
+import { KeyTaken, storedAnswer, type KeyClaim } from '../idempotency.ts';
+import type { JsonReply } from '../reply.ts';
 import type { CustomerService } from './customers.ts';
 import { createProductLookup } from './products.ts';
 import { partnerScope } from './scope.ts';
 import { moneyOf } from '../../common/money.ts';
 
+/** The answer to a placed order: the route's, and the one stored for a retry with its key. */
+export const orderAccepted = (accepted: { orderId: string; status: string }): JsonReply => ({ status: 202, body: accepted, headers: { Location: `/v1/orders/${accepted.orderId}` } });
+
+/**
+ * How long after an order was placed a retry with its key may still start its workflow, if the
+ * first request did not (it failed, or its process died, after recording the order). Well within
+ * how long Temporal keeps a closed workflow's id (a day at the least), so an order whose workflow
+ * ran and was since forgotten is never started twice.
+ */
+const RESTART_WINDOW_MS = 12 * 60 * 60_000;
 
 type OrderWithLines = Order & { lineItems: (OrderLineItem & { product: { name: string } })[] };
 const CUSTOMER_ORDERS: Keyset<OrderWithLines> = { list: 'customer-orders', field: 'createdAt', direction: 'desc', at: (o) => o.createdAt.toISOString(), id: (o) => o.id, parse: asTime };
@@ -37,6 +48,24 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
   const { db, temporal, config, customers, rpc } = deps;
   const productsById = createProductLookup(db);
   const orderWrites = createOrderWrites(db);
+
+  /** Starts the order's workflow; one already started (running or not) is left as it is. */
+  async function startWorkflow(input: OrderInput): Promise<void> {
+    await rpc(() =>
+      temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
+        taskQueue: config.temporal.taskQueue,
+        workflowId: workflowIds.order(input.orderId),
+        args: [input],
+        // One workflow per order, ever: a retry joins the running one, a finished one is never rerun.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        // No search attributes here: the workflow sets them in its first task (orderSearchAttributes).
+      }),
+    ).catch((err: unknown) => {
+      if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return undefined;
+      throw err;
+    });
+  }
 
   async function customerOrders(caller: Caller, customerId: string, query: z.infer<typeof customerOrdersQuery>) {
     const customer = await customers.get(caller, customerId);
@@ -96,29 +125,36 @@ export function createOrderService(deps: { db: Db; temporal: Client; config: Con
       };
       // Recorded first, so the order is readable the moment it is acknowledged; then started. Both
       // are idempotent on the order id, so a retry after a failure completes whatever is missing.
-      // The Idempotency-Key is claimed by the same statement: the order is recorded only if it is.
+      // The Idempotency-Key is claimed by the same statement, with the answer (a claim the statement
+      // takes is a new key, so a new order): the order is recorded only if the claim is taken, and a
+      // retry that finds the answer starts the workflow first if need be (restartIfUnstarted).
       const audit = { agentId: caller.agentId, partnerId: caller.partnerId, data: { customerId, total: { ...input.total }, lines: lineItems.length } };
-      const claim = keyClaim?.request;
+      const claim = keyClaim?.request && { ...keyClaim.request, answer: storedAnswer(orderAccepted({ orderId, status: FIRST_ORDER_STATUS })) };
       const recorded = await orderWrites.record({ input, audit, claim });
       if (claim && !recorded.claimed) throw new KeyTaken();
-      // The answer is stored with the orders placed after this one, in their statement.
-      if (claim) keyClaim!.claimed(orderWrites.storeAnswer);
-      const status = recorded.status!;
-      await rpc(() =>
-        temporal.workflow.start<typeof orderWorkflow>('orderWorkflow', {
-          taskQueue: config.temporal.taskQueue,
-          workflowId: workflowIds.order(orderId),
-          args: [input],
-          // One workflow per order, ever: a retry joins the running one, a finished one is never rerun.
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-          // No search attributes here: the workflow sets them in its first task (orderSearchAttributes).
-        }),
-      ).catch((err: unknown) => {
-        if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return undefined;
-        throw err;
+      if (claim) keyClaim!.claimed();
+      await startWorkflow(input);
+      return { orderId, status: recorded.status! };
+    },
+
+    /**
+     * Before a retry with an order's key gets the stored answer: starts the order's workflow if the
+     * first request recorded the order but may not have started it (it failed, or its process died,
+     * in between). An order its workflow has moved on, or placed too long ago, is left alone.
+     */
+    async restartIfUnstarted(caller: Caller, idempotencyKey: string): Promise<void> {
+      const order = await db.order.findUnique({ where: { id: derivedIds.order(caller.agentId, idempotencyKey) }, include: { lineItems: { orderBy: { position: 'asc' } } } });
+      if (!order || order.status !== FIRST_ORDER_STATUS || Date.now() - order.createdAt.getTime() > RESTART_WINDOW_MS) return;
+      await startWorkflow({
+        orderId: order.id,
+        partnerId: order.partnerId,
+        customerId: order.customerId,
+        ...(order.createdByAgentId ? { createdByAgentId: order.createdByAgentId } : {}),
+        paymentMethod: order.paymentMethod,
+        total: moneyOf(order.totalAmount, order.currency),
+        lineItems: order.lineItems.map((l) => ({ lineItemId: l.id, position: l.position, productId: l.productId, quantity: l.quantity, unitPrice: l.unitPrice.toFixed(2) })),
+        paymentConfirmationDeadlineMs: config.paymentConfirmationDeadlineMs,
       });
-      return { orderId, status };
     },
 
     /** A customer's orders in every status, newest first (optionally of one status). */

@@ -54,36 +54,31 @@ describe('an order and its Idempotency-Key, claimed in one statement', () => {
     assert.equal(await audits(input.orderId), 1);
   });
 
-  test('stores the answer to an order in the statement of the orders placed after it: one commit for both', async () => {
+  test('a claim with its answer is completed in the order’s own statement: one commit, and the record replays at once', async () => {
     const writes = createOrderWrites(database.db);
-    const [a, b, c] = [orderInput(tenant()), orderInput(tenant()), orderInput(tenant())];
-    const [keyA, keyB, keyC] = [`k-${randomUUID()}`, `k-${randomUUID()}`, `k-${randomUUID()}`];
-    const claimA = claimOf(keyA, 'hash-a');
-    assert.equal((await writes.record({ input: a, audit: audit(), claim: claimA })).claimed, true);
+    const [a, b] = [orderInput(tenant()), orderInput(tenant())];
+    const [keyA, keyB] = [`k-${randomUUID()}`, `k-${randomUUID()}`];
+    const answer = { status: 202, headers: { location: `/v1/orders/${a.orderId}`, 'content-type': 'application/json; charset=utf-8' }, body: { orderId: a.orderId, status: 'awaiting_payment' } };
     const watched = watchStatements(database.db);
     try {
-      // The first write goes at once; the answer and the next order, arriving while it is on its way, go together.
-      await Promise.all([
-        writes.record({ input: c, audit: audit(), claim: claimOf(keyC, 'hash-c') }),
-        writes.storeAnswer({ claim: claimA.claim, status: 202, headers: { location: `/v1/orders/${a.orderId}` }, body: { orderId: a.orderId, status: 'awaiting_payment' } }),
-        writes.record({ input: b, audit: audit(), claim: claimOf(keyB, 'hash-b') }),
-      ]);
+      assert.equal((await writes.record({ input: a, audit: audit(), claim: { ...claimOf(keyA, 'hash-a'), answer } })).claimed, true);
     } finally {
       watched.stop();
     }
     assert.deepEqual(
       watched.seen.map((st) => st.name?.split(' ').slice(0, 2).join(' ')),
-      ['INSERT orders', 'INSERT orders'],
-      'two statements for two orders and an answer',
+      ['INSERT orders'],
+      'one statement for the claim, the order and the answer',
     );
     const stored = await database.db.idempotencyRecord.findUniqueOrThrow({ where: { agentId_key: { agentId, key: keyA } } });
-    assert.ok(stored.completedAt);
+    assert.ok(stored.completedAt, 'completed as it was claimed');
     assert.equal(stored.responseStatus, 202);
-    assert.deepEqual(stored.responseBody, { orderId: a.orderId, status: 'awaiting_payment' });
-    assert.equal(await database.db.order.count({ where: { id: { in: [b.orderId, c.orderId] } } }), 2);
-    // An answer settles only the claim it names: one whose stamp moved on (taken over) is left as it is.
-    await writes.storeAnswer({ claim: { ...claimA.claim, createdAt: new Date(0) }, status: 500, headers: {}, body: null });
-    assert.equal((await database.db.idempotencyRecord.findUniqueOrThrow({ where: { agentId_key: { agentId, key: keyA } } })).responseStatus, 202);
+    assert.deepEqual(stored.responseHeaders, answer.headers);
+    assert.deepEqual(stored.responseBody, answer.body);
+    // A claim without an answer (the answer stored once sent) stays open until then.
+    await writes.record({ input: b, audit: audit(), claim: claimOf(keyB, 'hash-b') });
+    const open = await database.db.idempotencyRecord.findUniqueOrThrow({ where: { agentId_key: { agentId, key: keyB } } });
+    assert.deepEqual([open.completedAt, open.responseStatus, open.responseBody], [null, null, null]);
   });
 
   test('an order whose key was claimed apart (by the middleware, for another route) is not recorded', async () => {
