@@ -147,7 +147,7 @@ export function createApp(deps: ApiDeps) {
     }
     if (def.method === 'post') steps.push(def.rawBody ? rawBody : express.json({ limit: def.bodyLimit ?? '256kb', strict: true }));
     if (def.idempotent) {
-      const beforeReplay = def.beforeReplay && ((_req: Request, res: Response) => def.beforeReplay!({ caller: res.locals.caller!, idempotencyKey: res.locals.idempotencyKey!, services }));
+      const beforeReplay = def.beforeReplay && ((res: Response) => def.beforeReplay!({ caller: res.locals.caller!, idempotencyKey: res.locals.idempotencyKey!, services }));
       steps.push(idempotency(db, idempotencyWrites, { stored: def.storedForReplay, claimedByHandler: def.claimsKey, beforeReplay }));
     }
     const run = async (req: Request, res: Response): Promise<Reply> => {

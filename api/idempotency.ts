@@ -77,7 +77,7 @@ export class KeyTaken extends Error {
 export function idempotency(
   db: Db,
   writes: IdempotencyWrites,
-  options: { stored?: (body: unknown) => unknown; claimedByHandler?: boolean; beforeReplay?: (req: Request, res: Response) => Promise<void> } = {},
+  options: { stored?: (body: unknown) => unknown; claimedByHandler?: boolean; beforeReplay?: (res: Response) => Promise<void> } = {},
 ): RequestHandler {
   return async (req, res, next) => {
     const header = req.get('Idempotency-Key');
@@ -96,7 +96,7 @@ export function idempotency(
     // Stored by the handler's statement with the claim: nothing is left to settle.
     let answered = false;
     const replay = async (decision: Awaited<ReturnType<typeof decide>>) => {
-      if (typeof decision === 'object') await options.beforeReplay?.(req, res);
+      if (typeof decision === 'object') await options.beforeReplay?.(res);
       return decision;
     };
     if (options.claimedByHandler) {

@@ -30,13 +30,13 @@ export class PostgresRateLimitStore implements Store {
 
   async get(key: string): Promise<ClientRateLimitInfo | undefined> {
     const found = await readRequests(this.db, this.prefix + key);
-    return found ? { totalHits: found.hits, resetTime: endsAt(found.endsInMs) } : undefined;
+    return found ? { totalHits: found.hits, resetTime: new Date(endsAt(found.endsInMs)) } : undefined;
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
     const { hits, endsInMs } = await countRequest(this.db, this.prefix + key, this.windowMs);
     this.sweep();
-    return { totalHits: hits, resetTime: endsAt(endsInMs) };
+    return { totalHits: hits, resetTime: new Date(endsAt(endsInMs)) };
   }
 
   async decrement(key: string): Promise<void> {
@@ -66,7 +66,7 @@ function windowSweeper(db: Db, windowMs: number, logger?: Logger): () => void {
 }
 
 /** When a window that has `endsInMs` left ends, by this process's clock (the database's may differ). */
-const endsAt = (endsInMs: number) => new Date(Date.now() + endsInMs);
+const endsAt = (endsInMs: number) => Date.now() + endsInMs;
 
 /** The address's refusal while its failed authentications are at their limit (until `until`, this process's clock). */
 function addressBlocked(limit: number, until: number): HttpProblem {
@@ -89,7 +89,7 @@ export function failedAuthGuard(options: { db: Db; logger?: Logger; limit: numbe
     async blocked(req: Request): Promise<HttpProblem | undefined> {
       // PostgreSQL down: no count to read, so no refusal (the request then meets the outage itself).
       const found = await readRequests(options.db, key(req)).catch(() => undefined);
-      return found && found.hits >= options.limit ? addressBlocked(options.limit, Date.now() + found.endsInMs) : undefined;
+      return found && found.hits >= options.limit ? addressBlocked(options.limit, endsAt(found.endsInMs)) : undefined;
     },
     async failed(req: Request): Promise<void> {
       await countRequest(options.db, key(req), options.windowMs).catch((err: unknown) => options.logger?.warn({ err: (err as Error).message }, 'could not count a failed authentication'));

@@ -107,21 +107,19 @@ async function claimKeys(db: Db, requests: ClaimRequest[]): Promise<boolean[]> {
 }
 
 /**
- * The answers to store, as a statement to run inside a larger one (the order's, so an order placed
- * now and the answers of those placed a moment ago go in one round trip): each settles the record
- * only while its claim's stamp is still the one the record holds.
+ * Stores the answers once they are sent (requests whose route stores none with its claim): each
+ * settles the record only while its claim's stamp is still the one the record holds.
  */
-export function completeClaimsSql(answers: ClaimAnswer[]): Prisma.Sql {
+async function completeClaims(db: Db, answers: ClaimAnswer[]): Promise<void> {
   const rows = answers.map((a) => ({ agent_id: a.claim.agentId, key: a.claim.key, created_at: a.claim.createdAt.toISOString(), status: a.status, headers: a.headers, body: a.body ?? null }));
-  return Prisma.sql`
+  await execute(
+    db,
+    Prisma.sql`
       UPDATE idempotency_records r
          SET response_status = x.status, response_headers = x.headers, response_body = coalesce(x.body, 'null'::jsonb), completed_at = now()
         FROM (${batchRows(rows, 'agent_id uuid, key text, created_at timestamptz, status int, headers jsonb, body jsonb')}) AS x
-       WHERE r.agent_id = x.agent_id AND r.key = x.key AND r.created_at = x.created_at`;
-}
-
-async function completeClaims(db: Db, answers: ClaimAnswer[]): Promise<void> {
-  await execute(db, completeClaimsSql(answers));
+       WHERE r.agent_id = x.agent_id AND r.key = x.key AND r.created_at = x.created_at`,
+  );
 }
 
 /** Refused before it changed anything: a corrected retry may use the key. */

