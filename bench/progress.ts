@@ -19,16 +19,21 @@ export function step(label: string): void {
 
 /** `done` of `total` in the current phase (drawn at most 10 times a second and at the end; off a terminal, every 30 s). */
 export function tick(done: number, total: number): void {
+  status(`${done}/${total}`, done >= total);
+}
+
+/** Where the current phase stands, in words (e.g. "312 workflow tasks waiting"); drawn as `tick` draws. */
+export function status(text: string, final = false): void {
   if (!current) return;
   const now = performance.now();
   if (!tty) {
     if (now - Math.max(lastDraw, started) < 30_000) return;
     lastDraw = now;
-    return void process.stderr.write(`  ${current}: ${done}/${total} · ${seconds()}\n`);
+    return void process.stderr.write(`  ${current}: ${text} · ${seconds()}\n`);
   }
-  if (done < total && now - lastDraw < 100) return;
+  if (!final && now - lastDraw < 100) return;
   lastDraw = now;
-  process.stderr.write(`\r\x1b[K▶ ${current}: ${done}/${total} · ${seconds()}`);
+  process.stderr.write(`\r\x1b[K▶ ${current}: ${text} · ${seconds()}`);
 }
 
 /** The run is over: end the line being rewritten. */

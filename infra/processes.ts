@@ -1,7 +1,7 @@
 // The service under test runs as it does in production: the API and the worker as their own
 // processes (`api/main.ts`, `worker/main.ts`), so each one's memory and CPU can be read apart.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { PROJECT_ROOT } from './paths.ts';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
@@ -23,6 +23,11 @@ export function processStats(pid: number): ProcessStats {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const [ticks, childTicks] = [Number(fields[11]) + Number(fields[12]), Number(fields[13]) + Number(fields[14])];
   return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024, cpuSeconds: ticks / CLOCK_TICKS, exitedChildrenCpuSeconds: childTicks / CLOCK_TICKS };
+}
+
+/** Restarts a process's peak RSS (VmHWM) from its RSS now, so a later read tells the peak since (Linux's clear_refs). */
+export function resetPeakRss(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
 export interface ServiceProcess {

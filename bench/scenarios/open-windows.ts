@@ -1,8 +1,9 @@
 // 4. open windows: W active download windows at once, then a short TTL runs them all out.
-import { step } from '../progress.ts';
+import { status, step, tick } from '../progress.ts';
 import type { Bench, BenchParams, Row } from '../stack.ts';
 import { pool, round } from '../stack.ts';
 import { ratioRow } from '../measure.ts';
+import { resetPeakRss } from '../../infra/processes.ts';
 import { pct, until } from '../../infra/waiting.ts';
 import { interactiveTaskQueue } from '../../common/messages.ts';
 import { timerWorkflow } from '../baseline-workflows.ts';
@@ -14,6 +15,12 @@ const WORKFLOW_TASKS = proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE
 export async function openWindows(bench: Bench, { C, W, WINDOW_TTL_MS, skipTimerBaseline }: BenchParams): Promise<Row[]> {
   const rows: Row[] = [];
   const { db, client, taskQueue, workerProc, customer, headers, newSubscriptions } = bench;
+  /** Whether every workflow `query` matches has closed, showing how many have. */
+  const closedOf = async (query: string) => {
+    const [all, running] = await Promise.all([client.workflow.count(query), client.workflow.count(`${query} AND ExecutionStatus = "Running"`)]);
+    tick(all.count - running.count, all.count);
+    return running.count === 0;
+  };
   // The same worker; an API whose windows last WINDOW_TTL_MS instead of 14 days.
   await bench.restartApi({ DOWNLOAD_LINK_TTL: `${WINDOW_TTL_MS}ms` });
   const VARIANTS = [
@@ -23,7 +30,17 @@ export async function openWindows(bench: Bench, { C, W, WINDOW_TTL_MS, skipTimer
   ] as const;
   const combos = VARIANTS[0].flatMap((version) => VARIANTS[1].flatMap((language) => VARIANTS[2].map((fileType) => ({ version, language, fileType }))));
   const subsNeeded = Math.ceil(W / combos.length);
-  step(`4 open windows · buying ${subsNeeded} subscriptions`);
+  // The worker's peak RSS in each phase (VmHWM, restarted as each begins): where its high-water mark is reached.
+  const peaks: Record<string, number> = { 'before this scenario': round(workerProc.stats().peakRssMb) };
+  let phaseNow = '';
+  /** Ends the phase under way (keeping its peak) and, given a label, begins the next. */
+  const phase = (label?: string) => {
+    if (phaseNow) peaks[phaseNow] = round(workerProc.stats().peakRssMb);
+    resetPeakRss(workerProc.pid);
+    phaseNow = label?.replace(/ \(.*$/, '') ?? '';
+    if (label) step(`4 open windows · ${label}`);
+  };
+  phase(`buying ${subsNeeded} subscriptions`);
   const subs = await newSubscriptions(subsNeeded, Math.min(C, 8));
   const before = workerProc.stats();
   const startedAt = new Date();
@@ -42,7 +59,7 @@ export async function openWindows(bench: Bench, { C, W, WINDOW_TTL_MS, skipTimer
     });
   // Download latency with few windows open and with all of them: what W open windows cost a download.
   const few = Math.min(1000, Math.floor(W / 2));
-  step(`4 open windows · opening ${few} windows`);
+  phase(`opening ${few} windows`);
   const t = performance.now();
   await openRange(0, few);
   let openSeconds = (performance.now() - t) / 1000;
@@ -52,18 +69,20 @@ export async function openWindows(bench: Bench, { C, W, WINDOW_TTL_MS, skipTimer
     const t0 = performance.now();
     await until('the windows’ task queue drained', async () => {
       const { stats } = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: interactiveTaskQueue(taskQueue) }, taskQueueType: WORKFLOW_TASKS, reportStats: true });
-      return Number(stats?.approximateBacklogCount ?? 0) === 0;
+      const backlog = Number(stats?.approximateBacklogCount ?? 0);
+      status(`waiting for ${backlog} workflow tasks queued before it to run`);
+      return backlog === 0;
     }, 30 * 60_000);
     return round((performance.now() - t0) / 1000);
   };
-  step(`4 open windows · downloads with ${few} open`);
+  phase(`downloads with ${few} open`);
   const drainSeconds = [await drained()];
   const withFew = await downloadLatencies(bench.api.base, tokens, C);
-  step(`4 open windows · opening ${W - few} more windows`);
+  phase(`opening ${W - few} more windows`);
   const t2 = performance.now();
   await openRange(few, W);
   openSeconds += (performance.now() - t2) / 1000;
-  step(`4 open windows · downloads with ${W} open`);
+  phase(`downloads with ${W} open`);
   drainSeconds.push(await drained());
   const withAll = await downloadLatencies(bench.api.base, tokens, C);
   const createSeconds = openSeconds;
@@ -75,26 +94,28 @@ export async function openWindows(bench: Bench, { C, W, WINDOW_TTL_MS, skipTimer
     db.downloadLink.count({ where: { createdAt: { gte: startedAt }, expiresAt: { lte: countedAt } } }),
   ]);
   const atOpen = workerProc.stats();
-  let peakDuringExpiry = atOpen.rssMb;
-  step('4 open windows · waiting for every window to expire');
+  const lastDue = await db.downloadLink.aggregate({ where: { createdAt: { gte: startedAt } }, _max: { expiresAt: true } });
+  phase(`waiting for every window to expire (the last is due at ${lastDue._max.expiresAt?.toISOString().slice(11, 19)} UTC)`);
   await until('every window expired', async () => {
-    peakDuringExpiry = Math.max(peakDuringExpiry, workerProc.stats().rssMb);
-    return (await db.downloadLink.count({ where: { status: 'active', createdAt: { gte: startedAt } } })) === 0;
+    const active = await db.downloadLink.count({ where: { status: 'active', createdAt: { gte: startedAt } } });
+    tick(W - active, W);
+    return active === 0;
   }, WINDOW_TTL_MS + 30 * 60_000);
   const [lag] = await db.$queryRaw<{ p50: number; p99: number; max: number; n: bigint }[]>`
     SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99, max(ms) AS max, count(*) AS n
       FROM (SELECT extract(epoch FROM ended_at - expires_at) * 1000 AS ms FROM download_links WHERE created_at >= ${startedAt} AND end_reason = 'time') x`;
-  const workerEnd = workerProc.stats();
   // The read model is kept exact by the worker's sweeper; the workflows' own timers may run behind
   // when thousands fire at once. Their lag: close time less deadline (a window that runs out of
   // time closes in the task its timer fired in, as a bare timer workflow does).
   const ours = new Map((await db.downloadLink.findMany({ where: { createdAt: { gte: startedAt } }, select: { workflowId: true, expiresAt: true } })).map((l) => [l.workflowId, l.expiresAt.getTime()]));
-  await until('every window workflow closed', async () => (await client.workflow.count(`WorkflowType = "linkWorkflow" AND ExecutionStatus = "Running" AND TaskQueue = "${interactiveTaskQueue(taskQueue)}"`)).count === 0, 30 * 60_000);
+  phase('waiting for every window workflow to close');
+  await until('every window workflow closed', async () => closedOf(`WorkflowType = "linkWorkflow" AND TaskQueue = "${interactiveTaskQueue(taskQueue)}"`), 30 * 60_000);
   const workflowLags: number[] = [];
   for await (const wf of client.workflow.list({ query: `WorkflowType = "linkWorkflow" AND TaskQueue = "${interactiveTaskQueue(taskQueue)}"` })) {
     const deadline = ours.get(wf.workflowId);
     if (deadline !== undefined && wf.closeTime) workflowLags.push(wf.closeTime.getTime() - deadline);
   }
+  phase();
   rows.push({
     scenario: 'open windows: expiry lag p99 (ms)',
     figure: round(lag!.p99),
@@ -110,8 +131,8 @@ export async function openWindows(bench: Bench, { C, W, WINDOW_TTL_MS, skipTimer
     createdPerSecond: round(W / createSeconds),
     workerRssBeforeMb: round(before.rssMb),
     workerRssWithAllOpenMb: round(atOpen.rssMb),
-    workerRssPeakDuringExpiryMb: round(peakDuringExpiry),
-    workerPeakRssMb: round(workerEnd.peakRssMb),
+    workerPeakRssMb: Math.max(...Object.values(peaks)),
+    workerPeakRssByPhaseMb: peaks,
     expiryLagP50Ms: round(lag!.p50),
     expiryLagMaxMs: round(lag!.max),
     workflowTimerLagP50Ms: round(pct(workflowLags, 50)),
@@ -154,7 +175,8 @@ export async function openWindows(bench: Bench, { C, W, WINDOW_TTL_MS, skipTimer
     await client.workflow.start(timerWorkflow, { taskQueue: bench.baselineQueue, workflowId, args: [deadline] });
   });
   const timers = `WorkflowType = "timerWorkflow" AND TaskQueue = "${bench.baselineQueue}"`;
-  await until('every bare timer workflow closed', async () => (await client.workflow.count(`${timers} AND ExecutionStatus = "Running"`)).count === 0, WINDOW_TTL_MS + 30 * 60_000);
+  step(`4 open windows · baseline: waiting for ${W} bare timers to fire`);
+  await until('every bare timer workflow closed', async () => closedOf(timers), WINDOW_TTL_MS + 30 * 60_000);
   const timerLags: number[] = [];
   for await (const wf of client.workflow.list({ query: timers })) {
     const deadline = deadlines.get(wf.workflowId);
