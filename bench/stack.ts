@@ -17,7 +17,7 @@ import { freePort } from '../infra/ports.ts';
 import { startService, type ServiceProcess } from '../infra/processes.ts';
 import { ensureSearchAttributes } from '../infra/search-attributes.ts';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startBenchDevServer } from './temporal.ts';
+import { devServerCpuSeconds, startBenchDevServer } from './temporal.ts';
 import { PROJECT_ROOT } from '../infra/paths.ts';
 import { counterWorkflow } from './baseline-workflows.ts';
 
@@ -179,6 +179,8 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
     operationsKey: demo.apiKeys.operations,
     /** The log of the run's own dev server, if it started one. */
     temporalLog: devServer?.logFile,
+    /** The run's own dev server's CPU seconds so far (undefined against TEMPORAL_ADDRESS). */
+    temporalCpuSeconds: () => devServerCpuSeconds(devServer),
     profileDir,
 
     /** A second API process with other settings, beside the one under test (the caller stops it). */

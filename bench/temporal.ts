@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { startDevServerProcess, type DevServerProcess } from '../infra/dev-server-process.ts';
 import { freePort } from '../infra/ports.ts';
+import { processStats } from '../infra/processes.ts';
 
 /** Logs under `resultsDir`; `onDisk` keeps its state in a SQLite file under `scratch`: in memory, the dev server crashed (SIGSEGV in its SQLite) with about 90,000 windows open. */
 export async function startBenchDevServer(options: { resultsDir: string; scratch: string; onDisk: boolean }): Promise<DevServerProcess | undefined> {
@@ -17,4 +18,15 @@ export async function startBenchDevServer(options: { resultsDir: string; scratch
       process.exit(1);
     },
   });
+}
+
+/**
+ * The dev server's CPU seconds so far, or undefined for a server of someone else's (TEMPORAL_ADDRESS):
+ * every start, task and completion of the run goes through it, on the same two cores as the service.
+ */
+export function devServerCpuSeconds(devServer: DevServerProcess | undefined): number | undefined {
+  const pid = devServer?.pid();
+  if (pid === undefined) return undefined;
+  const stats = processStats(pid);
+  return stats.cpuSeconds + stats.exitedChildrenCpuSeconds;
 }
