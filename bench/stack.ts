@@ -231,11 +231,12 @@ export async function startBenchStack(options: { cap: number; withBare: boolean;
         ),
       ),
 
-    /** Stops the API, the control and the worker (their CPU profiles are written as they exit). */
+    /** Stops the API, the control and both workers (their CPU profiles are written as they exit). */
     async stopServices(): Promise<void> {
       await api.proc.stop();
       await bare?.stop();
       await workerProc.stop();
+      await baselineProc.stop();
     },
 
     async teardown(): Promise<void> {
