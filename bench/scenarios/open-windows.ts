@@ -70,7 +70,7 @@ export async function openWindows(bench: Bench, { C, W, WINDOW_TTL_MS, skipTimer
     await until('the windows’ task queue drained', async () => {
       const { stats } = await client.workflowService.describeTaskQueue({ namespace: client.options.namespace, taskQueue: { name: interactiveTaskQueue(taskQueue) }, taskQueueType: WORKFLOW_TASKS, reportStats: true });
       const backlog = Number(stats?.approximateBacklogCount ?? 0);
-      status(`waiting for ${backlog} workflow tasks queued before it to run`);
+      status(`${backlog} workflow tasks still queued`);
       return backlog === 0;
     }, 30 * 60_000);
     return round((performance.now() - t0) / 1000);
