@@ -1,7 +1,7 @@
 // The baselines' worker, as a process of its own beside the service's (bench/stack.ts starts it):
 // the bare workflows of bench/baseline-workflows.ts with the service worker's settings, its payload
-// encryption and its malloc arenas, so what separates the two is the service's own work and its CPU
-// and memory can be read apart from the bench's.
+// encryption, its malloc arenas and heap limit (infra/processes.ts SERVICE_ENV), so what separates
+// the two is the service's own work and its CPU and memory can be read apart from the bench's.
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { loadConfig } from '../common/config.ts';

@@ -44,9 +44,18 @@ export interface ServiceProcess {
  * their own malloc arenas, up to 8 per core: in the worker (the Temporal core's threads and two
  * workflow threads) they held ~165 MB mostly free. Two arenas: 414 MB with 10,000 windows open
  * (bench scenario 4) where a run without the cap showed 442-564 MB, at the same CPU per order.
+ * V8 sizes each heap's limit off the machine's memory (4 GB on 24 GB) and, that far from it, lets a
+ * heap grow to about 4x its live data before a full collection: a workflow thread with 30 MB live
+ * reached 158 MB, the main thread 109 MB with 57 MB live (`--trace-gc`). A 512 MB limit per heap
+ * (main thread and each workflow thread) collects sooner: back-to-back bench runs, peak RSS 417 MB
+ * against 502-516 MB opening 9,000 windows, 440-443 against 653-658 MB with ~3,000 orders in
+ * flight, worker CPU per order ÷ the raw-SDK baseline 1.07-1.27 against 1.30-1.31.
  */
+const WORKER_ENV = { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-old-space-size=512' };
 export const SERVICE_ENV: Record<string, Record<string, string>> = {
-  'worker/main.ts': { MALLOC_ARENA_MAX: '2' },
+  'worker/main.ts': WORKER_ENV,
+  // The bench's raw-SDK baseline worker runs as the service's does, so their ratio compares like with like.
+  'bench/baseline-worker.ts': WORKER_ENV,
 };
 
 /** Starts `node --import tsx <entry>` with `env` (over SERVICE_ENV's); resolves once `ready(output)` holds. */
