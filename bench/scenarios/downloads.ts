@@ -12,7 +12,7 @@ const ARMS = ['api', 'bare', 'raw'] as const;
 type Arm = (typeof ARMS)[number];
 const NAMED: Record<Arm, string> = { api: 'the API', bare: 'bare HTTP', raw: 'raw SDK' };
 /** One arm's timed downloads, summed over its rounds. */
-type Timed = { seconds: number; latencies: number[]; cpuSeconds: number; postgresSeconds: number };
+type Timed = { seconds: number; roundSeconds: number[]; latencies: number[]; cpuSeconds: number; postgresSeconds: number };
 const ROUNDS = 4;
 
 export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams): Promise<Row[]> {
@@ -87,7 +87,7 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
       raw: (from, to) => async (i) => void (await handles[from + (i % (to - from))]!.executeUpdate(incrementUpdate)),
     };
     const servers = { api: bench.api.proc, bare: bench.bareProc!, raw: undefined };
-    const runs = Object.fromEntries(ARMS.map((a) => [a, { seconds: 0, latencies: [] as number[], cpuSeconds: 0, postgresSeconds: 0 }])) as Record<Arm, Timed>;
+    const runs = Object.fromEntries(ARMS.map((a) => [a, { seconds: 0, roundSeconds: [] as number[], latencies: [] as number[], cpuSeconds: 0, postgresSeconds: 0 }])) as Record<Arm, Timed>;
     const before = await db.downloadEvent.count();
     for (let r = 0; r < rounds; r++) {
       const [from, to] = share(r);
@@ -96,7 +96,8 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
         step(`3 downloads (${servedStatus}) · round ${r + 1}/${rounds} · ${NAMED[arm]}: ${to - from} × ${CAP}`);
         const [t, cpu, pg] = [performance.now(), servers[arm]?.stats(), postgresCpuSeconds()];
         runs[arm].latencies.push(...(await pool((to - from) * CAP, C, jobs[arm](from, to))));
-        runs[arm].seconds += (performance.now() - t) / 1000;
+        runs[arm].roundSeconds.push((performance.now() - t) / 1000);
+        runs[arm].seconds += runs[arm].roundSeconds.at(-1)!;
         runs[arm].postgresSeconds += postgresCpuSeconds() - pg;
         if (cpu) runs[arm].cpuSeconds += delta(cpu, servers[arm]!.stats());
       }
@@ -119,6 +120,8 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
       figure: round(rate(run.api)),
       baseline: round(rate(run[judgedBy])),
       ratio: round(ratio, 2),
+      // Each round's ratio alone (the arms of a round download the same counts): how far the run's ratio is from noise.
+      roundRatios: run.api.roundSeconds.map((seconds, r) => round(run[judgedBy].roundSeconds[r]! / seconds, 2)),
       goal: `≥ ${goal} and exact`,
       met: ratio >= goal && run.exact,
       rawUpdatesPerSecond: round(rate(run.raw)),

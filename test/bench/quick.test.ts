@@ -25,7 +25,7 @@ describe('benchmark smoke run', () => {
     assert.equal(code, 0, output.slice(-3000));
     const file = /results: (.+\.json)/.exec(output)?.[1];
     assert.ok(file, 'the run names its results file');
-    type Result = { scenario: string; errors?: number; exact?: boolean; rows?: number; ratio: number | null; baseline: number | null; windows?: number; openAtOnce?: number; lapsedWhileOpening?: number; failed?: number; expiredByTime?: number; workflowsClosedByTimer?: number; activities?: number; activitiesPerOrder?: number };
+    type Result = { scenario: string; errors?: number; exact?: boolean; rows?: number; ratio: number | null; baseline: number | null; windows?: number; openAtOnce?: number; lapsedWhileOpening?: number; failed?: number; expiredByTime?: number; workflowsClosedByTimer?: number; activities?: number; activitiesPerOrder?: number; roundRatios?: number[]; rounds?: number };
     const report = JSON.parse(readFileSync(file, 'utf8')) as { windows: number; results: Result[] };
     const byName = Object.fromEntries(report.results.map((r) => [r.scenario, r]));
     assert.deepEqual(Object.keys(byName).sort(), [
@@ -57,5 +57,9 @@ describe('benchmark smoke run', () => {
     assert.ok((byName['purchase latency p50 (ms)']?.activities ?? 0) >= 3, 'the baseline runs as many activities as a purchase');
     assert.equal(byName['worker CPU s per 1,000 orders, ÷ per 1,000 no-op workflows']?.activitiesPerOrder, byName['purchase latency p50 (ms)']?.activities, 'the CPU baseline’s workflows have an order’s shape');
     for (const r of report.results) if (r.baseline !== null) assert.ok((r.ratio ?? 0) > 0, `${r.scenario} has a ratio`);
+    for (const [name, rounds] of [['order starts (per s)', 4], ['downloads (served per s)', byName['downloads (served per s)']?.rounds], ['downloads, 302 to storage (per s)', byName['downloads, 302 to storage (per s)']?.rounds]] as const) {
+      const ratios = byName[name]?.roundRatios ?? [];
+      assert.ok(ratios.length === rounds && ratios.every((x) => x > 0), `${name} reports each of its ${rounds} rounds' ratio: ${JSON.stringify(ratios)}`);
+    }
   });
 });
