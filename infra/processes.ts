@@ -49,7 +49,7 @@ export interface ServiceProcess {
  * reached 158 MB, the main thread 109 MB with 57 MB live (`--trace-gc`). A 512 MB limit per heap
  * (main thread and each workflow thread) collects sooner: back-to-back bench runs, peak RSS 417 MB
  * against 502-516 MB opening 9,000 windows, 440-443 against 653-658 MB with ~3,000 orders in
- * flight, worker CPU per order ÷ the raw-SDK baseline 1.07-1.27 against 1.30-1.31.
+ * flight, and worker CPU per order ÷ the raw-SDK baseline (both capped) 1.27 against 1.30 (both not).
  */
 const WORKER_ENV = { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-old-space-size=512' };
 export const SERVICE_ENV: Record<string, Record<string, string>> = {

@@ -12,7 +12,7 @@ const ARMS = ['api', 'bare', 'raw'] as const;
 type Arm = (typeof ARMS)[number];
 const NAMED: Record<Arm, string> = { api: 'the API', bare: 'bare HTTP', raw: 'raw SDK' };
 /** One arm's timed downloads, summed over its rounds. */
-type Timed = { seconds: number; roundSeconds: number[]; latencies: number[]; cpuSeconds: number; postgresSeconds: number };
+type Timed = { roundSeconds: number[]; latencies: number[]; cpuSeconds: number; postgresSeconds: number };
 const ROUNDS = 4;
 
 export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams): Promise<Row[]> {
@@ -87,7 +87,7 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
       raw: (from, to) => async (i) => void (await handles[from + (i % (to - from))]!.executeUpdate(incrementUpdate)),
     };
     const servers = { api: bench.api.proc, bare: bench.bareProc!, raw: undefined };
-    const runs = Object.fromEntries(ARMS.map((a) => [a, { seconds: 0, roundSeconds: [] as number[], latencies: [] as number[], cpuSeconds: 0, postgresSeconds: 0 }])) as Record<Arm, Timed>;
+    const runs = Object.fromEntries(ARMS.map((a) => [a, { roundSeconds: [] as number[], latencies: [] as number[], cpuSeconds: 0, postgresSeconds: 0 }])) as Record<Arm, Timed>;
     const before = await db.downloadEvent.count();
     for (let r = 0; r < rounds; r++) {
       const [from, to] = share(r);
@@ -97,7 +97,6 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
         const [t, cpu, pg] = [performance.now(), servers[arm]?.stats(), postgresCpuSeconds()];
         runs[arm].latencies.push(...(await pool((to - from) * CAP, C, jobs[arm](from, to))));
         runs[arm].roundSeconds.push((performance.now() - t) / 1000);
-        runs[arm].seconds += runs[arm].roundSeconds.at(-1)!;
         runs[arm].postgresSeconds += postgresCpuSeconds() - pg;
         if (cpu) runs[arm].cpuSeconds += delta(cpu, servers[arm]!.stats());
       }
@@ -110,7 +109,7 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
   }
 
   const n = L * CAP;
-  const rate = (run: Timed) => n / run.seconds;
+  const rate = (run: Timed) => n / run.roundSeconds.reduce((a, b) => a + b, 0);
   const perDownload = (seconds: number) => round((seconds / n) * 1000, 2);
   /** One mode's row, judged by the API's rate ÷ `judgedBy`'s against `goal`; exact counts or the run fails. */
   function result(scenario: string, run: Awaited<ReturnType<typeof mode>>, judgedBy: 'bare' | 'raw', goal: number, note: string) {
