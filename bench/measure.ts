@@ -25,6 +25,17 @@ export async function pool(count: number, concurrency: number, job: (i: number) 
 export const round = (x: number, digits = 1) => +x.toFixed(digits);
 
 /**
+ * The arms in the order round `r` times them: each rotation of `arms`, then each rotation reversed.
+ * With three arms, 6 rounds time every order once, so each arm goes before each other arm in half
+ * of them and takes each place twice: the machine drifts within a round (the worker's backlog grows),
+ * and rotations alone put one arm before another in 2 of 3 rounds.
+ */
+export function armsInRound<T>(arms: readonly T[], r: number): T[] {
+  const rotated = arms.map((_, i) => arms[(r + i) % arms.length]!);
+  return Math.floor(r / arms.length) % 2 ? rotated.reverse() : rotated;
+}
+
+/**
  * Waits until `remaining()` answers 0 of `total`, showing how many are done, and fails only once
  * the count has not fallen for `stallMs`: how long a backlog takes to drain is the machine's speed
  * (on one 2-core machine scenario 5's 4,500 baseline workflows outlasted a fixed 600 s, and the

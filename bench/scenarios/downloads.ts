@@ -6,14 +6,15 @@ import type { Bench, BenchParams, Row } from '../stack.ts';
 import { delta, pool, round } from '../stack.ts';
 import { pct } from '../../infra/waiting.ts';
 import { incrementUpdate } from '../baseline-workflows.ts';
-import { postgresCpuSeconds } from '../measure.ts';
+import { armsInRound, postgresCpuSeconds } from '../measure.ts';
 
 const ARMS = ['api', 'bare', 'raw'] as const;
 type Arm = (typeof ARMS)[number];
 const NAMED: Record<Arm, string> = { api: 'the API', bare: 'bare HTTP', raw: 'raw SDK' };
 /** One arm's timed downloads, summed over its rounds. */
-type Timed = { roundSeconds: number[]; latencies: number[]; cpuSeconds: number; postgresSeconds: number };
-const ROUNDS = 4;
+type Timed = { roundSeconds: number[]; latencies: number[]; cpuSeconds: number; postgresSeconds: number; temporalSeconds: number; workerSeconds: number };
+/** Every order of the three arms once (armsInRound). */
+const ROUNDS = 6;
 
 export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams): Promise<Row[]> {
   const rows: Row[] = [];
@@ -42,9 +43,10 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
   /**
    * Each server first serves downloads that are not measured (as scenario 1 does orders): a fresh
    * process's first requests pay for V8 compiling what they run, and the 302 mode's API is a new
-   * process. `warmLinks` windows (or counters) used to their cap, through the arms' own code.
+   * process. `warmLinks` windows (or counters) used to their cap, through the arms' own code: 2,000
+   * downloads, as many as scenario 1's orders (warmUpOrders).
    */
-  const warmLinks = quick ? 1 : 10;
+  const warmLinks = quick ? 1 : 40;
   const warming = (what: string) => step(`3 downloads · warming up ${what} (${warmLinks * CAP} downloads, not measured)`);
   /** `count` fresh counters of the control's. */
   const newCounters = (count: number) => Array.from({ length: count }, () => randomUUID());
@@ -60,7 +62,7 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
 
   /**
    * One mode's three arms (the API, the bare control, raw updates), each on L fresh windows or
-   * counters, timed in ROUNDS rounds of L / ROUNDS each, the arm that goes first rotating: the
+   * counters, timed in ROUNDS rounds of L / ROUNDS each, in every order of the arms in turn: the
    * machine drifts through a run (the worker finishing the purchases that opened the windows, the dev
    * server's state growing), and an arm timed alone in one stretch of it was judged against arms timed
    * in another. Run as one stretch per arm, the streamed ratio read 0.84-1.10 between runs of one code,
@@ -87,17 +89,18 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
       raw: (from, to) => async (i) => void (await handles[from + (i % (to - from))]!.executeUpdate(incrementUpdate)),
     };
     const servers = { api: bench.api.proc, bare: bench.bareProc!, raw: undefined };
-    const runs = Object.fromEntries(ARMS.map((a) => [a, { roundSeconds: [] as number[], latencies: [] as number[], cpuSeconds: 0, postgresSeconds: 0 }])) as Record<Arm, Timed>;
+    const runs = Object.fromEntries(ARMS.map((a) => [a, { roundSeconds: [] as number[], latencies: [] as number[], cpuSeconds: 0, postgresSeconds: 0, temporalSeconds: 0, workerSeconds: 0 }])) as Record<Arm, Timed>;
     const before = await db.downloadEvent.count();
     for (let r = 0; r < rounds; r++) {
       const [from, to] = share(r);
-      for (let i = 0; i < ARMS.length; i++) {
-        const arm = ARMS[(r + i) % ARMS.length]!;
+      for (const arm of armsInRound(ARMS, r)) {
         step(`3 downloads (${servedStatus}) · round ${r + 1}/${rounds} · ${NAMED[arm]}: ${to - from} × ${CAP}`);
-        const [t, cpu, pg] = [performance.now(), servers[arm]?.stats(), postgresCpuSeconds()];
+        const [t, cpu, pg, tp, worker] = [performance.now(), servers[arm]?.stats(), postgresCpuSeconds(), bench.temporalCpuSeconds() ?? 0, bench.workerProc.stats()];
         runs[arm].latencies.push(...(await pool((to - from) * CAP, C, jobs[arm](from, to))));
         runs[arm].roundSeconds.push((performance.now() - t) / 1000);
         runs[arm].postgresSeconds += postgresCpuSeconds() - pg;
+        runs[arm].temporalSeconds += (bench.temporalCpuSeconds() ?? 0) - tp;
+        runs[arm].workerSeconds += delta(worker, bench.workerProc.stats());
         if (cpu) runs[arm].cpuSeconds += delta(cpu, servers[arm]!.stats());
       }
     }
@@ -133,6 +136,10 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
       bareHttpP99Ms: round(pct(run.bare.latencies, 99)),
       bareHttpCpuMsPerDownload: perDownload(run.bare.cpuSeconds),
       bareHttpPostgresCpuMsPerDownload: perDownload(run.bare.postgresSeconds),
+      // The worker's and the dev server's, on the same cores: the API's downloads end windows (a
+      // signal, then the workflow's last tasks), the raw arm's are updates, the control's touch neither.
+      workerCpuMsPerDownload: { api: perDownload(run.api.workerSeconds), bareHttp: perDownload(run.bare.workerSeconds), rawSdk: perDownload(run.raw.workerSeconds) },
+      ...(bench.temporalCpuSeconds() === undefined ? {} : { temporalDevServerCpuMsPerDownload: { api: perDownload(run.api.temporalSeconds), bareHttp: perDownload(run.bare.temporalSeconds), rawSdk: perDownload(run.raw.temporalSeconds) } }),
       bareHttpRatio: round(rate(run.bare) / rate(run.raw), 2),
       serviceVsBareHttpRatio: round(rate(run.api) / rate(run.bare), 2),
       note,
