@@ -44,7 +44,9 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
    * Each server first serves downloads that are not measured (as scenario 1 does orders): a fresh
    * process's first requests pay for V8 compiling what they run, and the 302 mode's API is a new
    * process. `warmLinks` windows (or counters) used to their cap, through the arms' own code: 2,000
-   * downloads, as many as scenario 1's orders (warmUpOrders).
+   * downloads, since a fresh API's downloads keep getting cheaper for that long (blocks of 2,000 on
+   * one stack: 1.22, then 0.83, then 0.64-0.69 CPU-ms a download), and a warm window costs only a
+   * subscription (scenario 1 warms with fewer orders: each is a workflow for scenario 5 to drain).
    */
   const warmLinks = quick ? 1 : 40;
   const warming = (what: string) => step(`3 downloads · warming up ${what} (${warmLinks * CAP} downloads, not measured)`);
