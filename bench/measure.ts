@@ -23,6 +23,13 @@ export async function pool(count: number, concurrency: number, job: (i: number) 
   return latencies;
 }
 export const round = (x: number, digits = 1) => +x.toFixed(digits);
+export const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+/**
+ * Each round's ratio alone, the baseline's time ÷ the figure's (both arms do the same work in a
+ * round): how far the run's ratio, over the sums, stands from noise.
+ */
+export const roundRatios = (figureTimes: number[], baselineTimes: number[]) => figureTimes.map((t, r) => round(baselineTimes[r]! / t, 2));
 
 /**
  * The arms in the order round `r` times them: each rotation of `arms`, then each rotation reversed.

@@ -22,7 +22,8 @@ import { purchaseLatency } from './scenarios/purchase-latency.ts';
 import { orderStarts } from './scenarios/order-starts.ts';
 import { webhooks } from './scenarios/webhooks.ts';
 import { tracingCost } from './scenarios/tracing.ts';
-import { RESULTS_DIR, startBenchStack, type BenchParams, type Row } from './stack.ts';
+import { RESULTS_DIR, startBenchStack } from './stack.ts';
+import type { BenchParams, Row } from './params.ts';
 import { done } from './progress.ts';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });

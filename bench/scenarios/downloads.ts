@@ -2,11 +2,12 @@
 // once serving the file itself (200) and once sending the client to storage (302, DOWNLOAD_STORAGE_URL).
 import { randomUUID } from 'node:crypto';
 import { step } from '../progress.ts';
-import type { Bench, BenchParams, Row } from '../stack.ts';
+import type { Bench } from '../stack.ts';
+import type { BenchParams, Row } from '../params.ts';
 import { delta, pool, round } from '../stack.ts';
 import { pct } from '../../infra/waiting.ts';
 import { incrementUpdate } from '../baseline-workflows.ts';
-import { armsInRound, postgresCpuSeconds } from '../measure.ts';
+import { armsInRound, postgresCpuSeconds, roundRatios, sum } from '../measure.ts';
 
 const ARMS = ['api', 'bare', 'raw'] as const;
 type Arm = (typeof ARMS)[number];
@@ -114,7 +115,7 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
   }
 
   const n = L * CAP;
-  const rate = (run: Timed) => n / run.roundSeconds.reduce((a, b) => a + b, 0);
+  const rate = (run: Timed) => n / sum(run.roundSeconds);
   const perDownload = (seconds: number) => round((seconds / n) * 1000, 2);
   /** One mode's row, judged by the API's rate ÷ `judgedBy`'s against `goal`; exact counts or the run fails. */
   function result(scenario: string, run: Awaited<ReturnType<typeof mode>>, judgedBy: 'bare' | 'raw', goal: number, note: string) {
@@ -124,8 +125,7 @@ export async function downloads(bench: Bench, { C, L, CAP, quick }: BenchParams)
       figure: round(rate(run.api)),
       baseline: round(rate(run[judgedBy])),
       ratio: round(ratio, 2),
-      // Each round's ratio alone (the arms of a round download the same counts): how far the run's ratio is from noise.
-      roundRatios: run.api.roundSeconds.map((seconds, r) => round(run[judgedBy].roundSeconds[r]! / seconds, 2)),
+      roundRatios: roundRatios(run.api.roundSeconds, run[judgedBy].roundSeconds),
       goal: `≥ ${goal} and exact`,
       met: ratio >= goal && run.exact,
       rawUpdatesPerSecond: round(rate(run.raw)),

@@ -1,7 +1,8 @@
 // 6. exports: R audit events exported as CSV (rows/s, the API's RSS growth while it streams) and
 // paged through at limit=500 (each page's latency against the first's: keyset paging stays flat).
 import { step } from '../progress.ts';
-import type { Bench, BenchParams, Row } from '../stack.ts';
+import type { Bench } from '../stack.ts';
+import type { BenchParams, Row } from '../params.ts';
 import { round } from '../stack.ts';
 import { pct } from '../../infra/waiting.ts';
 

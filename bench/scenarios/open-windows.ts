@@ -1,6 +1,7 @@
 // 4. open windows: W active download windows at once, then a short TTL runs them all out.
 import { status, step, tick } from '../progress.ts';
-import type { Bench, BenchParams, Row } from '../stack.ts';
+import type { Bench } from '../stack.ts';
+import type { BenchParams, Row } from '../params.ts';
 import { pool, round } from '../stack.ts';
 import { ratioRow } from '../measure.ts';
 import { resetPeakRss } from '../../infra/processes.ts';

@@ -1,9 +1,11 @@
 // 1. order starts: API POST vs raw client.workflow.start of the same workflow, interleaved.
 // 5. API and worker CPU seconds and peak RSS per 1,000 orders, from the same orders.
 import { step } from '../progress.ts';
-import type { Bench, BenchParams, Row } from '../stack.ts';
-import { pool, round, delta, warmUpOrders } from '../stack.ts';
-import { armsInRound, drained, postgresCpuSeconds, ratioRow } from '../measure.ts';
+import type { Bench } from '../stack.ts';
+import type { BenchParams, Row } from '../params.ts';
+import { pool, round, delta } from '../stack.ts';
+import { warmUpOrders } from '../params.ts';
+import { armsInRound, drained, postgresCpuSeconds, ratioRow, roundRatios, sum } from '../measure.ts';
 import { workflowIds } from '../../common/ids.ts';
 import { noopActivitiesWorkflow } from '../baseline-workflows.ts';
 import { randomBytes } from 'node:crypto';
@@ -69,7 +71,7 @@ export async function orderStarts(bench: Bench, params: BenchParams): Promise<Ro
   // The worker's backlog, and so its share of the machine, grows as a round goes on.
   for (let r = 0; r < rounds; r++) for (const arm of armsInRound(ARMS, r)) await timed(arm, r);
   const total = perRound * rounds;
-  const rate = (arm: Arm) => total / (roundMs[arm].reduce((a, b) => a + b, 0) / 1000);
+  const rate = (arm: Arm) => total / (sum(roundMs[arm]) / 1000);
   const [api, bareRate, raw] = [rate('api'), rate('bare'), rate('raw')];
   const apiCpuMs = (cpu.api / total) * 1000;
   const msPerOrder = (seconds: Record<Arm, number>) => ({ api: round((seconds.api / total) * 1000, 2), bareHttp: round((seconds.bare / total) * 1000, 2), rawSdk: round((seconds.raw / total) * 1000, 2) });
@@ -78,8 +80,7 @@ export async function orderStarts(bench: Bench, params: BenchParams): Promise<Ro
     figure: round(api),
     baseline: round(bareRate),
     ratio: round(api / bareRate, 2),
-    // Each round's ratio alone (every arm starts perRound orders a round): how far the run's ratio is from noise.
-    roundRatios: roundMs.api.map((ms, r) => round(roundMs.bare[r]! / ms, 2)),
+    roundRatios: roundRatios(roundMs.api, roundMs.bare),
     rounds,
     goal: '≥ 0.85 ÷ bare HTTP, API ≤ 3 CPU-ms per order',
     met: api / bareRate >= 0.85 && apiCpuMs <= 3,

@@ -1,7 +1,8 @@
 // 2. purchase latency: POST → active vs a workflow of as many no-op activities, interleaved.
 import { step } from '../progress.ts';
 import { randomUUID } from 'node:crypto';
-import type { Bench, BenchParams, Row } from '../stack.ts';
+import type { Bench } from '../stack.ts';
+import type { BenchParams, Row } from '../params.ts';
 import { pool, round } from '../stack.ts';
 import { pct } from '../../infra/waiting.ts';
 import { workflowIds } from '../../common/ids.ts';

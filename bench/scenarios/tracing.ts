@@ -2,8 +2,10 @@
 // receiver, every request sampled) ÷ the same through the API under test, which does not, in
 // interleaved rounds. The worker is shared and untraced: this is the request path's cost.
 import { step } from '../progress.ts';
-import type { Bench, BenchParams, Row } from '../stack.ts';
-import { delta, pool, round, warmUpOrders } from '../stack.ts';
+import type { Bench } from '../stack.ts';
+import type { BenchParams, Row } from '../params.ts';
+import { delta, pool, round } from '../stack.ts';
+import { warmUpOrders } from '../params.ts';
 import { startOtlpReceiver } from '../../infra/otlp-receiver.ts';
 import { until } from '../../infra/waiting.ts';
 

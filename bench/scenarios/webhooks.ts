@@ -6,7 +6,8 @@ import { step } from '../progress.ts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pct } from '../../infra/waiting.ts';
-import type { Bench, BenchParams, Row } from '../stack.ts';
+import type { Bench } from '../stack.ts';
+import type { BenchParams, Row } from '../params.ts';
 import { pool, round } from '../stack.ts';
 
 const CUSTOMERS = 50;
