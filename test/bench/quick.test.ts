@@ -25,7 +25,7 @@ describe('benchmark smoke run', () => {
     assert.equal(code, 0, output.slice(-3000));
     const file = /results: (.+\.json)/.exec(output)?.[1];
     assert.ok(file, 'the run names its results file');
-    type Result = { scenario: string; errors?: number; exact?: boolean; rows?: number; ratio: number | null; baseline: number | null; windows?: number; openAtOnce?: number; lapsedWhileOpening?: number; failed?: number; expiredByTime?: number; workflowsClosedByTimer?: number; activities?: number; activitiesPerOrder?: number; roundRatios?: number[]; rounds?: number };
+    type Result = { scenario: string; errors?: number; exact?: boolean; rows?: number; ratio: number | null; baseline: number | null; windows?: number; openAtOnce?: number; lapsedWhileOpening?: number; failed?: number; expiredByTime?: number; workflowsClosedByTimer?: number; activities?: number; activitiesPerOrder?: number; roundRatios?: number[]; rounds?: number; bareTimersDueWithAWindow?: number };
     const report = JSON.parse(readFileSync(file, 'utf8')) as { windows: number; results: Result[] };
     const byName = Object.fromEntries(report.results.map((r) => [r.scenario, r]));
     assert.deepEqual(Object.keys(byName).sort(), [
@@ -54,6 +54,7 @@ describe('benchmark smoke run', () => {
     // Every window is open when counted, unless its deadline had already passed (a slow machine).
     assert.deepEqual([(windows.openAtOnce ?? 0) + (windows.lapsedWhileOpening ?? 0), windows.failed, windows.expiredByTime], [report.windows, 0, report.windows], 'every window open (or already past its deadline) at once, then ended by time in the read model');
     assert.equal(windows.workflowsClosedByTimer, report.windows, 'every window’s workflow closed after its deadline: its own timer ended it, not the sweeper');
+    assert.equal(byName['window timer lag p99 (ms), ÷ bare timer workflows']?.bareTimersDueWithAWindow, report.windows, 'each bare timer is due at a window’s own deadline: both arms fire in the same seconds');
     assert.ok((byName['purchase latency p50 (ms)']?.activities ?? 0) >= 3, 'the baseline runs as many activities as a purchase');
     assert.equal(byName['worker CPU s per 1,000 orders, ÷ per 1,000 no-op workflows']?.activitiesPerOrder, byName['purchase latency p50 (ms)']?.activities, 'the CPU baseline’s workflows have an order’s shape');
     for (const r of report.results) if (r.baseline !== null) assert.ok((r.ratio ?? 0) > 0, `${r.scenario} has a ratio`);
