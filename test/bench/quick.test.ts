@@ -58,7 +58,7 @@ describe('benchmark smoke run', () => {
     assert.ok((byName['purchase latency p50 (ms)']?.activities ?? 0) >= 3, 'the baseline runs as many activities as a purchase');
     assert.equal(byName['worker CPU s per 1,000 orders, ÷ per 1,000 no-op workflows']?.activitiesPerOrder, byName['purchase latency p50 (ms)']?.activities, 'the CPU baseline’s workflows have an order’s shape');
     for (const r of report.results) if (r.baseline !== null) assert.ok((r.ratio ?? 0) > 0, `${r.scenario} has a ratio`);
-    for (const [name, rounds] of [['order starts (per s)', 6], ['downloads (served per s)', byName['downloads (served per s)']?.rounds], ['downloads, 302 to storage (per s)', byName['downloads, 302 to storage (per s)']?.rounds]] as const) {
+    for (const [name, rounds] of [['order starts (per s)', 6], ['downloads (served per s)', byName['downloads (served per s)']?.rounds], ['downloads, 302 to storage (per s)', byName['downloads, 302 to storage (per s)']?.rounds], ['order starts, tracing on ÷ off (per s)', 4]] as const) {
       const ratios = byName[name]?.roundRatios ?? [];
       assert.ok(ratios.length === rounds && ratios.every((x) => x > 0), `${name} reports each of its ${rounds} rounds' ratio: ${JSON.stringify(ratios)}`);
     }
