@@ -66,10 +66,10 @@ export async function openWindows(bench: Bench, { C, W, WINDOW_TTL_MS, skipTimer
       const { download } = (await res.json()) as { download: { url: string; expiresAt: string } };
       tokens.push(new URL(download.url).pathname.split('/').pop()!);
       if (skipTimerBaseline) return;
-      const workflowId = `bench-timer-${label}-${i}`;
-      timerDeadlines.set(workflowId, Date.parse(download.expiresAt));
+      const [workflowId, deadline] = [`bench-timer-${label}-${i}`, Date.parse(download.expiresAt)];
+      timerDeadlines.set(workflowId, deadline);
       // Not awaited here, so the windows open at their own pace (createdPerSecond is theirs).
-      timerStarts.push(client.workflow.start(timerWorkflow, { taskQueue: bench.baselineQueue, workflowId, args: [Date.parse(download.expiresAt)] }));
+      timerStarts.push(client.workflow.start(timerWorkflow, { taskQueue: bench.baselineQueue, workflowId, args: [deadline] }));
     });
   // Download latency with few windows open and with all of them: what W open windows cost a download.
   const few = Math.min(1000, Math.floor(W / 2));

@@ -26,7 +26,7 @@ export async function tracingCost(bench: Bench, params: BenchParams): Promise<Ro
   const untraced = await bench.startApiProcess();
   const traced = await bench.startApiProcess({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_BSP_SCHEDULE_DELAY: '500' });
   // Rounds of N/4 orders an arm (a few seconds each): 8 of them, since one round's ratio alone read
-  // 0.87-1.10 in one run while tracing's cost is a few percent.
+  // 0.72-1.19 over three runs while tracing's cost is a few percent.
   const rounds = params.quick ? 4 : 8;
   const perRound = Math.ceil(N / 4);
   const arms = { off: { base: untraced.base, proc: untraced.proc, ms: [] as number[], cpu: 0 }, on: { base: traced.base, proc: traced.proc, ms: [] as number[], cpu: 0 } };
