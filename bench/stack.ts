@@ -25,7 +25,6 @@ export const RESULTS_DIR = path.join(PROJECT_ROOT, 'bench', 'results');
 
 // The scenarios' measuring helpers, kept where they have always been imported from.
 import { pool } from './measure.ts';
-export { delta, pool, round } from './measure.ts';
 
 /** A readiness check: the URL answers 200 (a refused connection is "not yet"). */
 const answers200 = (url: string) => async () => {

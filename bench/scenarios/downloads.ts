@@ -4,10 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { step } from '../progress.ts';
 import type { Bench } from '../stack.ts';
 import type { BenchParams, Row } from '../params.ts';
-import { delta, pool, round } from '../stack.ts';
 import { pct } from '../../infra/waiting.ts';
 import { incrementUpdate } from '../baseline-workflows.ts';
-import { armsInRound, postgresCpuSeconds, roundRatios, sum } from '../measure.ts';
+import { armsInRound, delta, pool, postgresCpuSeconds, round, roundRatios, sum } from '../measure.ts';
 
 const ARMS = ['api', 'bare', 'raw'] as const;
 type Arm = (typeof ARMS)[number];

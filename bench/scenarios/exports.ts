@@ -3,7 +3,7 @@
 import { step } from '../progress.ts';
 import type { Bench } from '../stack.ts';
 import type { BenchParams, Row } from '../params.ts';
-import { round } from '../stack.ts';
+import { round } from '../measure.ts';
 import { pct } from '../../infra/waiting.ts';
 
 export async function exports(bench: Bench, { R, quick }: BenchParams): Promise<Row[]> {

@@ -2,8 +2,7 @@
 import { status, step, tick } from '../progress.ts';
 import type { Bench } from '../stack.ts';
 import type { BenchParams, Row } from '../params.ts';
-import { pool, round } from '../stack.ts';
-import { ratioRow } from '../measure.ts';
+import { pool, ratioRow, round } from '../measure.ts';
 import { resetPeakRss } from '../../infra/processes.ts';
 import { pct, until } from '../../infra/waiting.ts';
 import { interactiveTaskQueue } from '../../common/messages.ts';

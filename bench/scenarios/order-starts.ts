@@ -2,10 +2,8 @@
 // 5. API and worker CPU seconds and peak RSS per 1,000 orders, from the same orders.
 import { step } from '../progress.ts';
 import type { Bench } from '../stack.ts';
-import type { BenchParams, Row } from '../params.ts';
-import { pool, round, delta } from '../stack.ts';
-import { warmUpOrders } from '../params.ts';
-import { armsInRound, drained, postgresCpuSeconds, ratioRow, roundRatios, sum } from '../measure.ts';
+import { warmUpOrders, type BenchParams, type Row } from '../params.ts';
+import { armsInRound, delta, drained, pool, postgresCpuSeconds, ratioRow, round, roundRatios, sum } from '../measure.ts';
 import { workflowIds } from '../../common/ids.ts';
 import { noopActivitiesWorkflow } from '../baseline-workflows.ts';
 import { randomBytes } from 'node:crypto';

@@ -3,7 +3,7 @@ import { step } from '../progress.ts';
 import { randomUUID } from 'node:crypto';
 import type { Bench } from '../stack.ts';
 import type { BenchParams, Row } from '../params.ts';
-import { pool, round } from '../stack.ts';
+import { pool, round } from '../measure.ts';
 import { pct } from '../../infra/waiting.ts';
 import { workflowIds } from '../../common/ids.ts';
 import { noopActivitiesWorkflow } from '../baseline-workflows.ts';

@@ -4,10 +4,8 @@
 // API under test. The worker is shared and untraced: this is the request path's cost.
 import { step } from '../progress.ts';
 import type { Bench } from '../stack.ts';
-import type { BenchParams, Row } from '../params.ts';
-import { delta, pool, round } from '../stack.ts';
-import { drained, roundRatios, sum } from '../measure.ts';
-import { warmUpOrders } from '../params.ts';
+import { warmUpOrders, type BenchParams, type Row } from '../params.ts';
+import { armsInRound, delta, drained, pool, round, roundRatios, sum } from '../measure.ts';
 import { startOtlpReceiver } from '../../infra/otlp-receiver.ts';
 import { until } from '../../infra/waiting.ts';
 
@@ -44,7 +42,7 @@ export async function tracingCost(bench: Bench, params: BenchParams): Promise<Ro
     for (let r = 0; r < rounds; r++) {
       // Each arm goes first in half the rounds: the worker's backlog grows as a round goes on, and
       // its CPU is the machine's too.
-      for (const arm of r % 2 ? [arms.on, arms.off] : [arms.off, arms.on]) {
+      for (const arm of armsInRound([arms.off, arms.on], r)) {
         step(`8 tracing · round ${r + 1}/${rounds} · tracing ${arm === arms.on ? 'on' : 'off'}`);
         const before = arm.proc.stats();
         const t = performance.now();

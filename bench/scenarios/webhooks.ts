@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { pct } from '../../infra/waiting.ts';
 import type { Bench } from '../stack.ts';
 import type { BenchParams, Row } from '../params.ts';
-import { pool, round } from '../stack.ts';
+import { pool, round } from '../measure.ts';
 
 const CUSTOMERS = 50;
 const PARALLEL = 16;
